@@ -1,0 +1,66 @@
+import type { Client } from 'discord.js';
+import type { Config } from './config';
+import { openDatabase, type Db } from './db/open';
+import { createDiscordClient, loginAndWaitReady, routeInteractions } from './discord/client';
+import { createDelivery } from './discord/delivery';
+import type { Logger } from './log';
+import { createPoller } from './tracker/poller';
+import { createUseapiClient } from './useapi/client';
+
+export interface Bot {
+  client: Client;
+  db: Db;
+  /** Stops polling and delivery, waits for work in flight, logs out, closes the database. */
+  stop(): Promise<void>;
+}
+
+/** Composes the bot from its parts: config → db → useapi → Discord → poller and delivery. */
+export async function startBot(config: Config, log: Logger, clock: { now?: () => number } = {}): Promise<Bot> {
+  const now = clock.now ?? Date.now;
+  const db = openDatabase(config.databasePath);
+  const useapi = createUseapiClient({ baseUrl: config.useapiBaseUrl, token: config.useapiToken, timeoutMs: config.useapiTimeoutMs, now });
+  const client = createDiscordClient(config.discordApiUrl);
+  const delivery = createDelivery({ db, rest: client.rest, log: log.child({ part: 'delivery' }), now });
+  const poller = createPoller({
+    db,
+    useapi,
+    log: log.child({ part: 'poller' }),
+    now,
+    settings: {
+      pollIntervalMs: config.pollIntervalMs,
+      notFoundGraceMs: config.notFoundGraceMs,
+      maxTrackingAgeMs: config.maxTrackingAgeMs,
+    },
+    onChange: () => delivery.wake(),
+  });
+  routeInteractions(client, {
+    db,
+    log: log.child({ part: 'commands' }),
+    now,
+    maxActiveJobsPerUser: config.maxActiveJobsPerUser,
+    useapiAccount: /^user:(\d+)-/.exec(config.useapiToken)?.[1] ?? null,
+    onChange: () => delivery.wake(),
+  });
+
+  try {
+    await loginAndWaitReady(client, config.discordToken);
+  } catch (error) {
+    await client.destroy();
+    db.$client.close();
+    throw error;
+  }
+  log.info({ event: 'ready', user: client.user?.tag, applicationId: client.application?.id }, 'connected to Discord');
+  poller.start();
+  delivery.start();
+
+  return {
+    client,
+    db,
+    async stop() {
+      await poller.stop();
+      await delivery.stop();
+      await client.destroy();
+      db.$client.close();
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const envSchema = z.object({
+  DISCORD_TOKEN: z.string().min(1),
+  USEAPI_TOKEN: z.string().min(1),
+  DISCORD_API_URL: z.url().default('https://discord.com/api'),
+  USEAPI_BASE_URL: z.url().default('https://api.useapi.net'),
+  DATABASE_PATH: z.string().min(1).default('./data/tracker.db'),
+  POLL_INTERVAL_MS: positiveInt(5000),
+  MAX_ACTIVE_JOBS_PER_USER: positiveInt(25),
+  /** Tracking stops after this long, whatever upstream says. */
+  MAX_TRACKING_AGE_MS: positiveInt(6 * 60 * 60 * 1000),
+  /** How long a 404 is taken for a job that is not visible yet. */
+  NOT_FOUND_GRACE_MS: positiveInt(60_000),
+  USEAPI_TIMEOUT_MS: positiveInt(15_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = Readonly<{
+  discordToken: string;
+  useapiToken: string;
+  discordApiUrl: string;
+  useapiBaseUrl: string;
+  databasePath: string;
+  pollIntervalMs: number;
+  maxActiveJobsPerUser: number;
+  maxTrackingAgeMs: number;
+  notFoundGraceMs: number;
+  useapiTimeoutMs: number;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+}>;
+
+export class ConfigError extends Error {}
+
+/** Reads the environment once; every missing or invalid key is named in one error. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const blankToUndefined = Object.fromEntries(
+    Object.entries(env).map(([key, value]) => [key, value?.trim() === '' ? undefined : value]),
+  );
+  const parsed = envSchema.safeParse(blankToUndefined);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const key = issue.path.join('.');
+      return env[key] === undefined || env[key]?.trim() === '' ? `${key} is missing` : `${key}: ${issue.message}`;
+    });
+    throw new ConfigError(`Configuration problem: ${problems.join('; ')}. See .env.example.`);
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    discordToken: e.DISCORD_TOKEN,
+    useapiToken: e.USEAPI_TOKEN,
+    discordApiUrl: e.DISCORD_API_URL.replace(/\/+$/, ''),
+    useapiBaseUrl: e.USEAPI_BASE_URL.replace(/\/+$/, ''),
+    databasePath: e.DATABASE_PATH,
+    pollIntervalMs: e.POLL_INTERVAL_MS,
+    maxActiveJobsPerUser: e.MAX_ACTIVE_JOBS_PER_USER,
+    maxTrackingAgeMs: e.MAX_TRACKING_AGE_MS,
+    notFoundGraceMs: e.NOT_FOUND_GRACE_MS,
+    useapiTimeoutMs: e.USEAPI_TIMEOUT_MS,
+    logLevel: e.LOG_LEVEL,
+  });
+}

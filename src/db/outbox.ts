@@ -1,0 +1,85 @@
+import { and, asc, eq, lte, or, sql } from 'drizzle-orm';
+import type { Db } from './open';
+import { outbox, subscriptions } from './schema';
+
+export type OutboxKind = 'result_dm' | 'message_lost_dm';
+export type OutboxRow = typeof outbox.$inferSelect;
+
+/** Queues an effect once: a second call with the same key changes nothing. */
+export function enqueue(
+  db: Db,
+  effect: { kind: OutboxKind; dedupeKey: string; subscriptionId: number; userId: string; payload?: unknown },
+  now: number,
+): void {
+  db.insert(outbox)
+    .values({
+      kind: effect.kind,
+      dedupeKey: effect.dedupeKey,
+      subscriptionId: effect.subscriptionId,
+      userId: effect.userId,
+      payload: effect.payload === undefined ? null : JSON.stringify(effect.payload),
+      nextAttemptAt: now,
+      createdAt: now,
+    })
+    .onConflictDoNothing({ target: outbox.dedupeKey })
+    .run();
+}
+
+/**
+ * One result DM for each follower of a job that just ended: those who asked for DMs, and those
+ * whose tracking message is gone (a DM is then the only way to tell them).
+ */
+export function enqueueResultDms(db: Db, jobId: string, now: number): number {
+  const followers = db
+    .select({ id: subscriptions.id, userId: subscriptions.userId })
+    .from(subscriptions)
+    .where(
+      and(
+        eq(subscriptions.jobId, jobId),
+        or(
+          and(eq(subscriptions.state, 'active'), eq(subscriptions.dm, true)),
+          eq(subscriptions.state, 'lost'),
+        ),
+      ),
+    )
+    .all();
+  for (const f of followers) {
+    enqueue(db, { kind: 'result_dm', dedupeKey: `result:${f.id}`, subscriptionId: f.id, userId: f.userId }, now);
+  }
+  return followers.length;
+}
+
+export function dueOutbox(db: Db, now: number, limit: number): OutboxRow[] {
+  return db
+    .select()
+    .from(outbox)
+    .where(and(eq(outbox.state, 'pending'), lte(outbox.nextAttemptAt, now)))
+    .orderBy(asc(outbox.nextAttemptAt))
+    .limit(limit)
+    .all();
+}
+
+export function nextOutboxAttempt(db: Db): number | null {
+  return (
+    db
+      .select({ at: sql<number>`min(${outbox.nextAttemptAt})` })
+      .from(outbox)
+      .where(eq(outbox.state, 'pending'))
+      .get()?.at ?? null
+  );
+}
+
+export function markSent(db: Db, id: number, now: number): void {
+  db.update(outbox).set({ state: 'sent', sentAt: now, attempts: sql`${outbox.attempts} + 1` }).where(eq(outbox.id, id)).run();
+}
+
+export function markFailed(db: Db, id: number, error: string): void {
+  db.update(outbox).set({ state: 'failed', lastError: error, attempts: sql`${outbox.attempts} + 1` }).where(eq(outbox.id, id)).run();
+}
+
+export function markRetry(db: Db, id: number, error: string, at: number): void {
+  db.update(outbox)
+    .set({ lastError: error, nextAttemptAt: at, attempts: sql`${outbox.attempts} + 1` })
+    .where(eq(outbox.id, id))
+    .run();
+}

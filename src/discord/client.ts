@@ -1,0 +1,44 @@
+import { Client, Events, GatewayIntentBits, MessageFlags, type Interaction } from 'discord.js';
+import { findCommand } from './commands';
+import type { CommandContext } from './commands/command';
+
+export function createDiscordClient(apiUrl: string): Client {
+  return new Client({
+    intents: [GatewayIntentBits.Guilds],
+    rest: {
+      api: apiUrl,
+      // discord.js would wait out channel rate limits by itself, holding stale edits in a queue;
+      // delivery prefers to hear about them and send the latest state later.
+      rejectOnRateLimit: ['/channels'],
+    },
+  });
+}
+
+/** Routes every interaction to its command; a failing handler answers the person and is logged, never thrown. */
+export function routeInteractions(client: Client, ctx: CommandContext): void {
+  client.on(Events.InteractionCreate, (interaction) => {
+    handle(interaction, ctx).catch((error: unknown) => {
+      ctx.log.error({ event: 'interaction_failed', err: error }, 'interaction handler failed');
+      if (interaction.isChatInputCommand() && !interaction.replied && !interaction.deferred) {
+        interaction
+          .reply({ content: 'Something went wrong on my side; nothing was changed. Please try again.', flags: MessageFlags.Ephemeral })
+          .catch(() => undefined);
+      }
+    });
+  });
+}
+
+async function handle(interaction: Interaction, ctx: CommandContext): Promise<void> {
+  if (interaction.isChatInputCommand()) {
+    await findCommand(interaction.commandName)?.execute(interaction, ctx);
+  } else if (interaction.isAutocomplete()) {
+    await findCommand(interaction.commandName)?.autocomplete?.(interaction, ctx);
+  }
+}
+
+/** Logs in and resolves once the gateway's READY has arrived (which also gives the application id). */
+export async function loginAndWaitReady(client: Client, token: string): Promise<void> {
+  const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+  await client.login(token);
+  await ready;
+}

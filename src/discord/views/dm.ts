@@ -1,0 +1,58 @@
+import type { APIActionRowComponent, APIButtonComponent, APIEmbed } from 'discord.js';
+import type { JobSnapshot } from '../../tracker/state';
+import { deriveJobView, type JobView } from './jobView';
+import { renderJob } from './render';
+import { inlineCode, safeLink } from './text';
+
+export interface MessageWhere {
+  guildId: string | null;
+  channelId: string;
+  messageId: string | null;
+}
+
+const SNOWFLAKE = /^\d{1,20}$/;
+
+/** `https://discord.com/channels/<guild or @me>/<channel>/<message>`, or null without a message. */
+export function messageLink(where: MessageWhere): string | null {
+  const { guildId, channelId, messageId } = where;
+  if (messageId === null || !SNOWFLAKE.test(messageId) || !SNOWFLAKE.test(channelId)) return null;
+  if (guildId !== null && !SNOWFLAKE.test(guildId)) return null;
+  return safeLink(`https://discord.com/channels/${guildId ?? '@me'}/${channelId}/${messageId}`);
+}
+
+function dmTitle(view: JobView): string {
+  switch (view.kind) {
+    case 'completed':
+      return 'Your Midjourney job is done';
+    case 'failed':
+      return 'Your Midjourney job failed';
+    case 'moderated':
+      return 'Your Midjourney job was moderated';
+    default:
+      return `Your Midjourney job: ${view.headline}`;
+  }
+}
+
+/** The DM sent when a job ends (completed / failed / moderated, or tracking stopped for good). */
+export function resultDm(
+  job: JobSnapshot,
+  where: MessageWhere,
+  now: number,
+): { embeds: APIEmbed[]; components: APIActionRowComponent<APIButtonComponent>[] } {
+  const view = deriveJobView(job, now);
+  const link = messageLink(where);
+  return renderJob(view, {
+    now,
+    title: dmTitle(view),
+    lead: link ? [`[Open the tracking message](${link})`] : [],
+    extraButtons: link ? [{ label: 'Tracking message', url: link }] : [],
+  });
+}
+
+/** Sent once when the tracking message can no longer be edited; the result will come by DM. */
+export function messageLostDm(jobId: string, reason: 'deleted' | 'no_access'): { content: string } {
+  const why = reason === 'deleted' ? 'it was deleted' : 'I lost access to that channel';
+  return {
+    content: `I can't update the tracking message for job ${inlineCode(jobId, 200)} any more (${why}). I'll send you the result here when it ends.`,
+  };
+}

@@ -1,0 +1,6 @@
+export { trackingMessage } from './tracking';
+export { resultDm, messageLostDm, messageLink, type MessageWhere } from './dm';
+export { jobListMessage, type JobListRow } from './jobList';
+export { EMBED_COLORS, PROBLEM_HEADLINES, PROBLEM_TEXTS, FOOTER_TEXT, deriveJobView, type JobView } from './jobView';
+export { DISCORD_LIMITS, embedLength, embedsLength, clampEmbed } from './limits';
+export { cleanPrompt, progressBar, truncate, formatDuration } from './text';

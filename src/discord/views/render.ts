@@ -1,0 +1,149 @@
+/** Turns a JobView into an embed and link-button rows that always fit Discord's limits. */
+import type { APIActionRowComponent, APIButtonComponent, APIEmbed, APIEmbedField } from 'discord.js';
+import { DISCORD_LIMITS, clampEmbed, clampRows } from './limits';
+import type { JobView, ResultLink } from './jobView';
+import { formatDuration, progressBar, truncate } from './text';
+
+export type ButtonRow = APIActionRowComponent<APIButtonComponent>;
+
+export interface MessageBody {
+  embeds: APIEmbed[];
+  components: ButtonRow[];
+}
+
+const SEP = '\n\n';
+/** Room always left for the prompt before upstream error texts are cut. */
+const PROMPT_RESERVE = 600;
+/**
+ * Longest prompt shown: a 5,000-character Midjourney prompt would bury the status and results
+ * under a wall of text, and every edit would resend it.
+ */
+export const PROMPT_SHOWN_MAX = 1024;
+/** At most this much of the description goes to result links (the buttons carry them too). */
+const LINKS_BUDGET = 2200;
+
+export function linkButton(label: string, url: string): APIButtonComponent {
+  return { type: 2, style: 5, label: truncate(label, DISCORD_LIMITS.buttonLabel), url };
+}
+
+/** Link buttons, five to a row. */
+export function linkRows(links: readonly ResultLink[]): ButtonRow[] {
+  const rows: ButtonRow[] = [];
+  for (let i = 0; i < links.length; i += DISCORD_LIMITS.buttonsPerRow) {
+    const chunk = links.slice(i, i + DISCORD_LIMITS.buttonsPerRow);
+    rows.push({ type: 1, components: chunk.map((l) => linkButton(l.label, l.url)) });
+  }
+  return rows;
+}
+
+/** `**Images:** [Image 1](…) · [Image 2](…)`, as many links as fit in `budget`. */
+export function linkLine(heading: string, links: readonly ResultLink[], budget: number): string {
+  let line = '';
+  for (const l of links) {
+    const part = `[${l.label}](${l.url})`;
+    const next = line ? `${line} · ${part}` : `**${heading}:** ${part}`;
+    if (next.length > budget) break;
+    line = next;
+  }
+  return line;
+}
+
+export interface RenderOptions {
+  /** Overrides the view's headline as the embed title. */
+  title?: string;
+  /** Lines placed right after the prompt (e.g. the DM's link to the tracking message). */
+  lead?: string[];
+  /** Extra link buttons appended after the result buttons (own row). */
+  extraButtons?: ResultLink[];
+  now: number;
+}
+
+export function renderJob(view: JobView, opts: RenderOptions): MessageBody {
+  const L = DISCORD_LIMITS;
+  const title = truncate(opts.title ?? view.headline, L.title);
+  const footer = truncate(view.footer, 200);
+
+  const fields: APIEmbedField[] = [
+    { name: 'Job id', value: view.jobIdCode, inline: false },
+    { name: 'Status', value: view.statusLabel || '—', inline: true },
+    { name: 'Elapsed', value: formatDuration(view.elapsedMs), inline: true },
+  ];
+  // Progress is shown while it can still change or once known; a finished job that never
+  // reported any progress gets no empty "—" field.
+  const finished = ['completed', 'failed', 'moderated', 'unknown', 'not_found', 'expired', 'max_age'].includes(view.kind);
+  if (view.progress !== null || !finished) {
+    fields.push({ name: 'Progress', value: view.progress === null ? '—' : `${view.progress}%`, inline: true });
+  }
+
+  // Sections of the description other than the prompt.
+  const others: string[] = [];
+  if (view.running && view.progress !== null) others.push(progressBar(view.progress));
+  for (const line of opts.lead ?? []) if (line) others.push(line);
+  if (view.note) others.push(view.note);
+  let linksLeft = LINKS_BUDGET;
+  for (const [heading, list] of [
+    ['Images', view.images],
+    ['Videos', view.videos],
+  ] as const) {
+    if (list.length === 0) continue;
+    const line = linkLine(heading, list, linksLeft);
+    if (line) {
+      others.push(line);
+      linksLeft -= line.length + 1;
+    }
+  }
+  const othersText = others.join(SEP);
+
+  const fixed =
+    title.length + footer.length + fields.reduce((n, f) => n + f.name.length + f.value.length, 0);
+  const promptWant = view.prompt ? Math.min(view.prompt.length + 2 + SEP.length, PROMPT_RESERVE) : 0;
+
+  // Upstream details (error, errorDetails, Midjourney embeds): each ≤ 1024, all together within
+  // what the total leaves after the fixed parts, the other sections and a reserve for the prompt.
+  const detailRoom = Math.max(0, L.total - fixed - othersText.length - promptWant - 16);
+  const details = view.details.slice(0, L.fields - fields.length);
+  const namesLen = details.reduce((n, d) => n + Math.min(d.name.length, L.fieldName), 0);
+  const wantLen = details.reduce((n, d) => n + Math.min(d.value.length, L.fieldValue), 0);
+  const perValue =
+    namesLen + wantLen <= detailRoom
+      ? L.fieldValue
+      : Math.max(16, Math.floor((detailRoom - namesLen) / Math.max(1, details.length)));
+  for (const d of details) {
+    fields.push({
+      name: truncate(d.name, L.fieldName),
+      value: truncate(d.value, Math.min(L.fieldValue, perValue)) || '—',
+      inline: false,
+    });
+  }
+
+  // The prompt gets what is left of the description and of the total.
+  let description = othersText;
+  if (view.prompt) {
+    const used = title.length + footer.length + fields.reduce((n, f) => n + f.name.length + f.value.length, 0);
+    const overhead = 2 + (othersText ? SEP.length : 0);
+    const room = Math.min(
+      PROMPT_SHOWN_MAX,
+      L.description - othersText.length - overhead,
+      L.total - used - othersText.length - overhead,
+    );
+    const prompt = truncate(view.prompt, room);
+    if (prompt) description = `> ${prompt}${othersText ? SEP + othersText : ''}`;
+  }
+
+  const embed: APIEmbed = {
+    title,
+    color: view.color,
+    fields,
+    footer: { text: footer },
+  };
+  if (description) embed.description = description;
+  if (view.gridUrl) embed.image = { url: view.gridUrl };
+  if (Number.isFinite(opts.now)) {
+    const ts = new Date(opts.now);
+    if (!Number.isNaN(ts.getTime())) embed.timestamp = ts.toISOString();
+  }
+
+  const finalEmbed = clampEmbed(embed);
+  const rows = [...linkRows(view.images), ...linkRows(view.videos), ...linkRows(opts.extraButtons ?? [])];
+  return { embeds: [finalEmbed], components: clampRows(rows) };
+}

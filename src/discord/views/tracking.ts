@@ -1,0 +1,18 @@
+import type { APIActionRowComponent, APIButtonComponent, APIEmbed } from 'discord.js';
+import type { JobSnapshot } from '../../tracker/state';
+import { deriveJobView } from './jobView';
+import { renderJob } from './render';
+
+export { EMBED_COLORS } from './jobView';
+export { embedLength } from './limits';
+
+/**
+ * The channel message that follows one job: status headline, cleaned prompt, progress, what a
+ * problem means, results (grid image + link buttons) and upstream error details. Pure.
+ */
+export function trackingMessage(
+  job: JobSnapshot,
+  now: number,
+): { embeds: APIEmbed[]; components: APIActionRowComponent<APIButtonComponent>[] } {
+  return renderJob(deriveJobView(job, now), { now });
+}

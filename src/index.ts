@@ -1,0 +1,42 @@
+import 'dotenv/config';
+import { startBot } from './bot';
+import { ConfigError, loadConfig } from './config';
+import { createLogger } from './log';
+
+function readConfig() {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+const config = readConfig();
+const log = createLogger({ level: config.logLevel, secrets: [config.discordToken, config.useapiToken] });
+
+process.on('unhandledRejection', (reason) => log.error({ event: 'unhandled_rejection', err: reason }, 'unhandled rejection'));
+
+const bot = await startBot(config, log).catch((error: unknown) => {
+  log.fatal({ event: 'start_failed', err: error }, 'could not start');
+  process.exit(1);
+});
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ event: 'stopping', signal }, 'stopping');
+    bot
+      .stop()
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        log.error({ event: 'stop_failed', err: error }, 'stop failed');
+        process.exit(1);
+      });
+  });
+}

@@ -1,0 +1,138 @@
+import type { PollResult } from '../useapi/client';
+import { isRunningStatus, type UpstreamJob } from '../useapi/job';
+import { backoffDelay, classify, runningDelay, type PollSettings } from './policy';
+import type { JobSnapshot, Problem } from './state';
+
+/** A job as the poller keeps it: what is shown, plus what decides the next poll. */
+export interface TrackedJob extends JobSnapshot {
+  nextPollAt: number | null;
+  errorStreak: number;
+  lastHttpStatus: number | null;
+  upstreamUpdated: string | null;
+  upstreamMovedAt: number | null;
+  notFoundSince: number | null;
+}
+
+export interface LifecycleSettings extends PollSettings {
+  notFoundGraceMs: number;
+  maxTrackingAgeMs: number;
+}
+
+/** Midjourney itself times a job out after 14 minutes without news; so do we, for display. */
+export const STALL_AFTER_MS = 14 * 60_000;
+
+export type Effect =
+  /** The job ended while being watched: each follower who wants it gets one DM. */
+  | { kind: 'job_finished' }
+  /** The token was refused (401) or the subscription ended (402): every job is affected. */
+  | { kind: 'account_problem'; problem: 'unauthorized' | 'payment_required' };
+
+export interface Transition {
+  job: TrackedJob;
+  /** True when something a person can see has changed (the job's version must be bumped). */
+  visible: boolean;
+  effects: Effect[];
+  /** A short description for the log, e.g. "progress 40 → 55". */
+  change: string | null;
+}
+
+export interface Clock {
+  now: number;
+  random: () => number;
+}
+
+/** The pure heart of the tracker: (job before, poll result) → (job after, effects). */
+export function advance(before: TrackedJob, result: PollResult, settings: LifecycleSettings, clock: Clock): Transition {
+  if (before.terminal) return { job: before, visible: false, effects: [], change: null };
+  const { now, random } = clock;
+  const lastHttpStatus = result.kind === 'ok' ? 200 : result.kind === 'http' ? result.status : null;
+  let job: TrackedJob = { ...before, lastHttpStatus };
+  const effects: Effect[] = [];
+
+  switch (classify(result)) {
+    case 'ok': {
+      const upstream = (result as { job: UpstreamJob }).job;
+      job = readUpstream(job, upstream, now);
+      if (isRunningStatus(upstream.status)) {
+        const stalled = job.upstreamMovedAt !== null && now - job.upstreamMovedAt >= STALL_AFTER_MS;
+        job.problem = stalled ? 'stalled' : null;
+        job.nextPollAt = now + runningDelay(upstream.status, stalled, settings, random);
+      } else {
+        job = finish(job, now, null);
+        effects.push({ kind: 'job_finished' });
+      }
+      break;
+    }
+    case 'account': {
+      const problem = (result as { status: number }).status === 401 ? 'unauthorized' : 'payment_required';
+      job.problem = problem;
+      // The account pause decides when to try again; this is only the fallback.
+      job.nextPollAt = now + backoffDelay(1, null, settings, random);
+      effects.push({ kind: 'account_problem', problem });
+      break;
+    }
+    case 'not_found': {
+      job.notFoundSince = before.notFoundSince ?? now;
+      job.errorStreak = before.errorStreak + 1;
+      if (now - job.notFoundSince >= settings.notFoundGraceMs) job = finish(job, now, 'not_found');
+      else job.nextPollAt = now + runningDelay('started', false, settings, random);
+      break;
+    }
+    case 'expired':
+      job = finish(job, now, 'expired');
+      break;
+    case 'transient': {
+      job.errorStreak = before.errorStreak + 1;
+      const retryAfterMs = result.kind === 'http' ? result.retryAfterMs : null;
+      job.nextPollAt = now + backoffDelay(job.errorStreak, retryAfterMs, settings, random);
+      break;
+    }
+  }
+
+  if (!job.terminal && now - job.trackedAt >= settings.maxTrackingAgeMs) job = finish(job, now, 'max_age');
+
+  const change = describeChange(before, job);
+  return { job, visible: change !== null, effects, change };
+}
+
+function readUpstream(job: TrackedJob, upstream: UpstreamJob, now: number): TrackedJob {
+  const progress = progressOf(upstream);
+  const updated = upstream.updated ?? `${upstream.status}|${progress ?? ''}`;
+  const moved = updated !== job.upstreamUpdated;
+  return {
+    ...job,
+    status: upstream.status,
+    progress,
+    payload: upstream,
+    errorStreak: 0,
+    notFoundSince: null,
+    upstreamUpdated: updated,
+    upstreamMovedAt: moved || job.upstreamMovedAt === null ? now : job.upstreamMovedAt,
+  };
+}
+
+function finish(job: TrackedJob, now: number, problem: Problem | null): TrackedJob {
+  return { ...job, terminal: true, problem, finishedAt: now, nextPollAt: null };
+}
+
+/** `progress_percent` first; else the "(NN%)" Midjourney writes into the message text. */
+export function progressOf(upstream: UpstreamJob): number | null {
+  if (upstream.status === 'completed') return 100;
+  const percent = upstream.response?.progress_percent;
+  if (typeof percent === 'number' && Number.isFinite(percent)) return clampPercent(percent);
+  const match = /\((\d{1,3})%\)/.exec(upstream.response?.content ?? '');
+  return match ? clampPercent(Number(match[1])) : null;
+}
+
+function clampPercent(value: number): number {
+  return Math.min(100, Math.max(0, Math.round(value)));
+}
+
+function describeChange(before: TrackedJob, after: TrackedJob): string | null {
+  const parts: string[] = [];
+  if (before.status !== after.status) parts.push(`status ${before.status ?? '∅'} → ${after.status ?? '∅'}`);
+  if (before.progress !== after.progress) parts.push(`progress ${before.progress ?? '∅'} → ${after.progress ?? '∅'}`);
+  if (before.problem !== after.problem) parts.push(`problem ${before.problem ?? '∅'} → ${after.problem ?? '∅'}`);
+  if (before.terminal !== after.terminal) parts.push('terminal');
+  return parts.length > 0 ? parts.join(', ') : null;
+}

@@ -1,0 +1,54 @@
+import type { PollResult } from '../useapi/client';
+
+export interface PollSettings {
+  /** Base poll interval (POLL_INTERVAL_MS). */
+  pollIntervalMs: number;
+}
+
+/** Longest wait after transient errors, however long the streak. */
+export const MAX_BACKOFF_MS = 5 * 60_000;
+/** A server's Retry-After is honoured up to this much. */
+export const MAX_RETRY_AFTER_MS = 15 * 60_000;
+
+/** ±20 %, so jobs tracked together do not poll in lockstep. */
+export function jitter(ms: number, random: () => number): number {
+  return Math.round(ms * (0.8 + 0.4 * random()));
+}
+
+/**
+ * How long to wait before reading a running job again. Never more than 3× the base interval while
+ * upstream answers: queued jobs change slowly, rendering ones quickly, stalled ones rarely.
+ */
+export function runningDelay(status: string, stalled: boolean, settings: PollSettings, random: () => number): number {
+  const base = settings.pollIntervalMs;
+  if (stalled) return Math.min(3 * base, jitter(3 * base, random));
+  const factor = status === 'created' ? 2 : 1;
+  return jitter(factor * base, random);
+}
+
+/** Exponential backoff with jitter after the `streak`-th transient failure in a row, honouring Retry-After. */
+export function backoffDelay(streak: number, retryAfterMs: number | null, settings: PollSettings, random: () => number): number {
+  const exponential = Math.min(MAX_BACKOFF_MS, settings.pollIntervalMs * 2 ** Math.max(0, streak - 1));
+  const delay = jitter(exponential, random);
+  return retryAfterMs === null ? delay : Math.max(delay, Math.min(retryAfterMs, MAX_RETRY_AFTER_MS));
+}
+
+/** What an HTTP outcome means for polling. */
+export type Outcome = 'ok' | 'account' | 'not_found' | 'expired' | 'transient';
+
+export function classify(result: PollResult): Outcome {
+  if (result.kind === 'ok') return 'ok';
+  if (result.kind !== 'http') return 'transient';
+  switch (result.status) {
+    case 401:
+    case 402:
+      return 'account';
+    case 404:
+      return 'not_found';
+    case 410:
+      return 'expired';
+    default:
+      // 429, 5xx, useapi's 596 and anything undocumented: wait and try again.
+      return 'transient';
+  }
+}

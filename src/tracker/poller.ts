@@ -1,0 +1,172 @@
+import { inTransaction, type Db } from '../db/open';
+import {
+  dueJobIds,
+  firstPollableJobId,
+  loadAccount,
+  loadJob,
+  markRunningJobs,
+  saveAccount,
+  saveJob,
+  type AccountProblem,
+} from '../db/jobs';
+import { enqueueResultDms } from '../db/outbox';
+import type { Logger } from '../log';
+import type { PollResult, UseapiClient } from '../useapi/client';
+import { advance, type LifecycleSettings } from './lifecycle';
+import { jitter } from './policy';
+
+export interface PollerOptions {
+  db: Db;
+  useapi: UseapiClient;
+  log: Logger;
+  settings: LifecycleSettings;
+  now?: () => number;
+  random?: () => number;
+  /** Upstream reads in flight at once. */
+  concurrency?: number;
+  /** Called after a change that delivery should act on. */
+  onChange?: () => void;
+}
+
+export interface Poller {
+  start(): void;
+  /** Stops claiming work and waits for reads in flight to be recorded. */
+  stop(): Promise<void>;
+  /** One pass of the loop (tests and benchmarks drive it directly). */
+  tick(): Promise<void>;
+}
+
+/**
+ * One loop over the due-queue in SQLite. A job is read once per poll however many people follow
+ * it; the result and its effects are written in one transaction.
+ */
+export function createPoller(opts: PollerOptions): Poller {
+  const { db, useapi, log, settings } = opts;
+  const now = opts.now ?? Date.now;
+  const random = opts.random ?? Math.random;
+  const concurrency = opts.concurrency ?? 8;
+  const tickMs = Math.min(1000, Math.max(20, Math.floor(settings.pollIntervalMs / 10)));
+  /** While the account is refused, it is probed this often with one job. */
+  const probeIntervalMs = Math.max(30_000, 6 * settings.pollIntervalMs);
+
+  const inFlight = new Map<string, Promise<void>>();
+  let timer: NodeJS.Timeout | undefined;
+  let running = false;
+
+  function record(jobId: string, result: PollResult): void {
+    const at = now();
+    const outcome = inTransaction(db, () => {
+      const before = loadJob(db, jobId);
+      if (!before || before.terminal) return null;
+      const transition = advance(before, result, settings, { now: at, random });
+      saveJob(db, transition.job, transition.visible);
+      let dms = 0;
+      let accountProblem: AccountProblem | null = null;
+      for (const effect of transition.effects) {
+        if (effect.kind === 'job_finished') dms += enqueueResultDms(db, jobId, at);
+        if (effect.kind === 'account_problem') accountProblem = effect.problem;
+      }
+      const account = loadAccount(db);
+      if (accountProblem && account.problem !== accountProblem) {
+        saveAccount(db, { problem: accountProblem, since: at, nextProbeAt: at + probeIntervalMs });
+        markRunningJobs(db, accountProblem, at);
+      } else if (!accountProblem && account.problem && result.kind === 'ok') {
+        saveAccount(db, { problem: null, since: null, nextProbeAt: null });
+        markRunningJobs(db, null, at);
+        log.info({ event: 'account_recovered', was: account.problem }, 'useapi account works again; polling resumed');
+      } else if (accountProblem) {
+        saveAccount(db, { ...account, nextProbeAt: at + jitter(probeIntervalMs, random) });
+      }
+      return { transition, dms, accountProblem, accountWas: account.problem };
+    });
+    if (!outcome) return;
+    const { transition, dms, accountProblem, accountWas } = outcome;
+    if (accountProblem && accountWas !== accountProblem) {
+      log.warn({ event: 'account_paused', problem: accountProblem }, 'useapi refused the account; polling paused');
+    }
+    if (transition.change) {
+      log.info(
+        {
+          event: 'job_changed',
+          jobId,
+          change: transition.change,
+          status: transition.job.status,
+          progress: transition.job.progress,
+          problem: transition.job.problem,
+          terminal: transition.job.terminal,
+          http: transition.job.lastHttpStatus,
+          dms,
+        },
+        'job changed',
+      );
+    } else if (result.kind !== 'ok') {
+      log.debug({ event: 'poll_failed', jobId, result: describe(result), streak: transition.job.errorStreak }, 'poll failed');
+    }
+    if (transition.visible || dms > 0 || accountProblem) opts.onChange?.();
+  }
+
+  function poll(jobId: string): void {
+    const work = useapi
+      .fetchJob(jobId)
+      .then((result) => record(jobId, result))
+      .catch((error: unknown) => log.error({ event: 'poll_crashed', jobId, err: error }, 'recording a poll failed'))
+      .finally(() => inFlight.delete(jobId));
+    inFlight.set(jobId, work);
+  }
+
+  async function tick(): Promise<void> {
+    const at = now();
+    const account = loadAccount(db);
+    if (account.problem) {
+      // Account-wide refusal: one probe at a time instead of every job failing on its own.
+      if (inFlight.size === 0 && (account.nextProbeAt ?? 0) <= at) {
+        const probe = firstPollableJobId(db);
+        if (probe) poll(probe);
+      }
+    } else {
+      const free = concurrency - inFlight.size;
+      if (free > 0) {
+        for (const jobId of dueJobIds(db, at, free + inFlight.size)) {
+          if (inFlight.size >= concurrency) break;
+          if (!inFlight.has(jobId)) poll(jobId);
+        }
+      }
+    }
+    await Promise.resolve();
+  }
+
+  function loop(): void {
+    if (!running) return;
+    tick()
+      .catch((error: unknown) => log.error({ event: 'tick_crashed', err: error }, 'poller tick failed'))
+      .finally(() => {
+        if (running) timer = setTimeout(loop, tickMs);
+      });
+  }
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      loop();
+    },
+    async stop() {
+      running = false;
+      clearTimeout(timer);
+      await Promise.allSettled([...inFlight.values()]);
+    },
+    tick,
+  };
+}
+
+function describe(result: PollResult): string {
+  switch (result.kind) {
+    case 'http':
+      return `HTTP ${result.status}${result.message ? `: ${result.message}` : ''}`;
+    case 'network':
+    case 'malformed':
+      return `${result.kind}: ${result.message}`;
+    default:
+      return result.kind;
+  }
+}

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+
+/** Statuses useapi documents; anything else is kept as a string and treated as terminal. */
+export const RUNNING_STATUSES = ['created', 'started', 'progress'] as const;
+export const FINISHED_STATUSES = ['completed', 'failed', 'moderated'] as const;
+export type RunningStatus = (typeof RUNNING_STATUSES)[number];
+export type FinishedStatus = (typeof FINISHED_STATUSES)[number];
+
+export function isRunningStatus(status: string): status is RunningStatus {
+  return (RUNNING_STATUSES as readonly string[]).includes(status);
+}
+
+const link = z.object({ id: z.number().optional(), url: z.string() }).loose();
+
+const embed = z
+  .object({
+    type: z.string().optional(),
+    title: z.string().optional(),
+    description: z.string().optional(),
+    color: z.number().optional(),
+  })
+  .loose();
+
+const attachment = z
+  .object({
+    url: z.string(),
+    proxy_url: z.string().optional(),
+    filename: z.string().optional(),
+    width: z.number().nullish(),
+    height: z.number().nullish(),
+  })
+  .loose();
+
+/** Lenient on purpose: unknown fields pass through, optional parts may be missing. */
+export const upstreamJobSchema = z
+  .object({
+    jobid: z.string(),
+    verb: z.string().optional(),
+    jobType: z.string().optional(),
+    status: z.string(),
+    created: z.string().optional(),
+    updated: z.string().optional(),
+    error: z.unknown().optional(),
+    errorDetails: z.unknown().optional(),
+    code: z.number().optional(),
+    request: z.object({ prompt: z.string().optional() }).loose().optional(),
+    response: z
+      .object({
+        content: z.string().optional(),
+        progress_percent: z.number().optional(),
+        attachments: z.array(attachment).optional(),
+        imageUx: z.array(link).optional(),
+        videoUx: z.array(link).optional(),
+        embeds: z.array(embed).optional(),
+        buttons: z.array(z.unknown()).optional(),
+      })
+      .loose()
+      .optional(),
+  })
+  .loose();
+
+export type UpstreamJob = z.infer<typeof upstreamJobSchema>;

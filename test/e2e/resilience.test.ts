@@ -1,0 +1,90 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeJobId } from '../emulators/useapi';
+import { ALICE, CHANNEL, messageText, sleep, World } from './world';
+
+let world: World;
+afterEach(async () => {
+  world.discord.assertClean();
+  await world.close();
+});
+
+describe('faults around the bot, end to end', () => {
+  it('a restart mid-job on the same database finishes the same message, with one DM in all', async () => {
+    world = await World.start();
+    const jobid = makeJobId();
+    world.useapi.addJob({
+      jobid,
+      steps: [
+        { afterMs: 0, status: 'started' },
+        { afterMs: 100, status: 'progress', progress: 20 },
+        { afterMs: 1200, status: 'progress', progress: 70 },
+        { afterMs: 1500, status: 'completed' },
+      ],
+    });
+    await world.track(ALICE, jobid);
+    const message = await world.messageShows(ALICE.id, jobid, /20%/);
+    await world.stopBot();
+    await sleep(100);
+    await world.startBot();
+    await world.messageShows(ALICE.id, jobid, /Completed/);
+    await world.dmsArrive(ALICE.id, 1);
+    await sleep(300);
+    expect(world.subscription(ALICE.id, jobid)?.messageId).toBe(message.id);
+    expect(world.discord.channelMessages(CHANNEL)).toHaveLength(1);
+    expect(world.discord.dmsTo(ALICE.id)).toHaveLength(1);
+  });
+
+  it('DMs closed: recorded once, not retried, and the channel message still completes', async () => {
+    world = await World.start();
+    world.discord.closeDms(ALICE.id);
+    const jobid = world.addJob('completed');
+    await world.track(ALICE, jobid);
+    await world.messageShows(ALICE.id, jobid, /Completed/);
+    await world.discord.waitFor(() => world.outboxFor(ALICE.id).some((o) => o.state === 'failed'), 3000, 'the DM to be given up');
+    await sleep(300);
+    const dmAttempts = world.discord.requests.filter((r) => r.method === 'POST' && r.path === `/channels/${world.discord.dmChannelOf(ALICE.id)}/messages`);
+    expect(dmAttempts).toHaveLength(1);
+    expect(world.outboxFor(ALICE.id)).toMatchObject([{ kind: 'result_dm', state: 'failed', lastError: 'dms_closed', attempts: 1 }]);
+  });
+
+  it('tracking message deleted: editing stops and the person hears by DM, result included', async () => {
+    world = await World.start();
+    const jobid = makeJobId();
+    world.useapi.addJob({
+      jobid,
+      steps: [
+        { afterMs: 0, status: 'progress', progress: 10 },
+        { afterMs: 400, status: 'progress', progress: 60 },
+        { afterMs: 700, status: 'completed' },
+      ],
+    });
+    await world.track(ALICE, jobid, { dm: false });
+    const message = await world.trackingMessage(ALICE.id, jobid);
+    world.discord.deleteMessage(CHANNEL, message.id);
+    const dms = await world.dmsArrive(ALICE.id, 2);
+    expect(messageText(dms[0]!.data)).toMatch(/deleted/);
+    expect(messageText(dms[1]!.data)).toMatch(/done/i);
+    expect(world.subscription(ALICE.id, jobid)).toMatchObject({ state: 'lost', lostReason: 'deleted' });
+    const editsAfterDelete = world.discord.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith(message.id) && r.status === 404);
+    expect(editsAfterDelete).toHaveLength(1);
+  });
+
+  it('access to the channel lost: the person is told by DM', async () => {
+    world = await World.start();
+    const jobid = world.addJob('completed');
+    world.discord.revokeAccess(CHANNEL, 50013);
+    await world.track(ALICE, jobid);
+    const dms = await world.dmsArrive(ALICE.id, 2);
+    expect(messageText(dms[0]!.data)).toMatch(/access/);
+    expect(world.subscription(ALICE.id, jobid)).toMatchObject({ state: 'lost', lostReason: 'no_access' });
+  });
+
+  it('Discord 5xx on an edit is retried later and the message still finishes', async () => {
+    world = await World.start();
+    const jobid = world.addJob('completed');
+    world.discord.failNext('PATCH /channels/:id/messages/:id', 502, 4);
+    await world.track(ALICE, jobid);
+    await world.messageShows(ALICE.id, jobid, /Completed/, CHANNEL, 8000);
+    await world.dmsArrive(ALICE.id, 1);
+  });
+});

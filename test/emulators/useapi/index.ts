@@ -1,0 +1,25 @@
+export { startUseapiEmulator, DEFAULT_TOKEN, JOBS_PATH } from './server';
+export { makeJobId, parseJobId, channelOf, userOf, jobTypeOf, JOB_ID_PATTERN, DEFAULT_USER, DEFAULT_CHANNEL } from './ids';
+export type { JobIdOptions, JobIdParts } from './ids';
+export { timeline } from './timeline';
+export type { TimelineOptions } from './timeline';
+export {
+  jobRecordAt,
+  jobAnswerAt,
+  cancelledScript,
+  terminalTimeOf,
+  runningJobsList,
+  isRunning,
+  RUNNING_STATUSES,
+  RETENTION_MS,
+  CHANNEL_MAX_JOBS,
+  DEFAULT_PROMPT,
+  DISCORD_USER_MENTION,
+  CANCELLED_ERROR,
+  DEFAULT_FAILED_ERROR,
+  DEFAULT_FAILED_CODE,
+  MODERATED_ERROR,
+  MODERATED_DETAILS,
+  MODERATED_CODE,
+} from './records';
+export type * from './types';

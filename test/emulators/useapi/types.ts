@@ -1,0 +1,215 @@
+/**
+ * Types of the useapi.net Midjourney v3 emulator.
+ *
+ * Shapes follow /work/shared/useapi-v3.md (§1.2, §1.3, §3.1, §6). Fields that the notes mark as
+ * inferred ([INF]) are inferred here too; see README.md in this folder.
+ */
+
+export type JobType = 'image' | 'video';
+export type Speed = 'fast' | 'relaxed' | 'turbo';
+
+/** One moment of a scripted job. `afterMs` counts from the script's `startAt`. */
+export interface JobStep {
+  afterMs: number;
+  /** created | started | progress | completed | failed | moderated, or anything else (sent as is). */
+  status: string;
+  /** Percent shown from this step on. Default: 0 for created/started, 100 for completed, else carried over. */
+  progress?: number;
+  error?: string;
+  errorDetails?: string;
+  code?: number;
+  /** Replaces the default `response.embeds` (moderated) or adds embeds to any other status. */
+  embeds?: unknown[];
+  /** Merged last into the top level of the record: extra or future fields, or overrides. */
+  extra?: Record<string, unknown>;
+}
+
+export interface JobScript {
+  jobid: string;
+  /** Default: 'a lighthouse on a cliff at dusk --ar 16:9'. */
+  prompt?: string;
+  /** Default: from the id's type letter (`…v-u…` is video), else image. */
+  jobType?: JobType;
+  /** Default: 'imagine'. */
+  verb?: string;
+  /** Speed shown in `response.content`. Default: 'fast'. */
+  speed?: Speed;
+  /** Emulator clock (ms) when the timeline starts; also the record's `created`. Default: the clock at addJob. */
+  startAt?: number;
+  /** The job answers 404 until this long after `startAt`. */
+  visibleAfterMs?: number;
+  /** The job always answers this status (unknown or expired job). */
+  gone?: 404 | 410;
+  /** Sorted by `afterMs` (stable). The job is not visible (404) before the first step. */
+  steps: JobStep[];
+}
+
+export type Fault =
+  | {
+      kind: 'status';
+      status: number;
+      /** Raw Retry-After header value: seconds or an HTTP date. */
+      retryAfter?: string;
+      /** Default: `{"error": <standard message>}`. A string is sent verbatim as `contentType`. */
+      body?: unknown;
+      /** Only for a string body. Default: 'text/plain; charset=utf-8'. */
+      contentType?: string;
+    }
+  /** Answers correctly (as computed on arrival) but only after `delayMs` of real time. */
+  | { kind: 'slow'; delayMs: number }
+  /** 200 with a broken JSON body. */
+  | { kind: 'malformed' }
+  /** 200 with valid JSON that is not a job: `{"foo":1}`. */
+  | { kind: 'wrong-shape' }
+  /** Destroys the socket without an answer. */
+  | { kind: 'reset' };
+
+export type FaultKind = Fault['kind'];
+export type AccountFault = 401 | 402 | 596;
+
+export interface RecordedRequest {
+  method: string;
+  /** Path as received (query string removed), e.g. with `%3A` still encoded. */
+  path: string;
+  /** Which endpoint the path names: one job, the running-jobs list, or nothing known. */
+  route: 'job' | 'list' | 'other';
+  /** The decoded job id, for job routes. */
+  jobid?: string;
+  /** Status answered; 0 when the socket was reset. */
+  status: number;
+  /** Emulator clock (ms) on arrival. */
+  time: number;
+  /** Whether `Authorization` was exactly `Bearer <token>`. */
+  authOk: boolean;
+  /** What produced the answer when it was not the normal one. */
+  fault?: FaultKind | 'account';
+}
+
+export interface EmulatorOptions {
+  /** Default: 'user:12345-emulatortoken'. */
+  token?: string;
+  /** Emulator clock in ms. Default: Date.now. */
+  now?: () => number;
+  /** Default: 0 (a random free port). */
+  port?: number;
+  /**
+   * When true, jobs whose `u<id>` differs from the token's `user:<id>` answer 404 and are not listed,
+   * as a real account cannot read another account's jobs. Default: false.
+   */
+  ownerCheck?: boolean;
+}
+
+export interface UseapiEmulator {
+  /** `http://127.0.0.1:PORT`; the bot reads `${url}/v3/midjourney/jobs/${jobid}`. */
+  url: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+  /** Defines or redefines a job (a redefinition also undoes a cancel). Throws on an invalid script. */
+  addJob(script: JobScript): void;
+  /** Every request, in arrival order. */
+  requests: RecordedRequest[];
+  /** Number of GET /jobs/{jobid} requests (any answer, any auth). */
+  jobReads(jobid: string): number;
+  /** Number of GET /jobs requests (any answer, any auth). */
+  listReads(): number;
+  /** Account-wide fault: every authorised request answers this until cleared with null. */
+  setAccountFault(status: AccountFault | null): void;
+  /** Faults consumed in order by the next GETs of that job; '*' = any job (used after the job's own queue). */
+  // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- '*' is spelled out for readers
+  queueFaults(jobid: string | '*', ...faults: Fault[]): void;
+  /** Faults consumed in order by the next GET /jobs (list) requests. */
+  queueListFaults(...faults: Fault[]): void;
+  /** Drops all queued faults and the account fault. */
+  clearFaults(): void;
+  /** Terminal moment of a job (emulator clock): its first non-running step, or its cancel. */
+  terminalAt(jobid: string): number | undefined;
+  /** What GET /jobs/{jobid} would answer at `t` (default: now), without faults and without recording. */
+  peek(jobid: string, t?: number): JobAnswer;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wire shapes
+
+export interface MediaLink {
+  id: number;
+  url: string;
+}
+
+export interface DiscordAttachment {
+  url: string;
+  proxy_url: string;
+  filename: string;
+  width: number;
+  height: number;
+}
+
+export interface Embed {
+  type?: string;
+  title?: string;
+  description?: string;
+  color?: number;
+}
+
+/** `response` of a job record. */
+export interface JobRecordResponse {
+  content?: string;
+  progress_percent?: number;
+  attachments?: DiscordAttachment[];
+  buttons?: string[];
+  imageUx?: MediaLink[];
+  videoUx?: MediaLink[];
+  embeds?: unknown[];
+  children?: Record<string, string>;
+  executeOnce?: Record<string, string>;
+}
+
+/** The body of a 200 from GET /v3/midjourney/jobs/{jobid}. */
+export interface JobRecord {
+  jobid: string;
+  verb: string;
+  jobType: JobType;
+  status: string;
+  created: string;
+  updated?: string;
+  request: { prompt: string };
+  response: JobRecordResponse;
+  error?: string;
+  errorDetails?: string;
+  code?: number;
+  [field: string]: unknown;
+}
+
+export interface ErrorBody {
+  error: string;
+}
+
+/** What a GET of one job answers, before faults. */
+export type JobAnswer = { status: 200; body: JobRecord } | { status: 404 | 410; body: ErrorBody };
+
+/** The body of a 200 from GET /v3/midjourney/jobs (§3.1). */
+export interface RunningJobsList {
+  total: number;
+  images: number;
+  videos: number;
+  channels: Record<string, RunningChannel>;
+}
+
+export interface RunningChannel {
+  total: number;
+  images: number;
+  videos: number;
+  maxJobs: number;
+  maxImageJobs: number;
+  maxVideoJobs: number;
+  jobs: RunningJobEntry[];
+}
+
+export interface RunningJobEntry {
+  jobId: string;
+  channel: string;
+  jobType: JobType;
+  created: string;
+  /** mm:ss since `created` (minutes keep counting past 59). */
+  elapsed: string;
+}

@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { advance, STALL_AFTER_MS, type LifecycleSettings, type TrackedJob } from '../../src/tracker/lifecycle';
+import type { PollResult } from '../../src/useapi/client';
+import type { UpstreamJob } from '../../src/useapi/job';
+
+const JOB = 'j1023141520123456789i-u12345-c1234567890123456789-bot:midjourney';
+const settings: LifecycleSettings = { pollIntervalMs: 5000, notFoundGraceMs: 60_000, maxTrackingAgeMs: 6 * 3600_000 };
+const T0 = 1_700_000_000_000;
+const clock = (now: number) => ({ now, random: () => 0.5 });
+
+function fresh(overrides: Partial<TrackedJob> = {}): TrackedJob {
+  return {
+    jobId: JOB, status: null, progress: null, problem: null, terminal: false, payload: null, trackedAt: T0,
+    finishedAt: null, nextPollAt: T0, errorStreak: 0, lastHttpStatus: null, upstreamUpdated: null,
+    upstreamMovedAt: null, notFoundSince: null, ...overrides,
+  };
+}
+
+function ok(status: string, extra: Partial<UpstreamJob> = {}, percent?: number): PollResult {
+  return {
+    kind: 'ok',
+    job: { jobid: JOB, status, updated: `u-${status}-${percent ?? ''}`, response: percent === undefined ? {} : { progress_percent: percent }, ...extra },
+  };
+}
+
+const http = (status: number, retryAfterMs: number | null = null): PollResult => ({ kind: 'http', status, retryAfterMs, message: null });
+
+describe('advance', () => {
+  it('follows created → progress → completed, with one finish effect', () => {
+    let job = fresh();
+    let t = advance(job, ok('created'), settings, clock(T0));
+    expect(t).toMatchObject({ visible: true, effects: [], job: { status: 'created', terminal: false } });
+    expect(t.job.nextPollAt).toBe(T0 + 10_000); // queued: 2× base
+    job = t.job;
+    t = advance(job, ok('progress', {}, 40), settings, clock(T0 + 10_000));
+    expect(t.job).toMatchObject({ status: 'progress', progress: 40 });
+    expect(t.job.nextPollAt).toBe(T0 + 15_000);
+    expect(t.change).toBe('status created → progress, progress ∅ → 40');
+    job = t.job;
+    t = advance(job, ok('completed'), settings, clock(T0 + 20_000));
+    expect(t.job).toMatchObject({ status: 'completed', progress: 100, terminal: true, finishedAt: T0 + 20_000, nextPollAt: null });
+    expect(t.effects).toEqual([{ kind: 'job_finished' }]);
+  });
+
+  it('reports no visible change when nothing moved', () => {
+    const first = advance(fresh(), ok('progress', {}, 40), settings, clock(T0)).job;
+    const again = advance(first, ok('progress', {}, 40), settings, clock(T0 + 5000));
+    expect(again.visible).toBe(false);
+    expect(again.change).toBeNull();
+  });
+
+  it.each(['failed', 'moderated', 'cancelled', 'something-new'])('treats %s as the end and keeps the status', (status) => {
+    const running = advance(fresh(), ok('started'), settings, clock(T0)).job;
+    const t = advance(running, ok(status), settings, clock(T0 + 5000));
+    expect(t.job).toMatchObject({ status, terminal: true, problem: null });
+    expect(t.effects).toEqual([{ kind: 'job_finished' }]);
+  });
+
+  it('announces the end even when the first read already finds the job finished', () => {
+    const t = advance(fresh(), ok('completed'), settings, clock(T0));
+    expect(t.job.terminal).toBe(true);
+    expect(t.effects).toEqual([{ kind: 'job_finished' }]);
+  });
+
+  it('reads progress from the message text when progress_percent is missing', () => {
+    const t = advance(fresh(), ok('progress', { response: { content: '**cat** - <@1> (63%) (fast)' } }), settings, clock(T0));
+    expect(t.job.progress).toBe(63);
+  });
+
+  it.each([
+    [401, 'unauthorized'],
+    [402, 'payment_required'],
+  ] as const)('%i is an account problem, not an end', (status, problem) => {
+    const t = advance(fresh({ status: 'progress' }), http(status), settings, clock(T0));
+    expect(t.job).toMatchObject({ problem, terminal: false, lastHttpStatus: status });
+    expect(t.effects).toEqual([{ kind: 'account_problem', problem }]);
+    const healed = advance(t.job, ok('progress', {}, 50), settings, clock(T0 + 60_000));
+    expect(healed.job.problem).toBeNull();
+  });
+
+  it('404 is retried during the grace period, then becomes "not found"', () => {
+    let t = advance(fresh(), http(404), settings, clock(T0));
+    expect(t.job).toMatchObject({ terminal: false, notFoundSince: T0 });
+    t = advance(t.job, http(404), settings, clock(T0 + 30_000));
+    expect(t.job.terminal).toBe(false);
+    t = advance(t.job, http(404), settings, clock(T0 + 60_000));
+    expect(t.job).toMatchObject({ terminal: true, problem: 'not_found' });
+    expect(t.effects).toEqual([]);
+  });
+
+  it('a job that appears within the grace period forgets the 404s', () => {
+    const missing = advance(fresh(), http(404), settings, clock(T0)).job;
+    const found = advance(missing, ok('started'), settings, clock(T0 + 5000)).job;
+    expect(found).toMatchObject({ notFoundSince: null, errorStreak: 0, status: 'started' });
+  });
+
+  it('410 is final: expired', () => {
+    const t = advance(fresh({ status: 'progress' }), http(410), settings, clock(T0));
+    expect(t.job).toMatchObject({ terminal: true, problem: 'expired', nextPollAt: null });
+  });
+
+  it.each<[string, PollResult]>([
+    ['429', http(429)],
+    ['500', http(500)],
+    ['596', http(596)],
+    ['timeout', { kind: 'timeout' }],
+    ['network', { kind: 'network', message: 'ECONNRESET' }],
+    ['malformed', { kind: 'malformed', message: 'not JSON' }],
+  ])('%s backs off exponentially and changes nothing visible', (_name, result) => {
+    const running = advance(fresh(), ok('progress', {}, 10), settings, clock(T0)).job;
+    const first = advance(running, result, settings, clock(T0));
+    const second = advance(first.job, result, settings, clock(T0));
+    const third = advance(second.job, result, settings, clock(T0));
+    expect([first.visible, second.visible, third.visible]).toEqual([false, false, false]);
+    expect(third.job.errorStreak).toBe(3);
+    expect([first, second, third].map((t) => t.job.nextPollAt! - T0)).toEqual([5000, 10_000, 20_000]);
+  });
+
+  it('honours Retry-After when it asks for longer than the backoff', () => {
+    const t = advance(fresh(), http(429, 42_000), settings, clock(T0));
+    expect(t.job.nextPollAt).toBe(T0 + 42_000);
+  });
+
+  it('shows a running job as stalled when `updated` has not moved for 14 minutes, and clears it when it moves', () => {
+    const seen = advance(fresh(), ok('progress', {}, 93), settings, clock(T0)).job;
+    const almost = advance(seen, ok('progress', {}, 93), settings, clock(T0 + STALL_AFTER_MS - 1));
+    expect(almost.job.problem).toBeNull();
+    const stalled = advance(almost.job, ok('progress', {}, 93), settings, clock(T0 + STALL_AFTER_MS));
+    expect(stalled).toMatchObject({ visible: true, job: { problem: 'stalled', terminal: false } });
+    expect(stalled.job.nextPollAt).toBe(T0 + STALL_AFTER_MS + 15_000);
+    const moving = advance(stalled.job, ok('progress', {}, 94), settings, clock(T0 + STALL_AFTER_MS + 15_000));
+    expect(moving.job.problem).toBeNull();
+  });
+
+  it('stops after the maximum tracking age with a clear final state', () => {
+    const t = advance(fresh({ status: 'progress' }), ok('progress', {}, 20), settings, clock(T0 + settings.maxTrackingAgeMs));
+    expect(t.job).toMatchObject({ terminal: true, problem: 'max_age', status: 'progress' });
+  });
+
+  it('leaves a finished job alone', () => {
+    const done = fresh({ status: 'completed', terminal: true });
+    expect(advance(done, ok('progress'), settings, clock(T0))).toEqual({ job: done, visible: false, effects: [], change: null });
+  });
+});
