@@ -31,6 +31,7 @@ export async function startBot(config: Config, log: Logger, clock: { now?: () =>
       notFoundGraceMs: config.notFoundGraceMs,
       maxTrackingAgeMs: config.maxTrackingAgeMs,
     },
+    ownerUserIds: config.ownerUserIds,
     onChange: () => delivery.wake(),
   });
   routeInteractions(client, {

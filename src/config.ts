@@ -15,6 +15,12 @@ const envSchema = z.object({
   /** How long a 404 is taken for a job that is not visible yet. */
   NOT_FOUND_GRACE_MS: positiveInt(60_000),
   USEAPI_TIMEOUT_MS: positiveInt(15_000),
+  /** Discord user ids, comma separated, of people who hear of useapi account incidents by DM. */
+  OWNER_USER_IDS: z
+    .string()
+    .default('')
+    .transform((text) => text.split(',').map((id) => id.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^\d{17,20}$/, 'must be Discord user ids, comma separated'))),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -29,6 +35,7 @@ export type Config = Readonly<{
   maxTrackingAgeMs: number;
   notFoundGraceMs: number;
   useapiTimeoutMs: number;
+  ownerUserIds: readonly string[];
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 }>;
 
@@ -59,6 +66,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxTrackingAgeMs: e.MAX_TRACKING_AGE_MS,
     notFoundGraceMs: e.NOT_FOUND_GRACE_MS,
     useapiTimeoutMs: e.USEAPI_TIMEOUT_MS,
+    ownerUserIds: Object.freeze(e.OWNER_USER_IDS),
     logLevel: e.LOG_LEVEL,
   });
 }

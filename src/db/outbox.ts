@@ -2,21 +2,37 @@ import { and, asc, eq, lte, or, sql } from 'drizzle-orm';
 import type { Db } from './open';
 import { outbox, subscriptions } from './schema';
 
-export type OutboxKind = 'result_dm' | 'message_lost_dm';
+export type OutboxKind =
+  | 'result_dm'
+  | 'message_lost_dm'
+  | 'review_post'
+  | 'warn_dm'
+  | 'account_alert'
+  | 'account_recovered';
 export type OutboxRow = typeof outbox.$inferSelect;
 
 /** Queues an effect once: a second call with the same key changes nothing. */
 export function enqueue(
   db: Db,
-  effect: { kind: OutboxKind; dedupeKey: string; subscriptionId: number; userId: string; payload?: unknown },
+  effect: {
+    kind: OutboxKind;
+    dedupeKey: string;
+    subscriptionId?: number;
+    /** A DM to this person… */
+    userId?: string;
+    /** …or a post in this channel. */
+    channelId?: string;
+    payload?: unknown;
+  },
   now: number,
 ): void {
   db.insert(outbox)
     .values({
       kind: effect.kind,
       dedupeKey: effect.dedupeKey,
-      subscriptionId: effect.subscriptionId,
-      userId: effect.userId,
+      subscriptionId: effect.subscriptionId ?? null,
+      userId: effect.userId ?? null,
+      channelId: effect.channelId ?? null,
       payload: effect.payload === undefined ? null : JSON.stringify(effect.payload),
       nextAttemptAt: now,
       createdAt: now,

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /** One row per upstream job, however many people follow it. Times are epoch milliseconds. */
 export const jobs = sqliteTable(
@@ -68,7 +68,9 @@ export const outbox = sqliteTable(
     kind: text('kind').notNull(),
     dedupeKey: text('dedupe_key').notNull().unique(),
     subscriptionId: integer('subscription_id').references(() => subscriptions.id),
+    /** Where it goes: a person's DMs (user_id) or a channel (channel_id). */
     userId: text('user_id'),
+    channelId: text('channel_id'),
     payload: text('payload'),
     state: text('state', { enum: OUTBOX_STATES }).notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
@@ -86,4 +88,76 @@ export const upstreamAccount = sqliteTable('upstream_account', {
   problem: text('problem'),
   since: integer('since'),
   nextProbeAt: integer('next_probe_at'),
+});
+
+/** Per-server settings; every column may be null (= the bot's default). */
+export const guildSettings = sqliteTable('guild_settings', {
+  guildId: text('guild_id').primaryKey(),
+  reviewChannelId: text('review_channel_id'),
+  adminRoleId: text('admin_role_id'),
+  maxActiveJobsPerUser: integer('max_active_jobs_per_user'),
+  dmDefault: integer('dm_default', { mode: 'boolean' }),
+  updatedBy: text('updated_by'),
+  updatedAt: integer('updated_at'),
+});
+
+export const REVIEW_STATUSES = ['pending', 'dismissed', 'warned', 'blocked'] as const;
+
+/** One moderated job in one server's review queue. */
+export const reviews = sqliteTable(
+  'reviews',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    guildId: text('guild_id').notNull(),
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.jobId),
+    /** Who tracked the job in that server (the first to, when several did). */
+    userId: text('user_id').notNull(),
+    status: text('status', { enum: REVIEW_STATUSES }).notNull().default('pending'),
+    createdAt: integer('created_at').notNull(),
+    actedBy: text('acted_by'),
+    actedAt: integer('acted_at'),
+    postChannelId: text('post_channel_id'),
+    postMessageId: text('post_message_id'),
+  },
+  (t) => [uniqueIndex('reviews_guild_job_uq').on(t.guildId, t.jobId), index('reviews_guild_idx').on(t.guildId, t.status, t.createdAt)],
+);
+
+/** What happened to a review, in order. */
+export const reviewEvents = sqliteTable(
+  'review_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    reviewId: integer('review_id')
+      .notNull()
+      .references(() => reviews.id),
+    at: integer('at').notNull(),
+    actorId: text('actor_id'),
+    action: text('action').notNull(),
+    detail: text('detail'),
+  },
+  (t) => [index('review_events_review_idx').on(t.reviewId)],
+);
+
+/** People who may not /track in a server. */
+export const blocks = sqliteTable(
+  'blocks',
+  {
+    guildId: text('guild_id').notNull(),
+    userId: text('user_id').notNull(),
+    blockedBy: text('blocked_by').notNull(),
+    blockedAt: integer('blocked_at').notNull(),
+    reviewId: integer('review_id').references(() => reviews.id),
+  },
+  (t) => [primaryKey({ columns: [t.guildId, t.userId] })],
+);
+
+/** Trouble with the shared useapi account (401, 402, Midjourney warnings): one row per incident. */
+export const accountIncidents = sqliteTable('account_incidents', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  kind: text('kind', { enum: ['unauthorized', 'payment_required', 'warning'] }).notNull(),
+  detail: text('detail'),
+  startedAt: integer('started_at').notNull(),
+  resolvedAt: integer('resolved_at'),
 });

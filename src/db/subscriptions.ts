@@ -12,14 +12,21 @@ export function findSubscription(db: Db, userId: string, jobId: string): Subscri
     .get();
 }
 
-/** Jobs a person follows that have not ended yet: what the per-person cap counts. */
-export function countOpenSubscriptions(db: Db, userId: string): number {
+/** Jobs a person follows in one server (or in DMs: null) that have not ended yet: what the per-person cap counts. */
+export function countOpenSubscriptions(db: Db, userId: string, guildId: string | null): number {
   return (
     db
       .select({ n: sql<number>`count(*)` })
       .from(subscriptions)
       .innerJoin(jobs, eq(jobs.jobId, subscriptions.jobId))
-      .where(and(eq(subscriptions.userId, userId), inArray(subscriptions.state, ['active', 'lost']), eq(jobs.terminal, false)))
+      .where(
+        and(
+          eq(subscriptions.userId, userId),
+          guildId === null ? isNull(subscriptions.guildId) : eq(subscriptions.guildId, guildId),
+          inArray(subscriptions.state, ['active', 'lost']),
+          eq(jobs.terminal, false),
+        ),
+      )
       .get()?.n ?? 0
   );
 }

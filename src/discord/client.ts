@@ -1,5 +1,5 @@
 import { Client, Events, GatewayIntentBits, MessageFlags, type Interaction } from 'discord.js';
-import { findCommand } from './commands';
+import { findButton, findCommand } from './commands';
 import type { CommandContext } from './commands/command';
 
 export function createDiscordClient(apiUrl: string): Client {
@@ -19,7 +19,7 @@ export function routeInteractions(client: Client, ctx: CommandContext): void {
   client.on(Events.InteractionCreate, (interaction) => {
     handle(interaction, ctx).catch((error: unknown) => {
       ctx.log.error({ event: 'interaction_failed', err: error }, 'interaction handler failed');
-      if (interaction.isChatInputCommand() && !interaction.replied && !interaction.deferred) {
+      if ((interaction.isChatInputCommand() || interaction.isButton()) && !interaction.replied && !interaction.deferred) {
         interaction
           .reply({ content: 'Something went wrong on my side; nothing was changed. Please try again.', flags: MessageFlags.Ephemeral })
           .catch(() => undefined);
@@ -33,6 +33,8 @@ async function handle(interaction: Interaction, ctx: CommandContext): Promise<vo
     await findCommand(interaction.commandName)?.execute(interaction, ctx);
   } else if (interaction.isAutocomplete()) {
     await findCommand(interaction.commandName)?.autocomplete?.(interaction, ctx);
+  } else if (interaction.isButton()) {
+    await findButton(interaction.customId)?.handle(interaction, ctx);
   }
 }
 

@@ -13,7 +13,7 @@ import { dueOutbox, enqueue, markFailed, markRetry, markSent, type OutboxRow } f
 import { subscriptions } from '../db/schema';
 import { markRendered, staleSubscriptions, type SubscriptionRow } from '../db/subscriptions';
 import type { Logger } from '../log';
-import { messageLostDm, resultDm } from './views/dm';
+import { effectMessage } from './effects';
 import { trackingMessage } from './views/tracking';
 
 export interface DeliveryOptions {
@@ -43,7 +43,8 @@ type Failure =
   | { kind: 'rejected'; detail: string }
   | { kind: 'later'; afterMs: number; detail: string };
 
-const MAX_DM_ATTEMPTS = 8;
+/** Attempts at an outbox message before it is given up (Discord down for minutes). */
+const MAX_ATTEMPTS = 8;
 const DISCORD_CODE = {
   unknownChannel: 10003,
   unknownMessage: 10008,
@@ -101,7 +102,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       }
     }
     for (const row of dueOutbox(db, at, 2 * concurrency)) {
-      const lane = `dm:${row.userId}`;
+      const lane = laneOf(row);
       if (laneFree(lane, at)) run(lane, () => sendOutbox(row));
     }
   }
@@ -148,44 +149,35 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
   }
 
   async function sendOutbox(row: OutboxRow): Promise<void> {
-    const lane = `dm:${row.userId}`;
-    const body = outboxBody(row);
-    if (!body || !row.userId) {
+    const lane = laneOf(row);
+    const message = effectMessage(db, row, now());
+    if (!message || (!row.userId && !row.channelId)) {
       markFailed(db, row.id, 'nothing to send');
       return;
     }
     try {
-      const channelId = await dmChannelOf(row.userId);
-      await rest.post(Routes.channelMessages(channelId), {
-        body: { ...body, allowed_mentions: { parse: [] }, nonce: `o${row.id}`, enforce_nonce: true },
+      const channelId = row.channelId ?? (await dmChannelOf(row.userId!));
+      const sent = (await rest.post(Routes.channelMessages(channelId), {
+        body: { ...message.body, allowed_mentions: { parse: [] }, nonce: `o${row.id}`, enforce_nonce: true },
+      })) as APIMessage;
+      const at = now();
+      inTransaction(db, () => {
+        markSent(db, row.id, at);
+        message.afterSend?.(sent.id, at);
       });
-      markSent(db, row.id, now());
       succeeded(lane);
-      log.info({ event: 'dm_sent', outbox: row.id, kind: row.kind, userId: row.userId }, 'DM sent');
+      log.info({ event: 'effect_sent', outbox: row.id, kind: row.kind, userId: row.userId, channelId: row.channelId }, 'message sent');
     } catch (error) {
       const failure = classify(error);
-      if (failure.kind === 'later' && row.attempts + 1 < MAX_DM_ATTEMPTS) {
+      if (failure.kind === 'later' && row.attempts + 1 < MAX_ATTEMPTS) {
         markRetry(db, row.id, failure.detail, now() + failure.afterMs);
         postpone(lane, failure);
         return;
       }
       const reason = failure.kind === 'dms_closed' ? 'dms_closed' : failureDetail(failure);
       markFailed(db, row.id, reason);
-      log.warn({ event: 'dm_failed', outbox: row.id, kind: row.kind, userId: row.userId, reason }, 'DM not delivered');
+      log.warn({ event: 'effect_failed', outbox: row.id, kind: row.kind, userId: row.userId, channelId: row.channelId, reason }, 'message not delivered');
     }
-  }
-
-  function outboxBody(row: OutboxRow): RESTPostAPIChannelMessageJSONBody | null {
-    const sub = row.subscriptionId === null ? undefined : db.select().from(subscriptions).where(eq(subscriptions.id, row.subscriptionId)).get();
-    if (!sub) return null;
-    if (row.kind === 'message_lost_dm') {
-      const { reason } = JSON.parse(row.payload ?? '{}') as { reason: 'deleted' | 'no_access' };
-      return messageLostDm(sub.jobId, reason);
-    }
-    const job = loadJob(db, sub.jobId);
-    if (!job) return null;
-    const messageId = sub.state === 'lost' ? null : sub.messageId;
-    return resultDm(job, { guildId: sub.guildId, channelId: sub.channelId, messageId }, now());
   }
 
   async function dmChannelOf(userId: string): Promise<string> {
@@ -270,6 +262,11 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       await Promise.allSettled([...inFlight.values()]);
     },
   };
+}
+
+/** Posts to a channel share that channel's lane (and rate limit) with its tracking messages. */
+function laneOf(row: OutboxRow): string {
+  return row.channelId ?? `dm:${row.userId}`;
 }
 
 function failureDetail(failure: Failure): string {

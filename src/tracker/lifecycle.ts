@@ -24,17 +24,32 @@ export const STALL_AFTER_MS = 14 * 60_000;
 export type Effect =
   /** The job ended while being watched: each follower who wants it gets one DM. */
   | { kind: 'job_finished' }
-  /** The token was refused (401) or the subscription ended (402): every job is affected. */
-  | { kind: 'account_problem'; problem: 'unauthorized' | 'payment_required' };
+  /** Midjourney moderated the prompt: the servers it was tracked in review it. */
+  | { kind: 'open_review' };
+
+/** What one read says about the shared useapi account, beyond this job. */
+export type AccountSignal =
+  /** An ordinary answer: whatever was wrong with the account is over. */
+  | { kind: 'healthy' }
+  /** The token was refused (401) or the subscription ended (402): polling pauses for everyone. */
+  | { kind: 'refused'; problem: 'unauthorized' | 'payment_required' }
+  /** Midjourney flagged the account (HTTP 596, CAPTCHA or ban wording): admins must act. */
+  | { kind: 'warning'; detail: string }
+  /** Says nothing about the account (a timeout, a 404, …). */
+  | { kind: 'none' };
 
 export interface Transition {
   job: TrackedJob;
   /** True when something a person can see has changed (the job's version must be bumped). */
   visible: boolean;
   effects: Effect[];
+  account: AccountSignal;
   /** A short description for the log, e.g. "progress 40 → 55". */
   change: string | null;
 }
+
+/** Midjourney's words for an account in trouble (not "Banned prompt detected", which is about one prompt). */
+const ACCOUNT_WARNING = /captcha|verify (?:that )?you are (?:a )?human|(?:account|you) (?:has|have) been (?:banned|suspended|blocked)|pending moderation/i;
 
 export interface Clock {
   now: number;
@@ -43,16 +58,19 @@ export interface Clock {
 
 /** The pure heart of the tracker: (job before, poll result) → (job after, effects). */
 export function advance(before: TrackedJob, result: PollResult, settings: LifecycleSettings, clock: Clock): Transition {
-  if (before.terminal) return { job: before, visible: false, effects: [], change: null };
+  if (before.terminal) return { job: before, visible: false, effects: [], account: { kind: 'none' }, change: null };
   const { now, random } = clock;
   const lastHttpStatus = result.kind === 'ok' ? 200 : result.kind === 'http' ? result.status : null;
   let job: TrackedJob = { ...before, lastHttpStatus };
   const effects: Effect[] = [];
+  let account: AccountSignal = { kind: 'none' };
 
   switch (classify(result)) {
     case 'ok': {
       const upstream = (result as { job: UpstreamJob }).job;
       job = readUpstream(job, upstream, now);
+      const warning = ACCOUNT_WARNING.exec(upstream.response?.content ?? '');
+      account = warning ? { kind: 'warning', detail: `Midjourney said: “${warning[0]}”` } : { kind: 'healthy' };
       if (isRunningStatus(upstream.status)) {
         const stalled = job.upstreamMovedAt !== null && now - job.upstreamMovedAt >= STALL_AFTER_MS;
         job.problem = stalled ? 'stalled' : null;
@@ -60,6 +78,7 @@ export function advance(before: TrackedJob, result: PollResult, settings: Lifecy
       } else {
         job = finish(job, now, null);
         effects.push({ kind: 'job_finished' });
+        if (upstream.status === 'moderated') effects.push({ kind: 'open_review' });
       }
       break;
     }
@@ -68,7 +87,7 @@ export function advance(before: TrackedJob, result: PollResult, settings: Lifecy
       job.problem = problem;
       // The account pause decides when to try again; this is only the fallback.
       job.nextPollAt = now + backoffDelay(1, null, settings, random);
-      effects.push({ kind: 'account_problem', problem });
+      account = { kind: 'refused', problem };
       break;
     }
     case 'not_found': {
@@ -85,6 +104,9 @@ export function advance(before: TrackedJob, result: PollResult, settings: Lifecy
       job.errorStreak = before.errorStreak + 1;
       const retryAfterMs = result.kind === 'http' ? result.retryAfterMs : null;
       job.nextPollAt = now + backoffDelay(job.errorStreak, retryAfterMs, settings, random);
+      if (result.kind === 'http' && result.status === 596) {
+        account = { kind: 'warning', detail: `HTTP 596${result.message ? `: ${result.message}` : ''}` };
+      }
       break;
     }
   }
@@ -92,7 +114,7 @@ export function advance(before: TrackedJob, result: PollResult, settings: Lifecy
   if (!job.terminal && now - job.trackedAt >= settings.maxTrackingAgeMs) job = finish(job, now, 'max_age');
 
   const change = describeChange(before, job);
-  return { job, visible: change !== null, effects, change };
+  return { job, visible: change !== null, effects, account, change };
 }
 
 function readUpstream(job: TrackedJob, upstream: UpstreamJob, now: number): TrackedJob {

@@ -1,19 +1,11 @@
 import { inTransaction, type Db } from '../db/open';
-import {
-  dueJobIds,
-  firstPollableJobId,
-  loadAccount,
-  loadJob,
-  markRunningJobs,
-  saveAccount,
-  saveJob,
-  type AccountProblem,
-} from '../db/jobs';
+import { dueJobIds, firstPollableJobId, loadAccount, loadJob, saveJob } from '../db/jobs';
 import { enqueueResultDms } from '../db/outbox';
+import { openReviews } from '../db/reviews';
 import type { Logger } from '../log';
 import type { PollResult, UseapiClient } from '../useapi/client';
 import { advance, type LifecycleSettings } from './lifecycle';
-import { jitter } from './policy';
+import { applyAccountSignal } from './account';
 
 export interface PollerOptions {
   db: Db;
@@ -24,6 +16,8 @@ export interface PollerOptions {
   random?: () => number;
   /** Upstream reads in flight at once. */
   concurrency?: number;
+  /** Discord ids of the bot's owners, who hear of account incidents by DM. */
+  ownerUserIds?: readonly string[];
   /** Called after a change that delivery should act on. */
   onChange?: () => void;
 }
@@ -45,6 +39,7 @@ export function createPoller(opts: PollerOptions): Poller {
   const now = opts.now ?? Date.now;
   const random = opts.random ?? Math.random;
   const concurrency = opts.concurrency ?? 8;
+  const ownerUserIds = opts.ownerUserIds ?? [];
   const tickMs = Math.min(1000, Math.max(20, Math.floor(settings.pollIntervalMs / 10)));
   /** While the account is refused, it is probed this often with one job. */
   const probeIntervalMs = Math.max(30_000, 6 * settings.pollIntervalMs);
@@ -61,29 +56,17 @@ export function createPoller(opts: PollerOptions): Poller {
       const transition = advance(before, result, settings, { now: at, random });
       saveJob(db, transition.job, transition.visible);
       let dms = 0;
-      let accountProblem: AccountProblem | null = null;
+      let reviews = 0;
       for (const effect of transition.effects) {
         if (effect.kind === 'job_finished') dms += enqueueResultDms(db, jobId, at);
-        if (effect.kind === 'account_problem') accountProblem = effect.problem;
+        if (effect.kind === 'open_review') reviews += openReviews(db, jobId, at);
       }
-      const account = loadAccount(db);
-      if (accountProblem && account.problem !== accountProblem) {
-        saveAccount(db, { problem: accountProblem, since: at, nextProbeAt: at + probeIntervalMs });
-        markRunningJobs(db, accountProblem, at);
-      } else if (!accountProblem && account.problem && result.kind === 'ok') {
-        saveAccount(db, { problem: null, since: null, nextProbeAt: null });
-        markRunningJobs(db, null, at);
-        log.info({ event: 'account_recovered', was: account.problem }, 'useapi account works again; polling resumed');
-      } else if (accountProblem) {
-        saveAccount(db, { ...account, nextProbeAt: at + jitter(probeIntervalMs, random) });
-      }
-      return { transition, dms, accountProblem, accountWas: account.problem };
+      const account = applyAccountSignal(db, transition.account, at, { probeIntervalMs, ownerUserIds, random });
+      return { transition, dms, reviews, account };
     });
     if (!outcome) return;
-    const { transition, dms, accountProblem, accountWas } = outcome;
-    if (accountProblem && accountWas !== accountProblem) {
-      log.warn({ event: 'account_paused', problem: accountProblem }, 'useapi refused the account; polling paused');
-    }
+    const { transition, dms, reviews, account } = outcome;
+    if (account) log.warn({ event: `account_${account.kind}`, incident: account.incident, jobId }, 'useapi account state changed');
     if (transition.change) {
       log.info(
         {
@@ -96,13 +79,14 @@ export function createPoller(opts: PollerOptions): Poller {
           terminal: transition.job.terminal,
           http: transition.job.lastHttpStatus,
           dms,
+          reviews,
         },
         'job changed',
       );
     } else if (result.kind !== 'ok') {
       log.debug({ event: 'poll_failed', jobId, result: describe(result), streak: transition.job.errorStreak }, 'poll failed');
     }
-    if (transition.visible || dms > 0 || accountProblem) opts.onChange?.();
+    if (transition.visible || dms > 0 || reviews > 0 || account) opts.onChange?.();
   }
 
   function poll(jobId: string): void {

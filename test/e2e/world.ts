@@ -13,8 +13,18 @@ import { makeJobId, startUseapiEmulator, timeline, type UseapiEmulator } from '.
 export const GUILD = '900000000000000001';
 export const CHANNEL = '900000000000000011';
 export const OTHER_CHANNEL = '900000000000000012';
+export const REVIEW_CHANNEL = '900000000000000013';
+/** A second server, to check the two never see each other's data. */
+export const GUILD_B = '900000000000000002';
+export const CHANNEL_B = '900000000000000021';
+export const REVIEW_CHANNEL_B = '900000000000000023';
 export const ALICE = { id: '800000000000000001', username: 'alice' };
 export const BOB = { id: '800000000000000002', username: 'bob' };
+export const ADMIN = { id: '800000000000000009', username: 'admin' };
+export const ADMIN_B = { id: '800000000000000019', username: 'admin-b' };
+/** Member permission bitfields: Manage Server, and an ordinary member's. */
+export const MANAGE_SERVER = String(1n << 5n);
+export const MEMBER = String((1n << 10n) | (1n << 11n));
 
 /** Short enough for tests, long enough that a poll lands between timeline steps. */
 export const POLL_MS = 60;
@@ -57,7 +67,18 @@ export class World {
   /** `inProcess: false` leaves starting the bot to the test (e.g. as a child process). */
   static async start(opts: { env?: Record<string, string>; discord?: FakeDiscordOptions; inProcess?: boolean } = {}): Promise<World> {
     const discord = await startFakeDiscord({
-      guilds: [{ id: GUILD, name: 'Test server', channels: [{ id: CHANNEL, name: 'general' }, { id: OTHER_CHANNEL, name: 'art' }] }],
+      guilds: [
+        {
+          id: GUILD,
+          name: 'Test server',
+          channels: [
+            { id: CHANNEL, name: 'general' },
+            { id: OTHER_CHANNEL, name: 'art' },
+            { id: REVIEW_CHANNEL, name: 'mod-review' },
+          ],
+        },
+        { id: GUILD_B, name: 'Other server', channels: [{ id: CHANNEL_B, name: 'general' }, { id: REVIEW_CHANNEL_B, name: 'review' }] },
+      ],
       ...opts.discord,
     });
     const useapi = await startUseapiEmulator();
@@ -112,6 +133,33 @@ export class World {
     });
     await handle.waitForResponse();
     return handle;
+  }
+
+  /** Runs a slash command as someone in a server (an admin's permissions unless told otherwise). */
+  async command(
+    name: string,
+    options: Array<{ name: string; type: number; value?: string | number | boolean; options?: Array<{ name: string; type: number; value: string | number | boolean }> }>,
+    as: { user: { id: string; username: string }; guildId?: string; channelId?: string; memberPermissions?: string; roles?: string[] },
+  ): Promise<InteractionHandle> {
+    const guildId = as.guildId ?? GUILD;
+    const handle = this.discord.slashCommand({
+      name,
+      options,
+      user: as.user,
+      guildId,
+      // Elsewhere than the main server, the fake picks that server's first channel.
+      channelId: as.channelId ?? (guildId === GUILD ? CHANNEL : undefined),
+      memberPermissions: as.memberPermissions ?? MANAGE_SERVER,
+      roles: as.roles,
+    });
+    await handle.waitForResponse();
+    return handle;
+  }
+
+  /** `/tracker-settings set …` as an admin of that server. */
+  async configure(guildId: string, settings: Array<{ name: string; type: number; value: string | number | boolean }>, admin = ADMIN): Promise<void> {
+    const handle = await this.command('tracker-settings', [{ name: 'set', type: 1, options: settings }], { user: admin, guildId });
+    if (!handle.text().includes('Saved')) throw new Error(`settings not saved: ${handle.text()}`);
   }
 
   subscription(userId: string, jobid: string) {

@@ -49,11 +49,31 @@ describe('advance', () => {
     expect(again.change).toBeNull();
   });
 
-  it.each(['failed', 'moderated', 'cancelled', 'something-new'])('treats %s as the end and keeps the status', (status) => {
+  it.each(['failed', 'cancelled', 'something-new'])('treats %s as the end and keeps the status', (status) => {
     const running = advance(fresh(), ok('started'), settings, clock(T0)).job;
     const t = advance(running, ok(status), settings, clock(T0 + 5000));
     expect(t.job).toMatchObject({ status, terminal: true, problem: null });
     expect(t.effects).toEqual([{ kind: 'job_finished' }]);
+    expect(t.account).toEqual({ kind: 'healthy' });
+  });
+
+  it('a moderated job ends and goes to review', () => {
+    const t = advance(fresh(), ok('moderated'), settings, clock(T0));
+    expect(t.job).toMatchObject({ status: 'moderated', terminal: true });
+    expect(t.effects).toEqual([{ kind: 'job_finished' }, { kind: 'open_review' }]);
+  });
+
+  it('passes on Midjourney account warnings: HTTP 596 and CAPTCHA or ban wording', () => {
+    const captcha = advance(fresh(), ok('progress', { response: { content: 'Please solve the CAPTCHA to continue' } }), settings, clock(T0));
+    expect(captcha.account).toEqual({ kind: 'warning', detail: 'Midjourney said: “CAPTCHA”' });
+    const banned = advance(fresh(), ok('failed', { response: { content: 'Your account has been banned' } }), settings, clock(T0));
+    expect(banned.account.kind).toBe('warning');
+    const pending = advance(fresh(), http(596), settings, clock(T0));
+    expect(pending.account).toEqual({ kind: 'warning', detail: 'HTTP 596' });
+    expect(pending.job.terminal).toBe(false);
+    // A banned *prompt* is about one job, not the account.
+    const prompt = advance(fresh(), ok('moderated', { response: { content: 'Banned prompt detected' } }), settings, clock(T0));
+    expect(prompt.account).toEqual({ kind: 'healthy' });
   });
 
   it('announces the end even when the first read already finds the job finished', () => {
@@ -73,7 +93,8 @@ describe('advance', () => {
   ] as const)('%i is an account problem, not an end', (status, problem) => {
     const t = advance(fresh({ status: 'progress' }), http(status), settings, clock(T0));
     expect(t.job).toMatchObject({ problem, terminal: false, lastHttpStatus: status });
-    expect(t.effects).toEqual([{ kind: 'account_problem', problem }]);
+    expect(t.effects).toEqual([]);
+    expect(t.account).toEqual({ kind: 'refused', problem });
     const healed = advance(t.job, ok('progress', {}, 50), settings, clock(T0 + 60_000));
     expect(healed.job.problem).toBeNull();
   });
@@ -139,6 +160,6 @@ describe('advance', () => {
 
   it('leaves a finished job alone', () => {
     const done = fresh({ status: 'completed', terminal: true });
-    expect(advance(done, ok('progress'), settings, clock(T0))).toEqual({ job: done, visible: false, effects: [], change: null });
+    expect(advance(done, ok('progress'), settings, clock(T0))).toEqual({ job: done, visible: false, effects: [], account: { kind: 'none' }, change: null });
   });
 });

@@ -1,12 +1,14 @@
-import { MessageFlags, PermissionFlagsBits, type ChatInputCommandInteraction } from 'discord.js';
+import { PermissionFlagsBits } from 'discord.js';
 import { and, eq, isNull } from 'drizzle-orm';
+import { isBlocked, loadGuildSettings } from '../../db/guilds';
 import { loadAccount } from '../../db/jobs';
 import { inTransaction } from '../../db/open';
 import { jobs, subscriptions } from '../../db/schema';
 import { countOpenSubscriptions, findSubscription } from '../../db/subscriptions';
+import { alertOpenIncidents } from '../../tracker/account';
 import { jobIdProblemText, parseJobId } from '../../useapi/jobId';
 import { messageLink } from '../views/dm';
-import { COMMAND_CONTEXTS, type Command, type CommandContext } from './command';
+import { answer, COMMAND_CONTEXTS, DM_DEFAULT, type Command, type CommandContext } from './command';
 
 /** What the bot needs in a channel to post and edit a tracking message there. */
 const NEEDED_IN_CHANNEL = PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages | PermissionFlagsBits.EmbedLinks;
@@ -22,7 +24,7 @@ export const track: Command = {
     description: 'Follow a useapi.net Midjourney v3 job: a message here stays up to date until it ends.',
     options: [
       { type: 3, name: 'jobid', description: 'The v3 job id (j…-u…-c…-bot:midjourney)', required: true, max_length: 200 },
-      { type: 5, name: 'dm', description: 'DM me when the job ends (default: yes)', required: false },
+      { type: 5, name: 'dm', description: 'DM me when the job ends (default: yes, unless the server says otherwise)', required: false },
     ],
     ...COMMAND_CONTEXTS,
   },
@@ -44,25 +46,30 @@ export const track: Command = {
       );
     }
 
-    const outcome = subscribe(ctx, {
+    const settings = interaction.inGuild() ? loadGuildSettings(ctx.db, interaction.guildId) : null;
+    if (settings && isBlocked(ctx.db, settings.guildId, interaction.user.id)) {
+      return answer(interaction, 'The admins of this server have blocked you from tracking jobs here.');
+    }
+    const cap = settings?.maxActiveJobsPerUser ?? ctx.maxActiveJobsPerUser;
+    const dm = interaction.options.getBoolean('dm') ?? settings?.dmDefault ?? DM_DEFAULT;
+    const outcome = subscribe(ctx, cap, {
       jobId: jobId.id,
       userId: interaction.user.id,
       guildId: interaction.guildId,
       channelId: interaction.channelId,
-      dm: interaction.options.getBoolean('dm') ?? true,
+      dm,
     });
     switch (outcome.kind) {
       case 'cap':
         return answer(
           interaction,
-          `You are already following ${ctx.maxActiveJobsPerUser} jobs that have not finished, the most allowed at once. ` +
+          `You are already following ${cap} jobs that have not finished, the most allowed at once${settings ? ' in this server' : ''}. ` +
             'Wait for one to end, or stop one with `/untrack`.',
         );
       case 'already':
         return answer(interaction, `You are already tracking \`${jobId.id}\`${outcome.link ? `: ${outcome.link}` : '.'}`);
       case 'tracking': {
         ctx.onChange();
-        const dm = interaction.options.getBoolean('dm') ?? true;
         ctx.log.info({ event: 'tracked', jobId: jobId.id, userId: interaction.user.id, guildId: interaction.guildId }, 'job tracked');
         return answer(
           interaction,
@@ -75,6 +82,7 @@ export const track: Command = {
 
 function subscribe(
   ctx: CommandContext,
+  cap: number,
   request: { jobId: string; userId: string; guildId: string | null; channelId: string; dm: boolean },
 ): TrackOutcome {
   const now = ctx.now();
@@ -84,7 +92,7 @@ function subscribe(
     if (existing && (existing.state === 'active' || existing.state === 'done')) {
       return { kind: 'already', link: messageLink(existing) };
     }
-    if (countOpenSubscriptions(db, request.userId) >= ctx.maxActiveJobsPerUser) return { kind: 'cap' };
+    if (countOpenSubscriptions(db, request.userId, request.guildId) >= cap) return { kind: 'cap' };
 
     db.insert(jobs)
       .values({ jobId: request.jobId, trackedAt: now, nextPollAt: now, problem: loadAccount(db).problem })
@@ -102,10 +110,7 @@ function subscribe(
     } else {
       db.insert(subscriptions).values({ ...fresh, jobId: request.jobId, userId: request.userId }).run();
     }
+    alertOpenIncidents(db, now);
     return { kind: 'tracking' };
   });
-}
-
-export async function answer(interaction: ChatInputCommandInteraction, content: string): Promise<void> {
-  await interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
 }

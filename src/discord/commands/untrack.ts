@@ -3,8 +3,7 @@ import { inTransaction } from '../../db/open';
 import { jobs, subscriptions } from '../../db/schema';
 import { findSubscription, subscriptionsOf } from '../../db/subscriptions';
 import { parseJobId } from '../../useapi/jobId';
-import { COMMAND_CONTEXTS, type Command, type CommandContext } from './command';
-import { answer } from './track';
+import { answer, COMMAND_CONTEXTS, type Command, type CommandContext } from './command';
 
 const MAX_CHOICES = 25;
 

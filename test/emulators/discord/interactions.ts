@@ -13,6 +13,7 @@ import type {
   ButtonClickOptions,
   FakeMessage,
   InteractionHandle,
+  InteractionOption,
   InteractionResponse,
   JsonObject,
   SlashCommandOptions,
@@ -63,6 +64,9 @@ export interface InteractionRecord {
   handle: Handle;
 }
 
+/** ApplicationCommandOptionType values that name an entity. */
+const OptionType = { User: 6, Channel: 7, Role: 8 } as const;
+
 export class Interactions {
   private readonly byId = new Map<string, InteractionRecord>();
   private readonly byToken = new Map<string, InteractionRecord>();
@@ -77,14 +81,44 @@ export class Interactions {
   slashCommand(opts: SlashCommandOptions, type: 2 | 4 = InteractionType.ApplicationCommand): InteractionHandle {
     const { channel, guildId } = this.resolveContext(opts);
     const commandGuildId = guildId && this.state.commands(guildId).some((c) => c.name === opts.name) ? guildId : undefined;
+    const resolved = opts.options ? this.resolveOptions(opts.options, guildId) : undefined;
     const data: JsonObject = {
       id: this.state.commandId(opts.name, guildId),
       name: opts.name,
       type: 1,
       ...(opts.options ? { options: opts.options } : {}),
+      ...(resolved ? { resolved } : {}),
       ...(commandGuildId ? { guild_id: commandGuildId } : {}),
     };
     return this.send(type, opts, channel, guildId, data);
+  }
+
+  /** Discord sends the users, channels and roles named by options in `data.resolved`. */
+  private resolveOptions(options: InteractionOption[], guildId: string | undefined): JsonObject | undefined {
+    const users: JsonObject = {};
+    const channels: JsonObject = {};
+    const roles: JsonObject = {};
+    const visit = (list: InteractionOption[]) => {
+      for (const option of list) {
+        const id = String(option.value);
+        if (option.type === OptionType.User) users[id] = this.state.userObject(id);
+        if (option.type === OptionType.Channel) {
+          const channel = this.state.channels.get(id);
+          channels[id] = { id, type: channel?.type ?? 0, name: channel?.name ?? 'channel', permissions: ALL_PERMISSIONS, ...(guildId ? { guild_id: guildId } : {}) };
+        }
+        if (option.type === OptionType.Role) {
+          roles[id] = { id, name: `role-${id.slice(-4)}`, color: 0, hoist: false, position: 1, permissions: '0', managed: false, mentionable: false, flags: 0 };
+        }
+        if (option.options) visit(option.options);
+      }
+    };
+    visit(options);
+    const resolved = {
+      ...(Object.keys(users).length ? { users } : {}),
+      ...(Object.keys(channels).length ? { channels } : {}),
+      ...(Object.keys(roles).length ? { roles } : {}),
+    };
+    return Object.keys(resolved).length ? resolved : undefined;
   }
 
   clickButton(opts: ButtonClickOptions): InteractionHandle {

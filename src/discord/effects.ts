@@ -1,0 +1,51 @@
+import type { RESTPostAPIChannelMessageJSONBody } from 'discord.js';
+import { eq } from 'drizzle-orm';
+import { loadJob } from '../db/jobs';
+import type { Db } from '../db/open';
+import type { OutboxRow } from '../db/outbox';
+import { loadReview, recordPost } from '../db/reviews';
+import { subscriptions } from '../db/schema';
+import type { IncidentKind } from '../tracker/account';
+import { accountAlert, accountRecovered } from './views/admin';
+import { messageLostDm, resultDm } from './views/dm';
+import { reviewPost, warnDm } from './views/review';
+
+export interface EffectMessage {
+  body: RESTPostAPIChannelMessageJSONBody;
+  /** Bookkeeping once Discord has accepted the message. */
+  afterSend?: (messageId: string, at: number) => void;
+}
+
+/** Renders an outbox row into the message it stands for, from the current state; null when there is nothing left to say. */
+export function effectMessage(db: Db, row: OutboxRow, now: number): EffectMessage | null {
+  const payload = JSON.parse(row.payload ?? '{}') as Record<string, unknown>;
+  switch (row.kind) {
+    case 'result_dm':
+    case 'message_lost_dm': {
+      const sub = row.subscriptionId === null ? undefined : db.select().from(subscriptions).where(eq(subscriptions.id, row.subscriptionId)).get();
+      if (!sub) return null;
+      if (row.kind === 'message_lost_dm') return { body: messageLostDm(sub.jobId, payload.reason as 'deleted' | 'no_access') };
+      const job = loadJob(db, sub.jobId);
+      if (!job) return null;
+      const messageId = sub.state === 'lost' ? null : sub.messageId;
+      return { body: resultDm(job, { guildId: sub.guildId, channelId: sub.channelId, messageId }, now) };
+    }
+    case 'review_post': {
+      const review = loadReview(db, payload.reviewId as number);
+      const job = review && loadJob(db, review.jobId);
+      if (!review || !job) return null;
+      return {
+        body: reviewPost(review, job, now),
+        afterSend: (messageId, at) => recordPost(db, review.id, row.channelId!, messageId, at),
+      };
+    }
+    case 'warn_dm':
+      return { body: warnDm((payload.guildName as string | null) ?? null, payload.jobId as string) };
+    case 'account_alert':
+      return { body: accountAlert(payload.kind as IncidentKind, (payload.detail as string | null) ?? null, payload.affectedJobs as number, payload.since as number) };
+    case 'account_recovered':
+      return { body: accountRecovered(payload.kind as IncidentKind, payload.since as number, payload.until as number) };
+    default:
+      return null;
+  }
+}
