@@ -32,6 +32,7 @@ export async function startBot(config: Config, log: Logger, clock: { now?: () =>
       maxTrackingAgeMs: config.maxTrackingAgeMs,
     },
     ownerUserIds: config.ownerUserIds,
+    maxRequestsPerSecond: config.upstreamMaxRps,
     onChange: () => delivery.wake(),
   });
   routeInteractions(client, {

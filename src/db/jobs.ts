@@ -1,7 +1,7 @@
-import { and, asc, eq, isNotNull, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNotNull, lte, sql } from 'drizzle-orm';
 import type { TrackedJob } from '../tracker/lifecycle';
 import type { Problem } from '../tracker/state';
-import type { UpstreamJob } from '../useapi/job';
+import { RUNNING_STATUSES, type UpstreamJob } from '../useapi/job';
 import type { Db } from './open';
 import { jobs, upstreamAccount } from './schema';
 
@@ -63,6 +63,26 @@ export function dueJobIds(db: Db, now: number, limit: number): string[] {
     .limit(limit)
     .all()
     .map((r) => r.jobId);
+}
+
+/** Jobs being polled whose last read showed them running: those the list of running jobs speaks for. */
+export function runningJobIds(db: Db): string[] {
+  return db
+    .select({ jobId: jobs.jobId })
+    .from(jobs)
+    .where(and(eq(jobs.terminal, false), isNotNull(jobs.nextPollAt), inArray(jobs.status, [...RUNNING_STATUSES])))
+    .all()
+    .map((r) => r.jobId);
+}
+
+/** Brings these jobs' next poll forward to `at`. */
+export function pollSoon(db: Db, jobIds: readonly string[], at: number): void {
+  for (let i = 0; i < jobIds.length; i += 500) {
+    db.update(jobs)
+      .set({ nextPollAt: at })
+      .where(and(inArray(jobs.jobId, jobIds.slice(i, i + 500)), eq(jobs.terminal, false), gt(jobs.nextPollAt, at)))
+      .run();
+  }
 }
 
 /** The job due soonest, polled or not: the one a paused account is probed with. */

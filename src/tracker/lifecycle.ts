@@ -54,6 +54,8 @@ const ACCOUNT_WARNING = /captcha|verify (?:that )?you are (?:a )?human|(?:accoun
 export interface Clock {
   now: number;
   random: () => number;
+  /** The list of running jobs is being watched: it will notice when this job ends. */
+  listCovered?: boolean;
 }
 
 /** The pure heart of the tracker: (job before, poll result) → (job after, effects). */
@@ -74,7 +76,7 @@ export function advance(before: TrackedJob, result: PollResult, settings: Lifecy
       if (isRunningStatus(upstream.status)) {
         const stalled = job.upstreamMovedAt !== null && now - job.upstreamMovedAt >= STALL_AFTER_MS;
         job.problem = stalled ? 'stalled' : null;
-        job.nextPollAt = now + runningDelay(upstream.status, stalled, settings, random);
+        job.nextPollAt = now + runningDelay(upstream.status, stalled, settings, random, clock.listCovered);
       } else {
         job = finish(job, now, null);
         effects.push({ kind: 'job_finished' });

@@ -17,13 +17,28 @@ export function jitter(ms: number, random: () => number): number {
 
 /**
  * How long to wait before reading a running job again. Never more than 3× the base interval while
- * upstream answers: queued jobs change slowly, rendering ones quickly, stalled ones rarely.
+ * upstream answers: queued jobs change slowly, rendering ones quickly, stalled ones rarely. When
+ * the list of running jobs is watched (`covered`), it notices the end of a job, so a job's own
+ * reads are needed only for progress: the slowest pace is enough.
  */
-export function runningDelay(status: string, stalled: boolean, settings: PollSettings, random: () => number): number {
+export function runningDelay(status: string, stalled: boolean, settings: PollSettings, random: () => number, covered = false): number {
   const base = settings.pollIntervalMs;
-  if (stalled) return Math.min(3 * base, jitter(3 * base, random));
+  if (stalled || covered) return Math.min(3 * base, jitter(2.7 * base, random));
   const factor = status === 'created' ? 2 : 1;
   return jitter(factor * base, random);
+}
+
+/** Below this many running jobs, one list call costs more than it saves. */
+export const LIST_MIN_JOBS = 4;
+
+/**
+ * How often to read the list of running jobs when `running` jobs are followed: often enough to
+ * notice an end sooner than per-job polling would, rarely enough to cost at most a third of the
+ * per-job reads it replaces.
+ */
+export function listInterval(running: number, settings: PollSettings): number {
+  const base = settings.pollIntervalMs;
+  return Math.min(base, Math.max(base / 5, (3 * base) / Math.max(1, running)));
 }
 
 /** Exponential backoff with jitter after the `streak`-th transient failure in a row, honouring Retry-After. */

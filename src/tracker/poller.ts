@@ -1,11 +1,16 @@
 import { inTransaction, type Db } from '../db/open';
-import { dueJobIds, firstPollableJobId, loadAccount, loadJob, saveJob } from '../db/jobs';
+import { dueJobIds, firstPollableJobId, loadAccount, loadJob, pollSoon, runningJobIds, saveJob } from '../db/jobs';
 import { enqueueResultDms } from '../db/outbox';
 import { openReviews } from '../db/reviews';
 import type { Logger } from '../log';
 import type { PollResult, UseapiClient } from '../useapi/client';
 import { advance, type LifecycleSettings } from './lifecycle';
 import { applyAccountSignal } from './account';
+import { RequestBudget } from './budget';
+import { backoffDelay, LIST_MIN_JOBS, listInterval } from './policy';
+
+/** useapi publishes no read limit; 10 requests a second is gentle and still follows 150 jobs at full pace. */
+export const DEFAULT_MAX_REQUESTS_PER_SECOND = 10;
 
 export interface PollerOptions {
   db: Db;
@@ -16,6 +21,8 @@ export interface PollerOptions {
   random?: () => number;
   /** Upstream reads in flight at once. */
   concurrency?: number;
+  /** Upstream requests per second, at most, whatever the number of jobs. */
+  maxRequestsPerSecond?: number;
   /** Discord ids of the bot's owners, who hear of account incidents by DM. */
   ownerUserIds?: readonly string[];
   /** Called after a change that delivery should act on. */
@@ -45,15 +52,19 @@ export function createPoller(opts: PollerOptions): Poller {
   const probeIntervalMs = Math.max(30_000, 6 * settings.pollIntervalMs);
 
   const inFlight = new Map<string, Promise<void>>();
+  const budget = new RequestBudget(opts.maxRequestsPerSecond ?? DEFAULT_MAX_REQUESTS_PER_SECOND);
   let timer: NodeJS.Timeout | undefined;
   let running = false;
+
+  /** The list of running jobs: when to read it next, and until when its last answer vouches for the jobs. */
+  const list = { inFlight: null as Promise<void> | null, nextAt: 0, coveredUntil: 0, failures: 0, watched: 0 };
 
   function record(jobId: string, result: PollResult): void {
     const at = now();
     const outcome = inTransaction(db, () => {
       const before = loadJob(db, jobId);
       if (!before || before.terminal) return null;
-      const transition = advance(before, result, settings, { now: at, random });
+      const transition = advance(before, result, settings, { now: at, random, listCovered: list.coveredUntil > at });
       saveJob(db, transition.job, transition.visible);
       let dms = 0;
       let reviews = 0;
@@ -98,23 +109,54 @@ export function createPoller(opts: PollerOptions): Poller {
     inFlight.set(jobId, work);
   }
 
+  /**
+   * One read of the list of running jobs stands in for many "is it done yet?" reads: a job that
+   * was running and is no longer listed has ended, and is read at once for its final state.
+   */
+  function readList(at: number): void {
+    list.nextAt = at + listInterval(list.watched, settings);
+    list.inFlight = useapi
+      .listRunning()
+      .then((result) => {
+        const done = now();
+        if (result.kind !== 'ok') {
+          list.failures++;
+          list.nextAt = done + backoffDelay(list.failures, result.kind === 'http' ? result.retryAfterMs : null, settings, random);
+          log.debug({ event: 'list_failed', result: describe(result), streak: list.failures }, 'list of running jobs unavailable');
+          return;
+        }
+        list.failures = 0;
+        list.coveredUntil = done + 3 * settings.pollIntervalMs;
+        const watched = runningJobIds(db);
+        list.watched = watched.length;
+        const ended = watched.filter((jobId) => !result.running.has(jobId));
+        if (ended.length > 0) pollSoon(db, ended, done);
+      })
+      .catch((error: unknown) => log.error({ event: 'list_crashed', err: error }, 'reading the list of running jobs failed'))
+      .finally(() => (list.inFlight = null));
+  }
+
   async function tick(): Promise<void> {
     const at = now();
     const account = loadAccount(db);
     if (account.problem) {
       // Account-wide refusal: one probe at a time instead of every job failing on its own.
-      if (inFlight.size === 0 && (account.nextProbeAt ?? 0) <= at) {
+      if (inFlight.size === 0 && (account.nextProbeAt ?? 0) <= at && budget.take(at)) {
         const probe = firstPollableJobId(db);
         if (probe) poll(probe);
       }
-    } else {
-      const free = concurrency - inFlight.size;
-      if (free > 0) {
-        for (const jobId of dueJobIds(db, at, free + inFlight.size)) {
-          if (inFlight.size >= concurrency) break;
-          if (!inFlight.has(jobId)) poll(jobId);
-        }
-      }
+      return;
+    }
+    if (!list.inFlight && at >= list.nextAt) {
+      list.watched = runningJobIds(db).length;
+      if (list.watched >= LIST_MIN_JOBS && budget.take(at)) readList(at);
+      else list.nextAt = at + settings.pollIntervalMs;
+    }
+    const free = Math.min(concurrency - inFlight.size, budget.available(at));
+    if (free <= 0) return;
+    for (const jobId of dueJobIds(db, at, free + inFlight.size)) {
+      if (inFlight.size >= concurrency || !budget.take(at)) break;
+      if (!inFlight.has(jobId)) poll(jobId);
     }
     await Promise.resolve();
   }
@@ -137,7 +179,7 @@ export function createPoller(opts: PollerOptions): Poller {
     async stop() {
       running = false;
       clearTimeout(timer);
-      await Promise.allSettled([...inFlight.values()]);
+      await Promise.allSettled([...inFlight.values(), list.inFlight]);
     },
     tick,
   };

@@ -148,7 +148,7 @@ describe('advance', () => {
     expect(almost.job.problem).toBeNull();
     const stalled = advance(almost.job, ok('progress', {}, 93), settings, clock(T0 + STALL_AFTER_MS));
     expect(stalled).toMatchObject({ visible: true, job: { problem: 'stalled', terminal: false } });
-    expect(stalled.job.nextPollAt).toBe(T0 + STALL_AFTER_MS + 15_000);
+    expect(stalled.job.nextPollAt).toBe(T0 + STALL_AFTER_MS + 13_500);
     const moving = advance(stalled.job, ok('progress', {}, 94), settings, clock(T0 + STALL_AFTER_MS + 15_000));
     expect(moving.job.problem).toBeNull();
   });

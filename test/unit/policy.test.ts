@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, jitter, MAX_BACKOFF_MS, MAX_RETRY_AFTER_MS, runningDelay } from '../../src/tracker/policy';
+import { RequestBudget } from '../../src/tracker/budget';
+import { backoffDelay, jitter, LIST_MIN_JOBS, listInterval, MAX_BACKOFF_MS, MAX_RETRY_AFTER_MS, runningDelay } from '../../src/tracker/policy';
 import { parseRetryAfter } from '../../src/useapi/client';
 
 const settings = { pollIntervalMs: 5000 };
@@ -29,5 +30,43 @@ describe('poll policy', () => {
     expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:30 GMT', now)).toBe(30_000);
     expect(parseRetryAfter('soon', now)).toBeNull();
     expect(parseRetryAfter(null, now)).toBeNull();
+  });
+});
+
+describe('list of running jobs', () => {
+  it('is read only when it replaces enough per-job reads, never more often than base / 5', () => {
+    expect(LIST_MIN_JOBS).toBeGreaterThan(1);
+    expect(listInterval(4, settings)).toBe(3750);
+    expect(listInterval(30, settings)).toBe(1000);
+    expect(listInterval(10_000, settings)).toBe(1000);
+    expect(listInterval(1, settings)).toBe(5000);
+  });
+
+  it('lets covered jobs be read for progress only, within 3× the base interval', () => {
+    for (const r of [0, 0.5, 0.999999]) {
+      const delay = runningDelay('progress', false, settings, () => r, true);
+      expect(delay).toBeGreaterThan(2 * 5000);
+      expect(delay).toBeLessThanOrEqual(15_000);
+    }
+  });
+});
+
+describe('RequestBudget', () => {
+  it('allows at most perSecond requests in any one-second window', () => {
+    const budget = new RequestBudget(5);
+    const granted: number[] = [];
+    for (let t = 0; t < 10_000; t += 7) if (budget.take(t)) granted.push(t);
+    for (const start of granted) {
+      expect(granted.filter((t) => t >= start && t < start + 1000).length).toBeLessThanOrEqual(5);
+    }
+    expect(granted.length).toBeGreaterThanOrEqual(49);
+    expect(budget.available(20_000)).toBe(5);
+  });
+
+  it('handles rates below one a second', () => {
+    const budget = new RequestBudget(0.5);
+    expect(budget.take(0)).toBe(true);
+    expect(budget.take(1999)).toBe(false);
+    expect(budget.take(2100)).toBe(true);
   });
 });

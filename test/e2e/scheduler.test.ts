@@ -1,0 +1,60 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeJobId } from '../emulators/useapi';
+import { ALICE, POLL_MS, World } from './world';
+
+let world: World;
+afterEach(async () => {
+  world.discord.assertClean();
+  await world.close();
+});
+
+/** Jobs that render for `runMs` and then complete. */
+function jobs(count: number, runMs: number): string[] {
+  return Array.from({ length: count }, (_, i) => {
+    const jobid = makeJobId();
+    world.useapi.addJob({
+      jobid,
+      steps: [
+        { afterMs: 0, status: 'progress', progress: 5 },
+        { afterMs: runMs / 2, status: 'progress', progress: 50 },
+        { afterMs: runMs + i * 40, status: 'completed' },
+      ],
+    });
+    return jobid;
+  });
+}
+
+describe('scheduler against the useapi emulator', () => {
+  it('with many jobs, reads the list of running jobs instead of asking each job "done yet?"', async () => {
+    world = await World.start();
+    const ids = jobs(8, 2000);
+    for (const jobid of ids) await world.track(ALICE, jobid);
+    for (const jobid of ids) await world.messageShows(ALICE.id, jobid, /Completed/, undefined, 8000);
+    expect(world.useapi.listReads()).toBeGreaterThan(5);
+    // Without the list, a rendering job is read every POLL_MS (about 33 times in 2 s); with it,
+    // only every ~2.7× that for progress, plus the final read.
+    const perJob = ids.map((jobid) => world.useapi.jobReads(jobid));
+    expect(Math.max(...perJob)).toBeLessThan(2000 / POLL_MS / 2);
+    await world.dmsArrive(ALICE.id, 8);
+  });
+
+  it('falls back to per-job polling when the list fails', async () => {
+    world = await World.start();
+    world.useapi.queueListFaults(...Array.from({ length: 50 }, () => ({ kind: 'status' as const, status: 500 })));
+    const ids = jobs(5, 800);
+    for (const jobid of ids) await world.track(ALICE, jobid);
+    for (const jobid of ids) await world.messageShows(ALICE.id, jobid, /Completed/, undefined, 8000);
+    expect(world.useapi.requests.filter((r) => r.route === 'list' && r.status === 200)).toHaveLength(0);
+  });
+
+  it('never exceeds the global upstream budget, however many jobs', async () => {
+    world = await World.start({ env: { UPSTREAM_MAX_RPS: '15' } });
+    const ids = jobs(12, 1500);
+    for (const jobid of ids) await world.track(ALICE, jobid);
+    for (const jobid of ids) await world.messageShows(ALICE.id, jobid, /Completed/, undefined, 15_000);
+    const times = world.useapi.requests.map((r) => r.time).sort((a, b) => a - b);
+    const busiestSecond = Math.max(...times.map((start) => times.filter((t) => t >= start && t < start + 1000).length));
+    expect(busiestSecond).toBeLessThanOrEqual(15);
+    expect(busiestSecond).toBeGreaterThanOrEqual(10); // the budget was actually the limit
+  }, 30_000);
+});
