@@ -17,7 +17,8 @@ async function main(): Promise<void> {
   const client = new Client({ intents: [], rest: { api: config.discordApiUrl } });
   try {
     await loginAndWaitReady(client, config.discordToken);
-    const registered = await client.application!.commands.set(commandDefinitions(), guildId as string);
+    const commands = client.application!.commands;
+    const registered = guildId ? await commands.set(commandDefinitions(), guildId) : await commands.set(commandDefinitions());
     console.log(`Registered ${registered.size} commands ${guildId ? `in server ${guildId}` : 'globally'}: ${[...registered.values()].map((c) => `/${c.name}`).join(', ')}`);
   } finally {
     await client.destroy();
