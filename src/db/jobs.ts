@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, isNotNull, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, lte, sql } from 'drizzle-orm';
 import type { TrackedJob } from '../tracker/lifecycle';
 import type { Problem } from '../tracker/state';
 import { RUNNING_STATUSES, type UpstreamJob } from '../useapi/job';
@@ -75,12 +75,12 @@ export function runningJobIds(db: Db): string[] {
     .map((r) => r.jobId);
 }
 
-/** Brings these jobs' next poll forward to `at`. */
-export function pollSoon(db: Db, jobIds: readonly string[], at: number): void {
+/** Puts these jobs at the head of the due-queue, before any job that is merely due. */
+export function pollFirst(db: Db, jobIds: readonly string[]): void {
   for (let i = 0; i < jobIds.length; i += 500) {
     db.update(jobs)
-      .set({ nextPollAt: at })
-      .where(and(inArray(jobs.jobId, jobIds.slice(i, i + 500)), eq(jobs.terminal, false), gt(jobs.nextPollAt, at)))
+      .set({ nextPollAt: 0 })
+      .where(and(inArray(jobs.jobId, jobIds.slice(i, i + 500)), eq(jobs.terminal, false), isNotNull(jobs.nextPollAt)))
       .run();
   }
 }

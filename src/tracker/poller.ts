@@ -1,5 +1,5 @@
 import { inTransaction, type Db } from '../db/open';
-import { dueJobIds, firstPollableJobId, loadAccount, loadJob, pollSoon, runningJobIds, saveJob } from '../db/jobs';
+import { dueJobIds, firstPollableJobId, loadAccount, loadJob, pollFirst, runningJobIds, saveJob } from '../db/jobs';
 import { enqueueResultDms } from '../db/outbox';
 import { openReviews } from '../db/reviews';
 import type { Logger } from '../log';
@@ -130,7 +130,11 @@ export function createPoller(opts: PollerOptions): Poller {
         const watched = runningJobIds(db);
         list.watched = watched.length;
         const ended = watched.filter((jobId) => !result.running.has(jobId));
-        if (ended.length > 0) pollSoon(db, ended, done);
+        if (ended.length > 0) {
+          // Their final state is the news people wait for: read them now, ahead of progress reads.
+          pollFirst(db, ended);
+          if (running) void tickSafely();
+        }
       })
       .catch((error: unknown) => log.error({ event: 'list_crashed', err: error }, 'reading the list of running jobs failed'))
       .finally(() => (list.inFlight = null));
@@ -161,13 +165,15 @@ export function createPoller(opts: PollerOptions): Poller {
     await Promise.resolve();
   }
 
+  function tickSafely(): Promise<void> {
+    return tick().catch((error: unknown) => log.error({ event: 'tick_crashed', err: error }, 'poller tick failed'));
+  }
+
   function loop(): void {
     if (!running) return;
-    tick()
-      .catch((error: unknown) => log.error({ event: 'tick_crashed', err: error }, 'poller tick failed'))
-      .finally(() => {
-        if (running) timer = setTimeout(loop, tickMs);
-      });
+    void tickSafely().finally(() => {
+      if (running) timer = setTimeout(loop, tickMs);
+    });
   }
 
   return {
