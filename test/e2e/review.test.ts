@@ -169,6 +169,24 @@ describe('review queue, end to end', () => {
     expect(shown.text()).toContain(`<@${ADMIN.id}>`);
   });
 
+  it('/review list pages with its buttons, 10 a page', async () => {
+    const ids = Array.from({ length: 11 }, () => world.addJob('moderated'));
+    for (const jobid of ids) await world.track(ALICE, jobid);
+    await world.discord.waitFor(() => (world.db.$client.prepare('select count(*) as n from reviews').get() as { n: number }).n === 11, 8000, '11 reviews');
+    const list = await world.command('review', [{ name: 'list', type: 1 }], { user: ADMIN });
+    expect(list.text()).toMatch(/Page 1 of 2/);
+    const message = list.original()!;
+    const next = (message.data.components as Array<{ components: Array<{ custom_id: string; disabled?: boolean }> }>)
+      .flatMap((r) => r.components)
+      .find((b) => b.custom_id === 'reviews:pending:2' && !b.disabled)!;
+    const page2 = world.discord.clickButton({ customId: next.custom_id, messageId: message.id, channelId: message.channelId, guildId: GUILD, user: ADMIN, memberPermissions: String(1n << 5n) });
+    expect((await page2.waitForResponse()).type).toBe(7);
+    await world.discord.waitFor(() => /Page 2 of 2/.test(messageText(world.discord.message(message.channelId, message.id)!.data)), 2000, 'page 2');
+    // The oldest review is alone on page 2.
+    const oldest = world.db.$client.prepare('select job_id as jobId from reviews order by created_at, id limit 1').get() as { jobId: string };
+    expect(messageText(world.discord.message(message.channelId, message.id)!.data)).toContain(oldest.jobId);
+  });
+
   it('servers are sealed from each other; a job tracked from a DM belongs to no queue', async () => {
     await world.configure(GUILD_B, [{ name: 'review_channel', type: 7, value: REVIEW_CHANNEL_B }], ADMIN_B);
     const { jobid: inA } = await moderatedJobReviewed(ALICE);
