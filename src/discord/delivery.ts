@@ -130,7 +130,11 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       if (failure.kind === 'later') return postpone(sub.channelId, failure);
       // Discord refused this body: retrying the same version would fail the same way.
       log.error({ event: 'render_rejected', subscription: sub.id, detail: failureDetail(failure) }, 'Discord refused a tracking message');
-      markRendered(db, sub.id, sub.messageId ?? '', version, terminal);
+      if (sub.messageId === null) {
+        db.update(subscriptions).set({ state: 'lost', lostReason: 'rejected' }).where(eq(subscriptions.id, sub.id)).run();
+      } else {
+        markRendered(db, sub.id, sub.messageId, version, terminal);
+      }
     }
   }
 

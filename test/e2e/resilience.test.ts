@@ -87,4 +87,26 @@ describe('faults around the bot, end to end', () => {
     await world.messageShows(ALICE.id, jobid, /Completed/, CHANNEL, 8000);
     await world.dmsArrive(ALICE.id, 1);
   });
+
+  it('an edit Discord refuses (400) is skipped, not retried in a loop, and later states still go out', async () => {
+    world = await World.start();
+    const jobid = world.addJob('completed');
+    await world.track(ALICE, jobid);
+    const message = await world.trackingMessage(ALICE.id, jobid);
+    world.discord.failNext('PATCH /channels/:id/messages/:id', 400, 1, { code: 50035, message: 'Invalid Form Body' });
+    await world.messageShows(ALICE.id, jobid, /Completed/);
+    const refused = world.discord.requests.filter((r) => r.path.endsWith(message.id) && r.status === 400);
+    expect(refused).toHaveLength(1);
+  });
+
+  it('a tracking message Discord refuses to create leaves the subscription aside instead of looping', async () => {
+    world = await World.start();
+    const jobid = world.addJob('completed');
+    world.discord.failNext('POST /channels/:id/messages', 400, 1, { code: 50035, message: 'Invalid Form Body' });
+    await world.track(ALICE, jobid, { dm: false });
+    await world.discord.waitFor(() => world.subscription(ALICE.id, jobid)?.state === 'lost', 3000, 'the subscription to be set aside');
+    expect(world.subscription(ALICE.id, jobid)).toMatchObject({ lostReason: 'rejected', messageId: null });
+    await sleep(300);
+    expect(world.discord.requests.filter((r) => r.method === 'POST' && r.path === `/channels/${CHANNEL}/messages`)).toHaveLength(1);
+  });
 });
