@@ -66,13 +66,19 @@ export function dueJobIds(db: Db, now: number, limit: number): string[] {
 }
 
 /** Jobs being polled whose last read showed them running: those the list of running jobs speaks for. */
+const watchedByList = and(eq(jobs.terminal, false), isNotNull(jobs.nextPollAt), inArray(jobs.status, [...RUNNING_STATUSES]));
+
 export function runningJobIds(db: Db): string[] {
   return db
     .select({ jobId: jobs.jobId })
     .from(jobs)
-    .where(and(eq(jobs.terminal, false), isNotNull(jobs.nextPollAt), inArray(jobs.status, [...RUNNING_STATUSES])))
+    .where(watchedByList)
     .all()
     .map((r) => r.jobId);
+}
+
+export function countRunningJobs(db: Db): number {
+  return db.select({ n: sql<number>`count(*)` }).from(jobs).where(watchedByList).get()?.n ?? 0;
 }
 
 /** Puts these jobs at the head of the due-queue, before any job that is merely due. */

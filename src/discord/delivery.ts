@@ -41,7 +41,7 @@ type Failure =
   | { kind: 'lost'; reason: 'deleted' | 'no_access' }
   | { kind: 'dms_closed' }
   | { kind: 'rejected'; detail: string }
-  | { kind: 'later'; afterMs: number; detail: string };
+  | { kind: 'later'; afterMs: number; detail: string; rateLimited?: boolean };
 
 /** Attempts at an outbox message before it is given up (Discord down for minutes). */
 const MAX_ATTEMPTS = 8;
@@ -201,7 +201,11 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     const streak = (failureStreak.get(lane) ?? 0) + 1;
     failureStreak.set(lane, streak);
     blockedUntil.set(lane, now() + failure.afterMs);
-    log.warn({ event: 'delivery_postponed', lane, afterMs: failure.afterMs, detail: failure.detail, streak }, 'Discord request postponed');
+    // Come back the moment the lane opens again, not at the next idle scan.
+    setTimeout(wake, failure.afterMs).unref();
+    // A rate limit is routine under load; anything else is worth a look.
+    const level = failure.rateLimited ? 'debug' : 'warn';
+    log[level]({ event: 'delivery_postponed', lane, afterMs: failure.afterMs, detail: failure.detail, streak }, 'Discord request postponed');
   }
 
   function failureAfter(lane: string): number {
@@ -210,7 +214,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
 
   function classify(error: unknown): Failure {
     if (error instanceof RateLimitError) {
-      return { kind: 'later', afterMs: Math.max(error.retryAfter, error.timeToReset, 50), detail: `rate limited on ${error.route}` };
+      return { kind: 'later', afterMs: Math.max(error.retryAfter, error.timeToReset, 50), detail: `rate limited on ${error.route}`, rateLimited: true };
     }
     if (error instanceof DiscordAPIError) {
       switch (error.code) {

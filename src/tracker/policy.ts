@@ -34,11 +34,11 @@ export const LIST_MIN_JOBS = 4;
 /**
  * How often to read the list of running jobs when `running` jobs are followed: often enough to
  * notice an end sooner than per-job polling would, rarely enough to cost at most a third of the
- * per-job reads it replaces.
+ * per-job reads it replaces, and at most ten times a base interval.
  */
 export function listInterval(running: number, settings: PollSettings): number {
   const base = settings.pollIntervalMs;
-  return Math.min(base, Math.max(base / 5, (3 * base) / Math.max(1, running)));
+  return Math.min(base, Math.max(base / 10, (3 * base) / Math.max(1, running)));
 }
 
 /** Exponential backoff with jitter after the `streak`-th transient failure in a row, honouring Retry-After. */

@@ -1,5 +1,5 @@
 import { inTransaction, type Db } from '../db/open';
-import { dueJobIds, firstPollableJobId, loadAccount, loadJob, pollFirst, runningJobIds, saveJob } from '../db/jobs';
+import { countRunningJobs, dueJobIds, firstPollableJobId, loadAccount, loadJob, pollFirst, runningJobIds, saveJob } from '../db/jobs';
 import { enqueueResultDms } from '../db/outbox';
 import { openReviews } from '../db/reviews';
 import type { Logger } from '../log';
@@ -152,15 +152,18 @@ export function createPoller(opts: PollerOptions): Poller {
       return;
     }
     if (!list.inFlight && at >= list.nextAt) {
-      list.watched = runningJobIds(db).length;
-      if (list.watched >= LIST_MIN_JOBS && budget.take(at)) readList(at);
-      else list.nextAt = at + settings.pollIntervalMs;
+      if (list.watched < LIST_MIN_JOBS) list.watched = countRunningJobs(db);
+      if (list.watched < LIST_MIN_JOBS) list.nextAt = at + settings.pollIntervalMs;
+      // Without budget now, the list still goes first at the next tick.
+      else if (budget.take(at)) readList(at);
     }
     const free = Math.min(concurrency - inFlight.size, budget.available(at));
     if (free <= 0) return;
     for (const jobId of dueJobIds(db, at, free + inFlight.size)) {
-      if (inFlight.size >= concurrency || !budget.take(at)) break;
-      if (!inFlight.has(jobId)) poll(jobId);
+      if (inFlight.size >= concurrency) break;
+      if (inFlight.has(jobId)) continue;
+      if (!budget.take(at)) break;
+      poll(jobId);
     }
     await Promise.resolve();
   }

@@ -34,11 +34,11 @@ describe('poll policy', () => {
 });
 
 describe('list of running jobs', () => {
-  it('is read only when it replaces enough per-job reads, never more often than base / 5', () => {
+  it('is read only when it replaces enough per-job reads, never more often than base / 10', () => {
     expect(LIST_MIN_JOBS).toBeGreaterThan(1);
     expect(listInterval(4, settings)).toBe(3750);
-    expect(listInterval(30, settings)).toBe(1000);
-    expect(listInterval(10_000, settings)).toBe(1000);
+    expect(listInterval(30, settings)).toBe(500);
+    expect(listInterval(10_000, settings)).toBe(500);
     expect(listInterval(1, settings)).toBe(5000);
   });
 
