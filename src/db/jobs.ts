@@ -53,16 +53,15 @@ export function saveJob(db: Db, job: TrackedJob, visible: boolean): void {
     .run();
 }
 
-/** Jobs whose poll time has come: one range scan of the partial index, however many jobs have finished. */
-export function dueJobIds(db: Db, now: number, limit: number): string[] {
+/** Jobs whose poll time has come, most overdue first: one range scan of the partial index, however many jobs have finished. */
+export function dueJobs(db: Db, now: number, limit: number): Array<{ jobId: string; nextPollAt: number }> {
   return db
-    .select({ jobId: jobs.jobId })
+    .select({ jobId: jobs.jobId, nextPollAt: sql<number>`${jobs.nextPollAt}` })
     .from(jobs)
     .where(and(eq(jobs.terminal, false), lte(jobs.nextPollAt, now)))
     .orderBy(asc(jobs.nextPollAt))
     .limit(limit)
-    .all()
-    .map((r) => r.jobId);
+    .all();
 }
 
 /** Jobs being polled whose last read showed them running: those the list of running jobs speaks for. */
@@ -81,11 +80,14 @@ export function countRunningJobs(db: Db): number {
   return db.select({ n: sql<number>`count(*)` }).from(jobs).where(watchedByList).get()?.n ?? 0;
 }
 
+/** `next_poll_at` of a job whose read cannot wait: it goes before any job that is merely due. */
+export const URGENT = 0;
+
 /** Puts these jobs at the head of the due-queue, before any job that is merely due. */
 export function pollFirst(db: Db, jobIds: readonly string[]): void {
   for (let i = 0; i < jobIds.length; i += 500) {
     db.update(jobs)
-      .set({ nextPollAt: 0 })
+      .set({ nextPollAt: URGENT })
       .where(and(inArray(jobs.jobId, jobIds.slice(i, i + 500)), eq(jobs.terminal, false), isNotNull(jobs.nextPollAt)))
       .run();
   }

@@ -1,9 +1,12 @@
 import {
   DiscordAPIError,
   RateLimitError,
+  RESTEvents,
   Routes,
   type APIMessage,
+  type APIRequest,
   type REST,
+  type ResponseLike,
   type RESTPostAPIChannelMessageJSONBody,
 } from 'discord.js';
 import { eq } from 'drizzle-orm';
@@ -43,6 +46,8 @@ type Failure =
   | { kind: 'rejected'; detail: string }
   | { kind: 'later'; afterMs: number; detail: string; rateLimited?: boolean };
 
+const CHANNEL_MESSAGES = /^\/channels\/(\d+)\/messages/;
+
 /** Attempts at an outbox message before it is given up (Discord down for minutes). */
 const MAX_ATTEMPTS = 8;
 const DISCORD_CODE = {
@@ -73,6 +78,20 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
   let running = false;
   let timer: NodeJS.Timeout | undefined;
   let scanQueued = false;
+
+  /**
+   * Discord announces each channel's message bucket in its headers; the lane closes when the bucket
+   * is empty, before discord.js would learn it (it keys buckets by route, and a channel's posts and
+   * edits share one).
+   */
+  function watchBuckets(request: APIRequest, response: ResponseLike): void {
+    const channelId = CHANNEL_MESSAGES.exec(String(request.path))?.[1];
+    if (!channelId || response.headers.get('x-ratelimit-remaining') !== '0') return;
+    const resetAfterMs = Number(response.headers.get('x-ratelimit-reset-after')) * 1000;
+    if (!Number.isFinite(resetAfterMs) || resetAfterMs <= 0) return;
+    blockedUntil.set(channelId, Math.max(blockedUntil.get(channelId) ?? 0, now() + resetAfterMs));
+    setTimeout(wake, resetAfterMs).unref();
+  }
 
   function laneFree(lane: string, at: number): boolean {
     return !inFlight.has(lane) && (blockedUntil.get(lane) ?? 0) <= at && inFlight.size < concurrency;
@@ -257,11 +276,13 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     start() {
       if (running) return;
       running = true;
+      rest.on(RESTEvents.Response, watchBuckets);
       idleLoop();
     },
     wake,
     async stop() {
       running = false;
+      rest.off(RESTEvents.Response, watchBuckets);
       clearTimeout(timer);
       await Promise.allSettled([...inFlight.values()]);
     },

@@ -1,5 +1,5 @@
 import { inTransaction, type Db } from '../db/open';
-import { countRunningJobs, dueJobIds, firstPollableJobId, loadAccount, loadJob, pollFirst, runningJobIds, saveJob } from '../db/jobs';
+import { countRunningJobs, dueJobs, firstPollableJobId, loadAccount, loadJob, pollFirst, runningJobIds, saveJob, URGENT } from '../db/jobs';
 import { enqueueResultDms } from '../db/outbox';
 import { openReviews } from '../db/reviews';
 import type { Logger } from '../log';
@@ -47,12 +47,14 @@ export function createPoller(opts: PollerOptions): Poller {
   const random = opts.random ?? Math.random;
   const concurrency = opts.concurrency ?? 8;
   const ownerUserIds = opts.ownerUserIds ?? [];
-  const tickMs = Math.min(1000, Math.max(20, Math.floor(settings.pollIntervalMs / 10)));
+  const tickMs = Math.min(250, Math.max(10, Math.floor(settings.pollIntervalMs / 20)));
   /** While the account is refused, it is probed this often with one job. */
   const probeIntervalMs = Math.max(30_000, 6 * settings.pollIntervalMs);
 
   const inFlight = new Map<string, Promise<void>>();
   const budget = new RequestBudget(opts.maxRequestsPerSecond ?? DEFAULT_MAX_REQUESTS_PER_SECOND);
+  /** Budget that progress reads leave free, so the list and final reads never queue behind them. */
+  const reserved = Math.max(1, Math.floor(budget.perSecond / 5));
   let timer: NodeJS.Timeout | undefined;
   let running = false;
 
@@ -159,9 +161,11 @@ export function createPoller(opts: PollerOptions): Poller {
     }
     const free = Math.min(concurrency - inFlight.size, budget.available(at));
     if (free <= 0) return;
-    for (const jobId of dueJobIds(db, at, free + inFlight.size)) {
+    for (const { jobId, nextPollAt } of dueJobs(db, at, free + inFlight.size)) {
       if (inFlight.size >= concurrency) break;
       if (inFlight.has(jobId)) continue;
+      const urgent = nextPollAt === URGENT || list.coveredUntil <= at;
+      if (!urgent && budget.available(at) <= reserved) break;
       if (!budget.take(at)) break;
       poll(jobId);
     }

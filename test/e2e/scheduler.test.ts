@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeJobId } from '../emulators/useapi';
-import { ALICE, POLL_MS, World } from './world';
+import { ALICE, messageText, POLL_MS, World } from './world';
 
 let world: World;
 afterEach(async () => {
@@ -56,5 +56,21 @@ describe('scheduler against the useapi emulator', () => {
     const busiestSecond = Math.max(...times.map((start) => times.filter((t) => t >= start && t < start + 1000).length));
     expect(busiestSecond).toBeLessThanOrEqual(15);
     expect(busiestSecond).toBeGreaterThanOrEqual(10); // the budget was actually the limit
+  }, 30_000);
+
+  it('many jobs in one rate-limited channel: no 429, final states first, never an older state after a newer one', async () => {
+    world = await World.start({ discord: { rateLimits: { perChannelMessages: { limit: 3, windowMs: 600 } } } });
+    const ids = jobs(8, 1200);
+    for (const jobid of ids) await world.track(ALICE, jobid, { dm: false });
+    for (const jobid of ids) await world.messageShows(ALICE.id, jobid, /Completed/, undefined, 15_000);
+    expect(world.discord.counters.rateLimited429).toBe(0);
+    expect(world.discord.counters.bucketExhausted).toBeGreaterThan(0); // the limit was really met
+    for (const jobid of ids) {
+      const versions = (await world.trackingMessage(ALICE.id, jobid)).versions.map((v) => messageText(v));
+      const finalAt = versions.findIndex((t) => /Completed/.test(t));
+      expect(finalAt).toBe(versions.length - 1);
+      const percents = versions.map((t) => Number(/(\d+)%/.exec(t)?.[1] ?? 0));
+      expect(percents).toEqual([...percents].sort((a, b) => a - b));
+    }
   }, 30_000);
 });
