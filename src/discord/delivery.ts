@@ -47,6 +47,8 @@ type Failure =
   | { kind: 'later'; afterMs: number; detail: string; rateLimited?: boolean };
 
 const CHANNEL_MESSAGES = /^\/channels\/(\d+)\/messages/;
+/** Requests of a channel's bucket that progress edits leave to final states and new messages. */
+const PROGRESS_HEADROOM = 1;
 
 /** Attempts at an outbox message before it is given up (Discord down for minutes). */
 const MAX_ATTEMPTS = 8;
@@ -73,6 +75,8 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
   const inFlight = new Map<string, Promise<void>>();
   /** Lanes that must wait (rate limit, Discord trouble) until the given time. */
   const blockedUntil = new Map<string, number>();
+  /** Each channel's message bucket as Discord's headers last announced it. */
+  const buckets = new Map<string, { remaining: number; resetAt: number }>();
   const failureStreak = new Map<string, number>();
   const dmChannels = new Map<string, string>();
   let running = false;
@@ -86,11 +90,20 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
    */
   function watchBuckets(request: APIRequest, response: ResponseLike): void {
     const channelId = CHANNEL_MESSAGES.exec(String(request.path))?.[1];
-    if (!channelId || response.headers.get('x-ratelimit-remaining') !== '0') return;
-    const resetAfterMs = Number(response.headers.get('x-ratelimit-reset-after')) * 1000;
-    if (!Number.isFinite(resetAfterMs) || resetAfterMs <= 0) return;
-    blockedUntil.set(channelId, Math.max(blockedUntil.get(channelId) ?? 0, now() + resetAfterMs));
+    const remaining = Number(response.headers.get('x-ratelimit-remaining') ?? NaN);
+    const resetAfterMs = Number(response.headers.get('x-ratelimit-reset-after') ?? NaN) * 1000;
+    if (!channelId || !Number.isFinite(remaining) || !Number.isFinite(resetAfterMs)) return;
+    const resetAt = now() + resetAfterMs;
+    buckets.set(channelId, { remaining, resetAt });
+    if (remaining > 0) return;
+    blockedUntil.set(channelId, Math.max(blockedUntil.get(channelId) ?? 0, resetAt));
     setTimeout(wake, resetAfterMs).unref();
+  }
+
+  /** The channel's bucket is nearly empty: its last request or two are kept for final states and new messages. */
+  function bucketLow(channelId: string, at: number): boolean {
+    const bucket = buckets.get(channelId);
+    return bucket !== undefined && bucket.resetAt > at && bucket.remaining <= PROGRESS_HEADROOM;
   }
 
   function laneFree(lane: string, at: number): boolean {
@@ -116,6 +129,8 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     const at = now();
     if (inFlight.size >= concurrency) return;
     for (const { subscription, version, terminal } of staleSubscriptions(db, 2 * concurrency, unavailableLanes(at))) {
+      const progressOnly = !terminal && subscription.messageId !== null;
+      if (progressOnly && bucketLow(subscription.channelId, at)) continue;
       if (laneFree(subscription.channelId, at)) {
         run(subscription.channelId, () => renderTracking(subscription, version, terminal));
       }
@@ -211,9 +226,9 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     return channel.id;
   }
 
+  /** Forgets a lane's failures; a block Discord's headers just announced still stands. */
   function succeeded(lane: string): void {
     failureStreak.delete(lane);
-    blockedUntil.delete(lane);
   }
 
   function postpone(lane: string, failure: Extract<Failure, { kind: 'later' }>): void {
