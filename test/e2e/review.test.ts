@@ -216,6 +216,29 @@ describe('review queue, end to end', () => {
   });
 });
 
+describe('server settings, end to end', () => {
+  it('the server\'s cap and DM default apply to /track there, and show in /tracker-settings show', async () => {
+    await world.configure(GUILD, [
+      { name: 'max_jobs', type: 4, value: 1 },
+      { name: 'dm_default', type: 5, value: false },
+    ]);
+    const shown = await world.command('tracker-settings', [{ name: 'show', type: 1 }], { user: ADMIN });
+    expect(shown.text()).toContain(`<#${REVIEW_CHANNEL}>`);
+    const first = world.addJob('completed');
+    expect((await world.track(ALICE, first)).text()).toMatch(/^Tracking .*follow it\.$/);
+    const refused = await world.track(ALICE, world.addJob('completed'));
+    expect(refused.text()).toMatch(/already following 1 jobs .* in this server/);
+    await world.messageShows(ALICE.id, first, /Completed/);
+    await sleep(300);
+    expect(world.discord.dmsTo(ALICE.id)).toHaveLength(0);
+
+    await world.command('tracker-settings', [{ name: 'clear', type: 1, options: [{ name: 'setting', type: 3, value: 'dm_default' }] }], { user: ADMIN });
+    const second = world.addJob('completed');
+    await world.track(ALICE, second);
+    await world.dmsArrive(ALICE.id, 1);
+  });
+});
+
 describe('account alerts, end to end', () => {
   it('a 401 across many jobs raises one alert per server and owner, and one recovery notice', async () => {
     const OWNER = '800000000000000077';
