@@ -75,16 +75,6 @@ export function dueOutbox(db: Db, now: number, limit: number): OutboxRow[] {
     .all();
 }
 
-export function nextOutboxAttempt(db: Db): number | null {
-  return (
-    db
-      .select({ at: sql<number>`min(${outbox.nextAttemptAt})` })
-      .from(outbox)
-      .where(eq(outbox.state, 'pending'))
-      .get()?.at ?? null
-  );
-}
-
 export function markSent(db: Db, id: number, now: number): void {
   db.update(outbox).set({ state: 'sent', sentAt: now, attempts: sql`${outbox.attempts} + 1` }).where(eq(outbox.id, id)).run();
 }

@@ -12,8 +12,6 @@ export type Problem =
   | 'stalled' // running, but `updated` has not moved for 14 minutes (not final)
   | 'max_age'; // tracked longer than the configured maximum
 
-export const FINAL_PROBLEMS: readonly Problem[] = ['not_found', 'expired', 'max_age'];
-
 /** What the bot knows of one job: the part of the `jobs` row that views and the lifecycle read. */
 export interface JobSnapshot {
   jobId: string;

@@ -4,7 +4,6 @@ import { z } from 'zod';
 export const RUNNING_STATUSES = ['created', 'started', 'progress'] as const;
 export const FINISHED_STATUSES = ['completed', 'failed', 'moderated'] as const;
 export type RunningStatus = (typeof RUNNING_STATUSES)[number];
-export type FinishedStatus = (typeof FINISHED_STATUSES)[number];
 
 export function isRunningStatus(status: string): status is RunningStatus {
   return (RUNNING_STATUSES as readonly string[]).includes(status);
