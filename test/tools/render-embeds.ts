@@ -16,6 +16,8 @@ import type { JobSnapshot } from '../../src/tracker/state';
 import { trackingMessage } from '../../src/discord/views/tracking';
 import { messageLostDm, resultDm } from '../../src/discord/views/dm';
 import { jobListMessage } from '../../src/discord/views/jobList';
+import { accountAlert, accountRecovered } from '../../src/discord/views/admin';
+import { reviewPost, type ReviewRecord } from '../../src/discord/views/review';
 
 const outDir = process.argv[2] ?? '/tmp/embeds';
 const chromium = process.env.CHROMIUM ?? 'chromium';
@@ -120,7 +122,21 @@ interface Body {
   components?: APIActionRowComponent<APIButtonComponent>[];
   content?: string;
 }
+const review: ReviewRecord = {
+  id: 7,
+  guildId: '900000000000000001',
+  jobId: J,
+  userId: '800000000000000001',
+  status: 'pending',
+  createdAt: NOW - 60_000,
+  actedBy: null,
+  actedAt: null,
+};
 const samples: Record<string, Body> = {
+  'review-pending': reviewPost(review, moderated, NOW),
+  'review-blocked': reviewPost({ ...review, status: 'blocked', actedBy: '800000000000000009', actedAt: NOW }, moderated, NOW),
+  'alert-401': accountAlert('unauthorized', null, 3, NOW - 120_000),
+  'alert-resolved': accountRecovered('unauthorized', NOW - 3_600_000, NOW),
   completed: trackingMessage(completed, NOW),
   progress: trackingMessage(progress, NOW),
   failed: trackingMessage(failed, NOW),
