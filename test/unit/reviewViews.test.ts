@@ -1,8 +1,7 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { APIActionRowComponent, APIButtonComponent, APIEmbed } from 'discord.js';
+import { describe, expect, it } from 'vitest';
+import type { APIEmbed } from 'discord.js';
 import type { JobSnapshot } from '../../src/tracker/state';
 import type { UpstreamJob } from '../../src/useapi/job';
-import { DISCORD_LIMITS, embedsLength } from '../../src/discord/views/limits';
 import { EMBED_COLORS } from '../../src/discord/views/jobView';
 import {
   REVIEW_ACTIONS,
@@ -19,6 +18,8 @@ import {
 } from '../../src/discord/views/review';
 import { accountAlert, accountRecovered, blocksView, settingsView } from '../../src/discord/views/admin';
 import * as views from '../../src/discord/views';
+
+import { allStrings, expectWithinLimits, type Body } from './discordBody';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
@@ -85,76 +86,7 @@ function review(over: Partial<ReviewRecord> = {}): ReviewRecord {
 // ---------------------------------------------------------------------------------------------
 // Limit checking: our own rules plus Discord's OpenAPI schema (discord-api-spec/zod).
 
-type Rows = APIActionRowComponent<APIButtonComponent>[];
-interface Body {
-  embeds?: APIEmbed[];
-  components?: Rows;
-  content?: string;
-}
-interface SafeParser {
-  safeParse(v: unknown): { success: boolean; error?: unknown };
-}
-let MessageCreate: SafeParser;
-
-beforeAll(async () => {
-  const specModule = 'discord-api-spec/zod'; // untyped package: a non-literal specifier keeps tsc quiet
-  const spec = (await import(specModule)) as { MessageCreateRequestSchema: SafeParser };
-  MessageCreate = spec.MessageCreateRequestSchema;
-});
-
-const LONE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-function allStrings(v: unknown, out: string[] = []): string[] {
-  if (typeof v === 'string') out.push(v);
-  else if (Array.isArray(v)) v.forEach((x) => allStrings(x, out));
-  else if (v && typeof v === 'object') Object.values(v).forEach((x) => allStrings(x, out));
-  return out;
-}
-
 type Btn = { type: number; style: number; label?: string; custom_id?: string; url?: string; disabled?: boolean };
-
-function expectWithinLimits(body: Body): void {
-  const L = DISCORD_LIMITS;
-  const embeds = body.embeds ?? [];
-  expect(embeds.length).toBeLessThanOrEqual(L.embeds);
-  for (const e of embeds) {
-    expect(e.title?.length ?? 0).toBeLessThanOrEqual(L.title);
-    expect(e.description?.length ?? 0).toBeLessThanOrEqual(L.description);
-    expect(e.fields?.length ?? 0).toBeLessThanOrEqual(L.fields);
-    for (const f of e.fields ?? []) {
-      expect(f.name.length).toBeGreaterThan(0);
-      expect(f.name.length).toBeLessThanOrEqual(L.fieldName);
-      expect(f.value.length).toBeGreaterThan(0);
-      expect(f.value.length).toBeLessThanOrEqual(L.fieldValue);
-    }
-    expect(e.footer?.text.length ?? 0).toBeLessThanOrEqual(L.footer);
-  }
-  expect(embedsLength(embeds)).toBeLessThanOrEqual(L.total);
-  if (body.content !== undefined) expect(body.content.length).toBeLessThanOrEqual(L.content);
-  const rows = body.components ?? [];
-  expect(rows.length).toBeLessThanOrEqual(L.rows);
-  const ids = new Set<string>();
-  for (const row of rows) {
-    expect(row.type).toBe(1);
-    expect(row.components.length).toBeGreaterThan(0);
-    expect(row.components.length).toBeLessThanOrEqual(L.buttonsPerRow);
-    for (const raw of row.components) {
-      const b = raw as Btn;
-      expect(b.type).toBe(2);
-      expect([1, 2, 4]).toContain(b.style); // no link buttons in these views
-      expect(b.url).toBeUndefined();
-      expect(b.custom_id!.length).toBeGreaterThan(0);
-      expect(b.custom_id!.length).toBeLessThanOrEqual(100);
-      expect(ids.has(b.custom_id!)).toBe(false); // Discord wants custom_ids unique per message
-      ids.add(b.custom_id!);
-      expect(b.label!.length).toBeGreaterThan(0);
-      expect(b.label!.length).toBeLessThanOrEqual(L.buttonLabel);
-    }
-  }
-  for (const s of allStrings(body)) expect(LONE.test(s)).toBe(false);
-  const res = MessageCreate.safeParse(body);
-  if (!res.success) throw new Error(`Discord schema rejects the body: ${JSON.stringify(res.error)}`);
-}
 
 const embedOf = (b: Body): APIEmbed => b.embeds![0]!;
 const field = (b: Body, name: string): string | undefined => embedOf(b).fields?.find((f) => f.name === name)?.value;
@@ -273,7 +205,7 @@ describe('custom_id routing', () => {
 describe('reviewPost', () => {
   it('pending: who, prompt, moderation details, when, job id, three enabled buttons', () => {
     const m = reviewPost(review(), moderated(), NOW);
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'action');
     const e = embedOf(m);
     expect(e.title).toBe('Moderated prompt — review needed');
     expect(e.color).toBe(EMBED_COLORS.moderated);
@@ -296,7 +228,7 @@ describe('reviewPost', () => {
 
   it('error/errorDetails without Midjourney embeds still show', () => {
     const m = reviewPost(review(), moderated({ response: {}, errorDetails: { reason: 'banned word', code: 7 } }), NOW);
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'action');
     expect(field(m, 'Error')).toBe('Action needed to continue');
     expect(field(m, 'Details')).toContain('banned word');
   });
@@ -307,7 +239,7 @@ describe('reviewPost', () => {
       moderated({ request: {}, error: undefined, errorDetails: undefined, code: undefined, response: {} }),
       NOW,
     );
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'action');
     expect(field(m, 'Moderation details')).toBe('Midjourney sent no details.');
     expect(embedOf(m).description).toContain('No prompt known');
   });
@@ -319,7 +251,7 @@ describe('reviewPost', () => {
   ] as const)('%s: outcome line, colour, buttons kept but disabled', (status, word, color) => {
     const actedAt = NOW - 60_000;
     const m = reviewPost(review({ status, actedBy: ADMIN, actedAt }), moderated(), NOW);
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'action');
     const e = embedOf(m);
     expect(e.color).toBe(color);
     expect(e.title).toBe(`Moderated prompt — ${word.toLowerCase()}`);
@@ -341,13 +273,13 @@ describe('reviewPost', () => {
 
   it('acted on without a recorded actor or time still renders', () => {
     const m = reviewPost(review({ status: 'dismissed' }), moderated(), NOW);
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'action');
     expect(embedOf(m).description).toMatch(/^✅ \*\*Dismissed\*\*\n/);
   });
 
   it('huge prompt and huge moderation texts fit; only the intended mentions remain', () => {
     const m = reviewPost(review({ status: 'warned', actedBy: ADMIN, actedAt: NOW }), hugeJob(), NOW);
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'action');
     expectOnlyIntendedMentions(m, [`<@${USER}>`, `<@${ADMIN}>`]);
     const d = embedOf(m).description!;
     expect(d).toContain('> hi @\u200Beveryone');
@@ -361,7 +293,7 @@ describe('reviewPost', () => {
 
   it('odd ids: a non-snowflake user id is shown as code, not as a mention', () => {
     const m = reviewPost(review({ userId: '<@&1> @everyone' }), moderated({}, { jobId: `${'x'.repeat(500)}\`@here` }), NOW);
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'action');
     expect(mentionsIn(m)).toEqual([]);
     expect(embedOf(m).description).toContain('Tracked by `<@&1> @\u200Beveryone`');
   });
@@ -375,7 +307,7 @@ describe('reviewList', () => {
 
   it('empty queue: a friendly line, no buttons', () => {
     const m = reviewList([], { page: 1, pageCount: 1, total: 0, filter: 'pending' }, NOW);
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'action');
     expect(embedOf(m).description).toMatch(/^Nothing to review/);
     expect(embedOf(m).color).toBe(EMBED_COLORS.completed);
     expect(m.components).toEqual([]);
@@ -387,7 +319,7 @@ describe('reviewList', () => {
   it('one page: rows newest first with icon, job id, who, when, short prompt; no buttons', () => {
     const items = [1, 3, 2].map((i) => item(i));
     const m = reviewList(items, { page: 1, pageCount: 1, total: 3, filter: 'pending' }, NOW);
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'action');
     const e = embedOf(m);
     expect(e.title).toBe('Review queue — pending (3)');
     expect(e.color).toBe(EMBED_COLORS.moderated);
@@ -417,7 +349,7 @@ describe('reviewList', () => {
   it('Prev/Next: disabled at the ends, ids parse back to the neighbouring pages', () => {
     const items = Array.from({ length: 10 }, (_, i) => item(i + 1));
     const first = reviewList(items, { page: 1, pageCount: 3, total: 25, filter: 'all' }, NOW);
-    expectWithinLimits(first);
+    expectWithinLimits(first, 'action');
     expect(embedOf(first).footer?.text).toMatch(/^Page 1 of 3/);
     expect(embedOf(first).title).toBe('Review queue — all (25)');
     let [prev, next] = buttons(first);
@@ -426,7 +358,7 @@ describe('reviewList', () => {
     expect(parseReviewPageId(next!.custom_id!)).toEqual({ filter: 'all', page: 2 });
 
     const middle = reviewList(items, { page: 2, pageCount: 3, total: 25, filter: 'pending' }, NOW);
-    expectWithinLimits(middle);
+    expectWithinLimits(middle, 'action');
     [prev, next] = buttons(middle);
     expect(prev!.disabled).toBe(false);
     expect(next!.disabled).toBe(false);
@@ -434,7 +366,7 @@ describe('reviewList', () => {
     expect(parseReviewPageId(next!.custom_id!)).toEqual({ filter: 'pending', page: 3 });
 
     const last = reviewList(items.slice(0, 5), { page: 3, pageCount: 3, total: 25, filter: 'pending' }, NOW);
-    expectWithinLimits(last);
+    expectWithinLimits(last, 'action');
     [prev, next] = buttons(last);
     expect(prev!.disabled).toBe(false);
     expect(next!.disabled).toBe(true);
@@ -443,7 +375,7 @@ describe('reviewList', () => {
 
   it('an out-of-range page is clamped', () => {
     const m = reviewList([item(1)], { page: 9, pageCount: 2, total: 11, filter: 'all' }, NOW);
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'action');
     expect(embedOf(m).footer?.text).toMatch(/^Page 2 of 2/);
     expect(buttons(m)[1]!.disabled).toBe(true);
   });
@@ -454,7 +386,7 @@ describe('reviewList', () => {
       job: i % 3 ? hugeJob() : moderated({}, { jobId: `${HOSTILE}${'j'.repeat(300)}` }),
     }));
     const m = reviewList(items, { page: 1, pageCount: 4, total: 40, filter: 'all' }, NOW);
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'action');
     expectOnlyIntendedMentions(m, [`<@${USER}>`]);
     expect(embedOf(m).description).toMatch(/…and \d+ more$/);
   });
@@ -471,7 +403,7 @@ describe('reviewDetail', () => {
 
   it('the record with its history: time, actor, action, detail', () => {
     const m = reviewDetail(review({ status: 'blocked', actedBy: ADMIN, actedAt: NOW - 30_000 }), moderated(), events, NOW);
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'action');
     const e = embedOf(m);
     expect(e.title).toBe('⛔ Review #12 — Blocked');
     expect(e.color).toBe(EMBED_COLORS.failed);
@@ -492,7 +424,7 @@ describe('reviewDetail', () => {
 
   it('no events; unknown actions and hostile details are cleaned', () => {
     const none = reviewDetail(review(), moderated(), [], NOW);
-    expectWithinLimits(none);
+    expectWithinLimits(none, 'action');
     expect(embedOf(none).description).toMatch(/\*\*History\*\*\nNo events recorded\.$/);
     const odd = reviewDetail(
       review(),
@@ -500,7 +432,7 @@ describe('reviewDetail', () => {
       [{ at: Number.NaN, actorId: 'weird', action: '**<@1>** @here', detail: `${HOSTILE}\nline two` }],
       NOW,
     );
-    expectWithinLimits(odd);
+    expectWithinLimits(odd, 'action');
     expectOnlyIntendedMentions(odd, [`<@${USER}>`]);
     const line = embedOf(odd).description!.split('**History**\n')[1]!;
     expect(line.split('\n')).toHaveLength(1);
@@ -515,7 +447,7 @@ describe('reviewDetail', () => {
       detail: `${HOSTILE}${'d'.repeat(300)}`,
     }));
     const m = reviewDetail(review(), hugeJob(), many, NOW);
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'action');
     expectOnlyIntendedMentions(m, [`<@${USER}>`, `<@${ADMIN}>`]);
     const history = embedOf(m).description!.split('**History**\n')[1]!.split('\n');
     expect(history[0]).toMatch(/^…\d+ earlier events not shown$/);
@@ -533,13 +465,13 @@ describe('warnDm', () => {
     expect(content).toContain('community guidelines');
     expect(content).not.toContain('a cat in a hat');
     expect(content.length).toBeLessThan(600);
-    expectWithinLimits({ content });
+    expectWithinLimits({ content }, 'action');
   });
 
   it('without a server name, and with a hostile one', () => {
     expect(warnDm(null, J).content).toContain('the admins of a server where you track Midjourney jobs');
     const { content } = warnDm(`**evil** <@1> @everyone ${'x'.repeat(5000)}\n# big`, '`@here`\n' + 'y'.repeat(5000));
-    expectWithinLimits({ content });
+    expectWithinLimits({ content }, 'action');
     expect(content).not.toMatch(/<@|@everyone|@here/);
     expect(content.split('\n')).toHaveLength(4);
   });
@@ -550,7 +482,7 @@ describe('settingsView', () => {
 
   it('no settings: defaults shown, and the queue still works without a channel', () => {
     const m = settingsView({ reviewChannelId: null, adminRoleId: null, maxActiveJobsPerUser: null, dmDefault: null }, defaults);
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'action');
     expect(field(m, 'Review channel')).toBe('Not set');
     expect(field(m, 'Admin role')).toMatch(/^Not set: only members with Manage Server/);
     expect(field(m, 'Tracked jobs per person')).toBe('(default: 5)');
@@ -564,7 +496,7 @@ describe('settingsView', () => {
       { reviewChannelId: '4444444444444444444', adminRoleId: '5555555555555555555', maxActiveJobsPerUser: 3, dmDefault: false },
       defaults,
     );
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'action');
     expect(field(m, 'Review channel')).toBe('<#4444444444444444444>');
     expect(field(m, 'Admin role')).toBe('<@&5555555555555555555> (and members with Manage Server)');
     expect(field(m, 'Tracked jobs per person')).toBe('3 at a time');
@@ -574,7 +506,7 @@ describe('settingsView', () => {
 
   it('garbage ids are not turned into mentions', () => {
     const m = settingsView({ reviewChannelId: '@everyone', adminRoleId: '1>x', maxActiveJobsPerUser: Number.NaN, dmDefault: null }, defaults);
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'action');
     expect(mentionsIn(m)).toEqual([]);
     expect(field(m, 'Review channel')).toBe('Not set');
   });
@@ -583,7 +515,7 @@ describe('settingsView', () => {
 describe('blocksView', () => {
   it('nobody blocked', () => {
     const m = blocksView([]);
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'action');
     expect(embedOf(m).description).toBe('Nobody is blocked in this server.');
   });
 
@@ -592,7 +524,7 @@ describe('blocksView', () => {
       { userId: '10', blockedBy: ADMIN, blockedAt: MOD_AT },
       { userId: '20', blockedBy: ADMIN, blockedAt: NOW },
     ]);
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'action');
     expect(embedOf(m).title).toBe('Blocked from /track (2)');
     expect(embedOf(m).description!.split('\n')).toEqual([
       `<@20> — blocked by <@${ADMIN}> <t:${unix(NOW)}:R>`,
@@ -607,7 +539,7 @@ describe('blocksView', () => {
       blockedAt: NOW - i * 1000,
     }));
     const m = blocksView(blocks);
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'action');
     const lines = embedOf(m).description!.split('\n');
     const shown = lines.length - 1;
     expect(shown).toBeGreaterThan(30);
@@ -625,7 +557,7 @@ describe('account alerts', () => {
     ['warning', 'Midjourney flagged the shared account', /HTTP 596.*CAPTCHA.*ban.*reset the channel on useapi\.net/s, EMBED_COLORS.failed],
   ] as const)('%s: plain words, affected jobs, since when', (kind, title, text, color) => {
     const m = accountAlert(kind, 'Your account is pending moderation', 3, since);
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'action');
     const e = embedOf(m);
     expect(e.title).toBe(title);
     expect(e.description).toMatch(text);
@@ -641,14 +573,14 @@ describe('account alerts', () => {
     expect(field(none, 'Affected here')).toBe('No running job tracked in this server');
     expect(field(none, 'What useapi.net said')).toBeUndefined();
     const hostile = accountAlert('warning', HOSTILE.repeat(200), Number.NaN, Number.NaN);
-    expectWithinLimits(hostile);
+    expectWithinLimits(hostile, 'action');
     expectOnlyIntendedMentions(hostile, []);
     expect(field(hostile, 'Since')).toBe('an unknown time');
   });
 
   it('recovery: resolved after the duration', () => {
     const m = accountRecovered('unauthorized', since, NOW);
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'action');
     expect(embedOf(m).title).toBe('Resolved: useapi.net accepts the token again');
     expect(embedOf(m).description).toMatch(/^Resolved after 2h 03m \(the problem began <t:\d+:f>\)\./);
     expect(embedOf(m).color).toBe(EMBED_COLORS.completed);
@@ -705,7 +637,7 @@ describe('fuzz: random reviews always fit', () => {
         warnDm(pick([null, str(200)]), job.jobId),
         accountAlert(pick(['unauthorized', 'payment_required', 'warning'] as const), pick([null, str(3000)]), 4, NOW),
       ]) {
-        expectWithinLimits(body);
+        expectWithinLimits(body, 'action');
       }
     }
   });

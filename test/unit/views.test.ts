@@ -1,5 +1,5 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { APIActionRowComponent, APIButtonComponent, APIEmbed } from 'discord.js';
+import { describe, expect, it } from 'vitest';
+import type { APIEmbed } from 'discord.js';
 import type { JobSnapshot, Problem } from '../../src/tracker/state';
 import type { UpstreamJob } from '../../src/useapi/job';
 import { trackingMessage, EMBED_COLORS, embedLength } from '../../src/discord/views/tracking';
@@ -7,7 +7,7 @@ import { messageLostDm, resultDm } from '../../src/discord/views/dm';
 import { jobListMessage } from '../../src/discord/views/jobList';
 import { PROBLEM_HEADLINES } from '../../src/discord/views/jobView';
 import { PROMPT_SHOWN_MAX } from '../../src/discord/views/render';
-import { DISCORD_LIMITS, clampEmbed, embedsLength } from '../../src/discord/views/limits';
+import { clampEmbed } from '../../src/discord/views/limits';
 import {
   cleanPrompt,
   formatDuration,
@@ -16,6 +16,8 @@ import {
   stringifyUpstream,
   truncate,
 } from '../../src/discord/views/text';
+
+import { expectWithinLimits, LONE, type Body } from './discordBody';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
@@ -147,72 +149,7 @@ const moderated = (over: Partial<UpstreamJob> = {}): JobSnapshot =>
 // ---------------------------------------------------------------------------------------------
 // Limit checking: our own rules plus Discord's OpenAPI schema (discord-api-spec/zod).
 
-type Rows = APIActionRowComponent<APIButtonComponent>[];
-interface Body {
-  embeds: APIEmbed[];
-  components?: Rows;
-  content?: string;
-}
-interface SafeParser {
-  safeParse(v: unknown): { success: boolean; error?: unknown };
-}
-let MessageCreate: SafeParser;
-
-beforeAll(async () => {
-  const specModule = 'discord-api-spec/zod'; // untyped package: a non-literal specifier keeps tsc quiet
-  const spec = (await import(specModule)) as { MessageCreateRequestSchema: SafeParser };
-  MessageCreate = spec.MessageCreateRequestSchema;
-});
-
-const LONE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-function allStrings(v: unknown, out: string[] = []): string[] {
-  if (typeof v === 'string') out.push(v);
-  else if (Array.isArray(v)) v.forEach((x) => allStrings(x, out));
-  else if (v && typeof v === 'object') Object.values(v).forEach((x) => allStrings(x, out));
-  return out;
-}
-
-function expectWithinLimits(body: Body): void {
-  const L = DISCORD_LIMITS;
-  expect(body.embeds.length).toBeLessThanOrEqual(10);
-  for (const e of body.embeds) {
-    expect(e.title?.length ?? 0).toBeLessThanOrEqual(L.title);
-    expect(e.description?.length ?? 0).toBeLessThanOrEqual(L.description);
-    expect(e.fields?.length ?? 0).toBeLessThanOrEqual(L.fields);
-    for (const f of e.fields ?? []) {
-      expect(f.name.length).toBeGreaterThan(0);
-      expect(f.name.length).toBeLessThanOrEqual(L.fieldName);
-      expect(f.value.length).toBeGreaterThan(0);
-      expect(f.value.length).toBeLessThanOrEqual(L.fieldValue);
-    }
-    expect(e.footer?.text.length ?? 0).toBeLessThanOrEqual(L.footer);
-    if (e.color !== undefined) expect(e.color).toBeGreaterThanOrEqual(0);
-  }
-  expect(embedsLength(body.embeds)).toBeLessThanOrEqual(L.total);
-  const rows = body.components ?? [];
-  expect(rows.length).toBeLessThanOrEqual(L.rows);
-  for (const row of rows) {
-    expect(row.type).toBe(1);
-    expect(row.components.length).toBeGreaterThan(0);
-    expect(row.components.length).toBeLessThanOrEqual(L.buttonsPerRow);
-    for (const b of row.components) {
-      expect(b.type).toBe(2);
-      expect(b.style).toBe(5);
-      expect(b).not.toHaveProperty('custom_id');
-      const link = b as { url?: string; label?: string };
-      expect(link.url).toMatch(/^https:\/\//);
-      expect(link.url!.length).toBeLessThanOrEqual(L.buttonUrl);
-      expect(link.label!.length).toBeGreaterThan(0);
-      expect(link.label!.length).toBeLessThanOrEqual(L.buttonLabel);
-    }
-  }
-  for (const s of allStrings(body)) expect(LONE.test(s)).toBe(false);
-  const res = MessageCreate.safeParse(body);
-  if (!res.success) throw new Error(`Discord schema rejects the body: ${JSON.stringify(res.error)}`);
-}
-
-const embedOf = (b: Body): APIEmbed => b.embeds[0]!;
+const embedOf = (b: Body): APIEmbed => b.embeds![0]!;
 const field = (b: Body, name: string): string | undefined => embedOf(b).fields?.find((f) => f.name === name)?.value;
 const buttons = (b: Body): Array<{ label?: string; url?: string }> =>
   (b.components ?? []).flatMap((r) => r.components as Array<{ label?: string; url?: string }>);
@@ -344,7 +281,7 @@ describe('text helpers', () => {
 describe('trackingMessage: every state', () => {
   it('before the first read', () => {
     const m = trackingMessage(snap(), NOW);
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'link');
     expect(embedOf(m).title).toBe('Waiting for useapi.net…');
     expect(embedOf(m).color).toBe(EMBED_COLORS.waiting);
     expect(field(m, 'Job id')).toBe(`\`${J}\``);
@@ -358,7 +295,7 @@ describe('trackingMessage: every state', () => {
 
   it('created → Queued, blue, elapsed from upstream created', () => {
     const m = trackingMessage(snap({ status: 'created', payload: payload() }), NOW);
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'link');
     expect(embedOf(m).title).toBe('Queued');
     expect(embedOf(m).color).toBe(EMBED_COLORS.running);
     expect(embedOf(m).description).toContain('> a cat in a hat --ar 16:9');
@@ -368,7 +305,7 @@ describe('trackingMessage: every state', () => {
 
   it('started → Starting', () => {
     const m = trackingMessage(running('started', 0), NOW);
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'link');
     expect(embedOf(m).title).toBe('Starting');
     expect(embedOf(m).color).toBe(EMBED_COLORS.running);
     expect(field(m, 'Status')).toBe('Starting');
@@ -376,7 +313,7 @@ describe('trackingMessage: every state', () => {
 
   it('progress → Rendering — 45% with a bar', () => {
     const m = trackingMessage(running('progress', 45), NOW);
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'link');
     expect(embedOf(m).title).toBe('Rendering — 45%');
     expect(embedOf(m).description).toContain(progressBar(45));
     expect(field(m, 'Progress')).toBe('45%');
@@ -401,7 +338,7 @@ describe('trackingMessage: every state', () => {
 
   it('completed image: grid image, four link buttons and links in the embed', () => {
     const m = trackingMessage(completedImage(), NOW);
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'link');
     const e = embedOf(m);
     expect(e.title).toBe('Completed');
     expect(e.color).toBe(EMBED_COLORS.completed);
@@ -421,7 +358,7 @@ describe('trackingMessage: every state', () => {
 
   it('completed video: videoUx links as buttons and in the embed', () => {
     const m = trackingMessage(completedVideo(), NOW);
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'link');
     expect(embedOf(m).title).toBe('Completed');
     expect(buttons(m).map((b) => b.label)).toEqual(['Video 1', 'Video 2', 'Video 3', 'Video 4']);
     expect(buttons(m).map((b) => b.url)).toEqual(VIDEO_UX.map((v) => v.url));
@@ -439,7 +376,7 @@ describe('trackingMessage: every state', () => {
 
   it('failed with object error / errorDetails and a code', () => {
     const m = trackingMessage(failed(), NOW);
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'link');
     expect(embedOf(m).title).toBe('Failed');
     expect(embedOf(m).color).toBe(EMBED_COLORS.failed);
     expect(field(m, 'Error')).toBe('Job timed out (MJ\\_TIMEOUT)');
@@ -456,14 +393,14 @@ describe('trackingMessage: every state', () => {
     const circ: Record<string, unknown> = {};
     circ.me = circ;
     const m = trackingMessage(failed({ error: 'Job cancelled by user', errorDetails: circ, code: 400 }), NOW);
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'link');
     expect(field(m, 'Error')).toBe('Job cancelled by user');
     expect(field(m, 'Code')).toBe('400');
   });
 
   it('moderated: marked as moderated, Midjourney embed text, no duplicate error text', () => {
     const m = trackingMessage(moderated(), NOW);
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'link');
     const e = embedOf(m);
     expect(e.title).toBe('Moderated');
     expect(e.color).toBe(EMBED_COLORS.moderated);
@@ -480,7 +417,7 @@ describe('trackingMessage: every state', () => {
 
   it('moderated / failed without any upstream reason do not point at missing details', () => {
     const mo = trackingMessage(moderated({ error: undefined, errorDetails: undefined, code: undefined, response: {} }), NOW);
-    expectWithinLimits(mo);
+    expectWithinLimits(mo, 'link');
     expect(embedOf(mo).description).toContain('nothing was generated.');
     expect(embedOf(mo).description).not.toContain('below');
     expect(embedOf(mo).fields!.map((f) => f.name)).toEqual(['Job id', 'Status', 'Elapsed']);
@@ -503,7 +440,7 @@ describe('trackingMessage: every state', () => {
       }),
       NOW,
     );
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'link');
     expect(field(m, 'Midjourney: Banned prompt detected')).toContain('this prompt was blocked');
     expect(field(m, 'Midjourney')).toBe('Invalid parameter');
     expect(field(m, 'Error')).toBeUndefined(); // same as the first embed title
@@ -515,7 +452,7 @@ describe('trackingMessage: every state', () => {
       snap({ status: 'cancelled', terminal: true, finishedAt: NOW, payload: payload({ status: 'cancelled', error: 'Cancelled' }) }),
       NOW,
     );
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'link');
     expect(embedOf(m).title).toBe('Status: cancelled');
     expect(embedOf(m).color).toBe(EMBED_COLORS.stopped);
     expect(field(m, 'Status')).toBe('cancelled · tracking stopped');
@@ -525,7 +462,7 @@ describe('trackingMessage: every state', () => {
 
   it('a hostile unknown status is cleaned and short', () => {
     const m = trackingMessage(snap({ status: `<@123> **x** \`y\`\n${'z'.repeat(500)}`, payload: payload() }), NOW);
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'link');
     expect(embedOf(m).title!.length).toBeLessThanOrEqual(70);
     expect(embedOf(m).title).not.toContain('<@');
     expect(embedOf(m).title).not.toMatch(/(?<!\\)`/);
@@ -543,7 +480,7 @@ describe('trackingMessage: every state', () => {
     const final = ['not_found', 'expired', 'max_age'].includes(problem);
     const job = running('progress', 45);
     const m = trackingMessage({ ...job, problem, terminal: final, finishedAt: final ? NOW - 10_000 : null }, NOW);
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'link');
     expect(embedOf(m).title).toBe(title);
     expect(PROBLEM_HEADLINES[problem]).toBe(title);
     expect(embedOf(m).color).toBe(color);
@@ -557,7 +494,7 @@ describe('trackingMessage: every state', () => {
 
   it('problem before the first read (404 of a never-seen job)', () => {
     const m = trackingMessage(snap({ problem: 'not_found', terminal: true, finishedAt: T0 + 60_000 }), NOW);
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'link');
     expect(embedOf(m).title).toBe('Job not found (404)');
     expect(field(m, 'Elapsed')).toBe('1m 00s'); // finishedAt − trackedAt
     expect(field(m, 'Status')).toBe('Not read yet · tracking stopped');
@@ -583,7 +520,7 @@ describe('trackingMessage: hostile and huge input', () => {
   it('a 6,000-character prompt is cut to fit and the rest of the message survives', () => {
     const long = 'a very detailed prompt '.repeat(300).slice(0, 6000) + ' --ar 16:9';
     const m = trackingMessage(completedImage({ request: { prompt: long } }), NOW);
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'link');
     const d = embedOf(m).description!;
     expect(d.startsWith('> a very detailed prompt')).toBe(true);
     expect(d).toMatch(/…\n\n\*\*Images:\*\*/);
@@ -607,7 +544,7 @@ describe('trackingMessage: hostile and huge input', () => {
       }),
       NOW,
     );
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'link');
     expect(embedOf(m).title).toBe('Moderated');
     expect(embedOf(m).description).toContain('> ppp');
     expect(field(m, 'Code')).toBe('422');
@@ -615,7 +552,7 @@ describe('trackingMessage: hostile and huge input', () => {
 
   it('huge failure texts with a normal prompt', () => {
     const m = trackingMessage(failed({ error: 'x'.repeat(10000), errorDetails: { blob: 'y'.repeat(10000) } }), NOW);
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'link');
     expect(field(m, 'Error')!.endsWith('…')).toBe(true);
     expect(embedOf(m).description).toContain('> a cat in a hat --ar 16:9');
   });
@@ -624,7 +561,7 @@ describe('trackingMessage: hostile and huge input', () => {
     const family = '👩‍👩‍👧‍👦';
     const prompt = `${family} e\u0301\u0302 مرحبا بالعالم שלום 🏳️‍🌈 \uD83D ${'\uDE00'} `.repeat(400);
     const m = trackingMessage(completedImage({ request: { prompt } }), NOW);
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'link');
     const d = embedOf(m).description!;
     expect(d).toContain(family);
     expect(d).toContain('مرحبا بالعالم');
@@ -640,7 +577,7 @@ describe('trackingMessage: hostile and huge input', () => {
       running('progress', 20, { request: { prompt: '**hi** <@1111111111111111111> <@!2> <@&3> <#4> @everyone @here cat' } }),
       NOW,
     );
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'link');
     const d = embedOf(m).description!;
     expect(d).not.toMatch(/<@|<#/);
     expect(d).not.toMatch(/@(everyone|here)/);
@@ -670,7 +607,7 @@ describe('trackingMessage: hostile and huge input', () => {
       { ...job, payload: { ...job.payload!, response: { attachments: [{ url: 'data:image/png;base64,AAAA' }], imageUx } } },
       NOW,
     );
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'link');
     expect(buttons(m)).toEqual([{ type: 2, style: 5, label: 'Image 2', url: 'https://cdn.midjourney.com/ok/0_1.jpeg' }]);
     const d = embedOf(m).description!;
     expect(d).toContain('[Image 2](https://cdn.midjourney.com/ok/0_1.jpeg)');
@@ -684,7 +621,7 @@ describe('trackingMessage: hostile and huge input', () => {
     job.payload!.response!.imageUx = imageUx;
     job.payload!.response!.videoUx = imageUx.map((u) => ({ ...u, url: u.url.replace('.jpeg', '.mp4') }));
     const m = trackingMessage(job, NOW);
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'link');
     expect(buttons(m).length).toBeLessThanOrEqual(25);
   });
 
@@ -724,8 +661,8 @@ describe('trackingMessage: hostile and huge input', () => {
               }),
       });
       const where = { guildId: pick([null, '1']), channelId: '2', messageId: pick([null, '3']) };
-      expectWithinLimits(trackingMessage(job, NOW));
-      expectWithinLimits(resultDm(job, where, NOW));
+      expectWithinLimits(trackingMessage(job, NOW), 'link');
+      expectWithinLimits(resultDm(job, where, NOW), 'link');
     }
   });
 });
@@ -736,7 +673,7 @@ describe('resultDm', () => {
 
   it('completed: results plus a link to the tracking message', () => {
     const m = resultDm(completedImage(), where, NOW);
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'link');
     expect(embedOf(m).title).toBe('Your Midjourney job is done');
     expect(embedOf(m).color).toBe(EMBED_COLORS.completed);
     expect(embedOf(m).description).toContain(`[Open the tracking message](${link})`);
@@ -747,11 +684,11 @@ describe('resultDm', () => {
 
   it('failed and moderated titles', () => {
     const f = resultDm(failed(), where, NOW);
-    expectWithinLimits(f);
+    expectWithinLimits(f, 'link');
     expect(embedOf(f).title).toBe('Your Midjourney job failed');
     expect(field(f, 'Error')).toContain('Job timed out');
     const mo = resultDm(moderated(), where, NOW);
-    expectWithinLimits(mo);
+    expectWithinLimits(mo, 'link');
     expect(embedOf(mo).title).toBe('Your Midjourney job was moderated');
     expect(field(mo, 'Midjourney: Action needed to continue')).toBeDefined();
     const nf = resultDm(snap({ problem: 'expired', terminal: true, finishedAt: NOW }), where, NOW);
@@ -770,7 +707,7 @@ describe('resultDm', () => {
       { guildId: 'x)[y](https://evil.example', channelId: '2', messageId: '3' },
     ]) {
       const m = resultDm(completedImage(), w, NOW);
-      expectWithinLimits(m);
+      expectWithinLimits(m, 'link');
       expect(embedOf(m).description).not.toContain('tracking message');
       expect(buttons(m).map((b) => b.label)).not.toContain('Tracking message');
     }
@@ -799,7 +736,7 @@ describe('messageLostDm', () => {
 describe('jobListMessage', () => {
   it('no jobs', () => {
     const m = jobListMessage([], NOW);
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'link');
     expect(embedOf(m).description).toContain("aren't tracking any jobs");
   });
 
@@ -811,7 +748,7 @@ describe('jobListMessage', () => {
       { job: snap({ problem: 'unauthorized', status: 'started', payload: payload({ status: 'started' }) }), link: 'javascript:alert(1)' },
     ];
     const m = jobListMessage(rows, NOW);
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'link');
     const d = embedOf(m).description!;
     expect(embedOf(m).title).toBe('Your tracked jobs (4)');
     expect(d).toContain(`**1. Rendering — 45%** · 1m 39s · [message](https://discord.com/channels/1/2/3)\n\`${J}\`\n> a cat in a hat --ar 16:9`);
@@ -832,7 +769,7 @@ describe('jobListMessage', () => {
       return { job, link: `https://discord.com/channels/1/2/${i}` };
     });
     const m = jobListMessage(rows, NOW);
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'link');
     const text = m.embeds.map((e) => e.description ?? '').join('\n\n');
     const shown = (text.match(/^\*\*\d+\. /gm) ?? []).length;
     expect(shown).toBeGreaterThan(3);
@@ -845,7 +782,7 @@ describe('jobListMessage', () => {
   it('100 short running jobs', () => {
     const rows = Array.from({ length: 100 }, (_, i) => ({ job: running('progress', i), link: null }));
     const m = jobListMessage(rows, NOW);
-    expectWithinLimits(m);
+    expectWithinLimits(m, 'link');
     const text = m.embeds.map((e) => e.description ?? '').join('\n\n');
     const shown = (text.match(/^\*\*\d+\. /gm) ?? []).length;
     expect(shown).toBeGreaterThanOrEqual(25);
