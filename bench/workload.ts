@@ -6,7 +6,7 @@
  * Outcomes: ~80 % completed, 10 % failed, 5 % moderated, 5 % "upstream errors" (a job that completes,
  * but whose reads meet injected 429s with Retry-After and 5xx answers along the way).
  */
-import type { Fault, JobScript, JobStep } from '../test/emulators/useapi';
+import { makeJobId, type Fault, type JobScript, type JobStep } from '../test/emulators/useapi';
 import { createRng, type Rng } from './prng';
 
 export type JobKind = 'completed' | 'failed' | 'moderated' | 'upstream_errors';
@@ -142,19 +142,9 @@ function burstsFor(queueMs: number, runMs: number, r: Rng): FaultBurst[] {
   return bursts.sort((a, b) => a.afterMs - b.afterMs);
 }
 
-/** A v3 id as useapi makes them (`j` + MMddHHmmss + ms + 6 digits + `i-u<account>-c<channel>-bot:midjourney`), digits from the seed. */
+/** A v3 id as useapi makes them, its digits drawn from the seed. */
 export function seededJobId(rng: Rng, createdAtMs: number, base = Date.UTC(2025, 7, 22, 14, 0, 0)): string {
-  const at = new Date(base + createdAtMs);
-  const two = (n: number) => String(n).padStart(2, '0');
-  const stamp =
-    two(at.getUTCMonth() + 1) +
-    two(at.getUTCDate()) +
-    two(at.getUTCHours()) +
-    two(at.getUTCMinutes()) +
-    two(at.getUTCSeconds()) +
-    String(at.getUTCMilliseconds()).padStart(3, '0');
-  const random = String(rng.int(0, 999_999)).padStart(6, '0');
-  return `j${stamp}${random}i-u${ACCOUNT}-c${rng.pick(MJ_CHANNELS)}-bot:midjourney`;
+  return makeJobId({ at: new Date(base + createdAtMs), user: ACCOUNT, suffix: rng.int(0, 999_999), channel: rng.pick(MJ_CHANNELS) });
 }
 
 /** The emulator script of one job, compressed by K and anchored at `startWall` (epoch ms of the scenario start). */

@@ -16,6 +16,8 @@ export interface JobIdOptions {
   user?: number;
   /** Discord channel snowflake, 17 to 20 digits. Default: '1234567890123456789'. */
   channel?: string;
+  /** The six digits after the milliseconds, 0 to 999,999 (for reproducible ids). Default: random. */
+  suffix?: number;
 }
 
 /** `j` + MMddHHmmss (UTC) + ms (3 digits) + 6 random digits + i|v + `-u<user>-c<channel>-bot:midjourney`. */
@@ -35,7 +37,7 @@ export function makeJobId(opts: JobIdOptions = {}): string {
     two(at.getUTCMinutes()) +
     two(at.getUTCSeconds()) +
     String(at.getUTCMilliseconds()).padStart(3, '0');
-  const random = String(randomInt(0, 1_000_000)).padStart(6, '0');
+  const random = String(opts.suffix ?? randomInt(0, 1_000_000)).padStart(6, '0');
   return `j${stamp}${random}${opts.type ?? 'i'}-u${user}-c${channel}-bot:midjourney`;
 }
 
