@@ -1,7 +1,7 @@
 import { PermissionFlagsBits } from 'discord.js';
 import { and, eq, isNull } from 'drizzle-orm';
 import { isBlocked, loadGuildSettings } from '../../db/guilds';
-import { loadAccount } from '../../db/jobs';
+import { loadAccount, URGENT } from '../../db/jobs';
 import { inTransaction } from '../../db/open';
 import { jobs, subscriptions } from '../../db/schema';
 import { countOpenSubscriptions, findSubscription } from '../../db/subscriptions';
@@ -94,13 +94,14 @@ function subscribe(
     }
     if (countOpenSubscriptions(db, request.userId, request.guildId) >= cap) return { kind: 'cap' };
 
+    // A newly tracked job is read first: the person who just ran /track is waiting for it.
     db.insert(jobs)
-      .values({ jobId: request.jobId, trackedAt: now, nextPollAt: now, problem: loadAccount(db).problem })
+      .values({ jobId: request.jobId, trackedAt: now, nextPollAt: URGENT, problem: loadAccount(db).problem })
       .onConflictDoNothing()
       .run();
     // A job nobody followed any more was parked (no poll time): wake it.
     db.update(jobs)
-      .set({ nextPollAt: now })
+      .set({ nextPollAt: URGENT })
       .where(and(eq(jobs.jobId, request.jobId), eq(jobs.terminal, false), isNull(jobs.nextPollAt)))
       .run();
 
