@@ -20,6 +20,7 @@ import { accountAlert, accountRecovered, blocksView, settingsView } from '../../
 import * as views from '../../src/discord/views';
 
 import { allStrings, expectWithinLimits, type Body } from './discordBody';
+import { MODERATED_FIELDS } from './fixtures';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
@@ -32,25 +33,14 @@ const USER = '1111111111111111111';
 const ADMIN = '2222222222222222222';
 const unix = (ms: number): number => Math.floor(ms / 1000);
 
-const MOD_DESC =
-  'Sorry! Our AI moderators feel your prompt might be against our community standards.\n\nIf you think this is a mistake, please press the "Appeal" button below…';
-
 function payload(over: Partial<UpstreamJob> = {}): UpstreamJob {
   return {
     jobid: J,
     verb: 'imagine',
     jobType: 'image',
-    status: 'moderated',
     created: '2025-10-23T14:15:20.123Z',
-    updated: '2025-10-23T14:15:24.000Z',
     request: { prompt: 'a cat in a hat --ar 16:9' },
-    error: 'Action needed to continue',
-    errorDetails: 'Sorry! Our AI moderators feel your prompt might be against our community standards…',
-    code: 422,
-    response: {
-      embeds: [{ type: 'rich', title: 'Action needed to continue', description: MOD_DESC, color: 16711680 }],
-      buttons: ['Appeal'],
-    },
+    ...MODERATED_FIELDS,
     ...over,
   };
 }

@@ -18,6 +18,7 @@ import {
 } from '../../src/discord/views/text';
 
 import { expectWithinLimits, LONE, type Body } from './discordBody';
+import { MODERATED_FIELDS } from './fixtures';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
@@ -125,25 +126,12 @@ const failed = (over: Partial<UpstreamJob> = {}): JobSnapshot =>
     }),
   });
 
-const MOD_DESC =
-  'Sorry! Our AI moderators feel your prompt might be against our community standards.\n\nIf you think this is a mistake, please press the "Appeal" button below…';
 const moderated = (over: Partial<UpstreamJob> = {}): JobSnapshot =>
   snap({
     status: 'moderated',
     terminal: true,
     finishedAt: NOW,
-    payload: payload({
-      status: 'moderated',
-      updated: '2025-10-23T14:15:24.000Z',
-      error: 'Action needed to continue',
-      errorDetails: 'Sorry! Our AI moderators feel your prompt might be against our community standards…',
-      code: 422,
-      response: {
-        embeds: [{ type: 'rich', title: 'Action needed to continue', description: MOD_DESC, color: 16711680 }],
-        buttons: ['Appeal'],
-      },
-      ...over,
-    }),
+    payload: payload({ ...MODERATED_FIELDS, ...over }),
   });
 
 // ---------------------------------------------------------------------------------------------
