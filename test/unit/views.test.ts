@@ -14,6 +14,7 @@ import {
   progressBar,
   safeLink,
   stringifyUpstream,
+  joinWithinBudget,
   truncate,
 } from '../../src/discord/views/text';
 
@@ -776,5 +777,15 @@ describe('jobListMessage', () => {
     expect(shown).toBeGreaterThanOrEqual(25);
     expect(text).toContain(`…and ${100 - shown} more`);
     expect(embedOf(m).color).toBe(EMBED_COLORS.running);
+  });
+});
+
+describe('joinWithinBudget', () => {
+  it('keeps what fits, in order, and counts the rest', () => {
+    expect(joinWithinBudget(['aaaa', 'bbbb', 'cccc'], '\n', 100)).toBe('aaaa\nbbbb\ncccc');
+    const cut = joinWithinBudget(['aaaa', 'bbbb', 'cccc', 'dddd'], '\n', 24);
+    expect(cut).toBe('aaaa\nbbbb\n…and 2 more');
+    expect(cut.length).toBeLessThanOrEqual(24);
+    expect(joinWithinBudget(['x'.repeat(50)], '\n', 10)).toBe('…and 1 more');
   });
 });

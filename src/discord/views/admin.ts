@@ -6,7 +6,7 @@ import type { APIEmbed, APIEmbedField } from 'discord.js';
 import { EMBED_COLORS, FOOTER_TEXT, PROBLEM_HEADLINES, PROBLEM_TEXTS } from './jobView';
 import { DISCORD_LIMITS, clampEmbed } from './limits';
 import { channelMention, discordTime, isoTimestamp, roleMention, userMention, whenText } from './review';
-import { cleanText, formatDuration, truncate } from './text';
+import { cleanText, formatDuration, joinWithinBudget, truncate } from './text';
 
 export interface GuildSettingsView {
   reviewChannelId: string | null;
@@ -91,22 +91,10 @@ export function blocksView(blocks: Array<{ userId: string; blockedBy: string; bl
   const footer = 'A blocked person cannot /track in this server until unblocked with /tracker-settings.';
   const sorted = [...list].sort((a, b) => (Number.isFinite(b.blockedAt) ? b.blockedAt : 0) - (Number.isFinite(a.blockedAt) ? a.blockedAt : 0));
   const budget = Math.min(L.description, L.total - title.length - footer.length - 16);
-  const lines: string[] = [];
-  let used = 0;
-  for (let i = 0; i < sorted.length; i++) {
-    const b = sorted[i]!;
-    const line = truncate(`${userMention(b.userId)} — blocked by ${userMention(b.blockedBy)} ${discordTime(b.blockedAt, 'R')}`, 200);
-    const left = sorted.length - i - 1;
-    const reserve = left > 0 ? `\n…and ${left} more`.length : 0;
-    const sep = lines.length ? 1 : 0;
-    if (used + sep + line.length + reserve > budget) break;
-    lines.push(line);
-    used += sep + line.length;
-  }
-  const hidden = sorted.length - lines.length;
-  if (hidden > 0) lines.push(`…and ${hidden} more`);
+  const lines = sorted.map((b) => truncate(`${userMention(b.userId)} — blocked by ${userMention(b.blockedBy)} ${discordTime(b.blockedAt, 'R')}`, 200));
+  const description = joinWithinBudget(lines, '\n', budget);
   return {
-    embeds: [clampEmbed({ title, description: lines.join('\n'), color: EMBED_COLORS.failed, footer: { text: footer } })],
+    embeds: [clampEmbed({ title, description, color: EMBED_COLORS.failed, footer: { text: footer } })],
   };
 }
 

@@ -11,7 +11,7 @@ import type { JobSnapshot } from '../../tracker/state';
 import { EMBED_COLORS, FOOTER_TEXT, deriveJobView, type DetailField } from './jobView';
 import { DISCORD_LIMITS, clampEmbed } from './limits';
 import { PROMPT_SHOWN_MAX } from './render';
-import { cleanPrompt, cleanText, inlineCode, truncate } from './text';
+import { cleanPrompt, cleanText, inlineCode, joinWithinBudget, truncate } from './text';
 
 export type ReviewStatus = 'pending' | 'dismissed' | 'warned' | 'blocked';
 
@@ -301,24 +301,16 @@ export function reviewList(
   });
   const footer = `Page ${page} of ${pageCount} · newest first · /review show jobid for the history`;
   const budget = Math.min(L.description, L.total - title.length - footer.length - 16);
-  const blocks: string[] = [];
-  let used = 0;
-  for (let i = 0; i < sorted.length; i++) {
-    const block = listRow(sorted[i]!.review, sorted[i]!.job, now);
-    const left = sorted.length - i - 1;
-    const reserve = left > 0 ? `\n\n…and ${left} more`.length : 0;
-    const sep = blocks.length ? 2 : 0;
-    if (used + sep + block.length + reserve > budget) break;
-    blocks.push(block);
-    used += sep + block.length;
-  }
-  const hidden = sorted.length - blocks.length;
-  if (hidden > 0) blocks.push(`…and ${hidden} more`);
+  const description = joinWithinBudget(
+    sorted.map((x) => listRow(x.review, x.job, now)),
+    '\n\n',
+    budget,
+  );
 
   const anyPending = sorted.some((x) => statusOf(x.review) === 'pending');
   const embed: APIEmbed = {
     title,
-    description: blocks.join('\n\n'),
+    description,
     color: anyPending ? EMBED_COLORS.moderated : EMBED_COLORS.stopped,
     footer: { text: footer },
   };

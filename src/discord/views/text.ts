@@ -200,3 +200,24 @@ export function safeLink(raw: unknown, max = 512): string | null {
   const out = raw.replace(/\(/g, '%28').replace(/\)/g, '%29');
   return out.length <= max ? out : null;
 }
+
+/**
+ * Joins as many items as fit in `budget` characters, in order, and says how many did not
+ * ("…and N more"), keeping room for that line as it goes.
+ */
+export function joinWithinBudget(items: readonly string[], separator: string, budget: number): string {
+  const shown: string[] = [];
+  let used = 0;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    const left = items.length - i - 1;
+    const reserve = left > 0 ? `${separator}…and ${left} more`.length : 0;
+    const sep = shown.length ? separator.length : 0;
+    if (used + sep + item.length + reserve > budget) break;
+    shown.push(item);
+    used += sep + item.length;
+  }
+  const hidden = items.length - shown.length;
+  if (hidden > 0) shown.push(`…and ${hidden} more`);
+  return shown.join(separator);
+}
