@@ -306,6 +306,12 @@ describe('reviewList', () => {
     expect(embedOf(all).title).toBe('Review queue — all (0)');
   });
 
+  it('an absurd page count still gives the two page buttons different ids (found by fuzzing)', () => {
+    const m = reviewList([item(1)], { page: 1_000_000_000, pageCount: 1_000_000_000, total: 0, filter: 'pending' }, NOW);
+    expectWithinLimits(m, 'action');
+    expect(embedOf(m).footer?.text).toMatch(/^Page 999999999 of 999999999/);
+  });
+
   it('one page: rows newest first with icon, job id, who, when, short prompt; no buttons', () => {
     const items = [1, 3, 2].map((i) => item(i));
     const m = reviewList(items, { page: 1, pageCount: 1, total: 3, filter: 'pending' }, NOW);

@@ -111,9 +111,12 @@ export function parseReviewButtonId(customId: string): { reviewId: number; actio
   return { reviewId, action: m[2] as ReviewAction };
 }
 
+/** Page numbers in a `custom_id` stop here; a list never shows more pages than that. */
+const MAX_PAGE = 999_999_999;
+
 /** `reviews:<pending|all>:<page>`, pages counted from 1. */
 export function reviewPageId(filter: 'pending' | 'all', page: number): string {
-  return `reviews:${filter === 'pending' ? 'pending' : 'all'}:${Math.max(1, Math.min(999_999_999, Math.floor(page) || 1))}`;
+  return `reviews:${filter === 'pending' ? 'pending' : 'all'}:${Math.max(1, Math.min(MAX_PAGE, Math.floor(page) || 1))}`;
 }
 
 export function parseReviewPageId(customId: string): { filter: 'pending' | 'all'; page: number } | null {
@@ -280,7 +283,7 @@ export function reviewList(
 ): { embeds: APIEmbed[]; components: ButtonRow[] } {
   const L = DISCORD_LIMITS;
   const filter = opts.filter === 'all' ? 'all' : 'pending';
-  const pageCount = Math.max(1, Number.isFinite(opts.pageCount) ? Math.floor(opts.pageCount) : 1);
+  const pageCount = Math.min(MAX_PAGE, Math.max(1, Number.isFinite(opts.pageCount) ? Math.floor(opts.pageCount) : 1));
   const page = Math.min(pageCount, Math.max(1, Number.isFinite(opts.page) ? Math.floor(opts.page) : 1));
   const total = Math.max(items.length, Number.isFinite(opts.total) ? Math.floor(opts.total) : 0);
   const title = filter === 'pending' ? `Review queue — pending (${total})` : `Review queue — all (${total})`;
