@@ -87,3 +87,8 @@ export function recordPost(db: Db, reviewId: number, channelId: string, messageI
   db.update(reviews).set({ postChannelId: channelId, postMessageId: messageId }).where(eq(reviews.id, reviewId)).run();
   addReviewEvent(db, reviewId, at, 'posted', null, channelId);
 }
+
+/** The review's post was given up; `detail` is `<channel id>: <why>`, as the views read it. */
+export function recordPostFailure(db: Db, reviewId: number, channelId: string, reason: string, at: number): void {
+  addReviewEvent(db, reviewId, at, 'post_failed', null, `${channelId}: ${reason}`);
+}
