@@ -20,7 +20,14 @@ export async function startBot(config: Config, log: Logger, clock: { now?: () =>
   const db = openDatabase(config.databasePath);
   const useapi = createUseapiClient({ baseUrl: config.useapiBaseUrl, token: config.useapiToken, timeoutMs: config.useapiTimeoutMs, now });
   const client = createDiscordClient(config.discordApiUrl);
-  const delivery = createDelivery({ db, rest: client.rest, log: log.child({ part: 'delivery' }), now });
+  const delivery = createDelivery({
+    db,
+    rest: client.rest,
+    log: log.child({ part: 'delivery' }),
+    now,
+    retryBaseMs: config.discordRetryBaseMs,
+    retryMaxMs: config.discordRetryMaxMs,
+  });
   const poller = createPoller({
     db,
     useapi,

@@ -15,6 +15,9 @@ const envSchema = z.object({
   /** How long a 404 is taken for a job that is not visible yet. */
   NOT_FOUND_GRACE_MS: positiveInt(60_000),
   USEAPI_TIMEOUT_MS: positiveInt(15_000),
+  /** While Discord fails, delivery waits this long before its first retry on a channel or DM, doubling up to the max. */
+  DISCORD_RETRY_BASE_MS: positiveInt(1000),
+  DISCORD_RETRY_MAX_MS: positiveInt(60_000),
   /** Requests per second to useapi, at most, however many jobs are tracked. */
   UPSTREAM_MAX_RPS: z.coerce.number().positive().default(10),
   /** Discord user ids, comma separated, of people who hear of useapi account incidents by DM. */
@@ -37,6 +40,8 @@ export type Config = Readonly<{
   maxTrackingAgeMs: number;
   notFoundGraceMs: number;
   useapiTimeoutMs: number;
+  discordRetryBaseMs: number;
+  discordRetryMaxMs: number;
   upstreamMaxRps: number;
   ownerUserIds: readonly string[];
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
@@ -69,6 +74,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxTrackingAgeMs: e.MAX_TRACKING_AGE_MS,
     notFoundGraceMs: e.NOT_FOUND_GRACE_MS,
     useapiTimeoutMs: e.USEAPI_TIMEOUT_MS,
+    discordRetryBaseMs: e.DISCORD_RETRY_BASE_MS,
+    discordRetryMaxMs: e.DISCORD_RETRY_MAX_MS,
     upstreamMaxRps: e.UPSTREAM_MAX_RPS,
     ownerUserIds: Object.freeze(e.OWNER_USER_IDS),
     logLevel: e.LOG_LEVEL,

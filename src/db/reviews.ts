@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, isNotNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import { loadGuildSettings } from './guilds';
 import type { Db } from './open';
 import { enqueue } from './outbox';
@@ -86,4 +86,21 @@ export function reviewHistory(db: Db, reviewId: number) {
 export function recordPost(db: Db, reviewId: number, channelId: string, messageId: string, at: number): void {
   db.update(reviews).set({ postChannelId: channelId, postMessageId: messageId }).where(eq(reviews.id, reviewId)).run();
   addReviewEvent(db, reviewId, at, 'posted', null, channelId);
+}
+
+/** The review's post was given up; `detail` is `<channel id>: <why>`, as the views read it. */
+export function recordPostFailure(db: Db, reviewId: number, channelId: string, reason: string, at: number): void {
+  addReviewEvent(db, reviewId, at, 'post_failed', null, `${channelId}: ${reason}`);
+}
+
+/** The server's latest review post or failed post, newest first by event order. */
+export function lastReviewPost(db: Db, guildId: string) {
+  return db
+    .select({ action: reviewEvents.action, at: reviewEvents.at, detail: reviewEvents.detail })
+    .from(reviewEvents)
+    .innerJoin(reviews, eq(reviews.id, reviewEvents.reviewId))
+    .where(and(eq(reviews.guildId, guildId), inArray(reviewEvents.action, ['posted', 'post_failed'])))
+    .orderBy(desc(reviewEvents.id))
+    .limit(1)
+    .get();
 }

@@ -10,6 +10,10 @@ export function createDiscordClient(apiUrl: string): Client {
       // discord.js would wait out channel rate limits by itself, holding stale edits in a queue;
       // delivery prefers to hear about them and send the latest state later.
       rejectOnRateLimit: ['/channels'],
+      // One immediate retry absorbs a lone 5xx or reset (and gives an interaction reply its second
+      // chance inside Discord's 3 s); longer trouble is delivery's to wait out with its backoff,
+      // not four back-to-back requests per try.
+      retries: 1,
     },
   });
 }

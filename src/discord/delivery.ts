@@ -24,10 +24,28 @@ export interface DeliveryOptions {
   rest: REST;
   log: Logger;
   now?: () => number;
+  /** Jitter of retry delays; injectable for tests. */
+  random?: () => number;
   /** Requests to Discord in flight at once (each channel has at most one). */
   concurrency?: number;
   /** Rescan this often even when nothing woke delivery (retries, rate limits ending). */
   idleScanMs?: number;
+  /** The first retry after Discord trouble on a lane; each further failure doubles it, up to `retryMaxMs`. */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** DM channel ids remembered (least recently used forgotten first). */
+  dmChannelCacheSize?: number;
+}
+
+export interface DeliveryStats {
+  inFlight: number;
+  /** Lanes waiting out a rate limit or Discord trouble. */
+  blockedLanes: number;
+  /** Lanes whose last requests failed (their backoff grows). */
+  failingLanes: number;
+  /** Channels whose rate-limit bucket is known. */
+  buckets: number;
+  dmChannels: number;
 }
 
 export interface Delivery {
@@ -37,6 +55,7 @@ export interface Delivery {
   stop(): Promise<void>;
   /** One scan; resolves when the requests it started have settled. */
   flush(): Promise<void>;
+  stats(): DeliveryStats;
 }
 
 /** What a failed Discord request means for the work that made it. */
@@ -44,14 +63,19 @@ type Failure =
   | { kind: 'lost'; reason: 'deleted' | 'no_access' }
   | { kind: 'dms_closed' }
   | { kind: 'rejected'; detail: string }
-  | { kind: 'later'; afterMs: number; detail: string; rateLimited?: boolean };
+  /** Discord is down, slow or rate limiting: try again later (when Discord says, for a rate limit). */
+  | { kind: 'later'; detail: string; retryAfterMs?: number };
 
 const CHANNEL_MESSAGES = /^\/channels\/(\d+)\/messages/;
 /** Requests of a channel's bucket that progress edits leave to final states and new messages. */
 const PROGRESS_HEADROOM = 1;
 
-/** Attempts at an outbox message before it is given up (Discord down for minutes). */
-const MAX_ATTEMPTS = 8;
+/**
+ * How long an outbox effect is retried while Discord is down. Every kind still means something a
+ * day later (a result DM links the result, a review post is still to be decided, an alert still
+ * explains what happened), so one deadline serves all of them.
+ */
+export const OUTBOX_DEADLINE_MS = 24 * 60 * 60 * 1000;
 const DISCORD_CODE = {
   unknownChannel: 10003,
   unknownMessage: 10008,
@@ -70,6 +94,10 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
   const now = opts.now ?? Date.now;
   const concurrency = opts.concurrency ?? 4;
   const idleScanMs = opts.idleScanMs ?? 1000;
+  const random = opts.random ?? Math.random;
+  const retryBaseMs = opts.retryBaseMs ?? 1000;
+  const retryMaxMs = opts.retryMaxMs ?? 60_000;
+  const dmChannelCacheSize = opts.dmChannelCacheSize ?? 1000;
 
   /** Keyed by channel id (tracking messages) or `dm:<user>` (DMs): one request each at a time. */
   const inFlight = new Map<string, Promise<void>>();
@@ -77,7 +105,9 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
   const blockedUntil = new Map<string, number>();
   /** Each channel's message bucket as Discord's headers last announced it. */
   const buckets = new Map<string, { remaining: number; resetAt: number }>();
-  const failureStreak = new Map<string, number>();
+  /** Consecutive failures per lane, and when the last one happened. */
+  const failureStreak = new Map<string, { streak: number; at: number }>();
+  /** DM channel per user, least recently used first. */
   const dmChannels = new Map<string, string>();
   let running = false;
   let timer: NodeJS.Timeout | undefined;
@@ -125,8 +155,17 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     return [...inFlight.keys(), ...blocked];
   }
 
+  /** Forgets blocks and buckets whose time has passed, and the failures of lanes that have gone quiet. */
+  function prune(at: number): void {
+    for (const [lane, until] of blockedUntil) if (until <= at) blockedUntil.delete(lane);
+    for (const [channelId, bucket] of buckets) if (bucket.resetAt <= at) buckets.delete(channelId);
+    // A failing lane retries within retryMaxMs; quiet for twice that, it has nothing left to retry.
+    for (const [lane, failures] of failureStreak) if (at - failures.at > 2 * retryMaxMs) failureStreak.delete(lane);
+  }
+
   function scan(): void {
     const at = now();
+    prune(at);
     if (inFlight.size >= concurrency) return;
     for (const { subscription, version, terminal } of staleSubscriptions(db, 2 * concurrency, unavailableLanes(at))) {
       const progressOnly = !terminal && subscription.messageId !== null;
@@ -161,7 +200,10 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     } catch (error) {
       const failure = classify(error);
       if (failure.kind === 'lost') return loseMessage(sub, failure.reason);
-      if (failure.kind === 'later') return postpone(sub.channelId, failure);
+      if (failure.kind === 'later') {
+        postpone(sub.channelId, failure);
+        return;
+      }
       // Discord refused this body: retrying the same version would fail the same way.
       log.error({ event: 'render_rejected', subscription: sub.id, detail: failureDetail(failure) }, 'Discord refused a tracking message');
       if (sub.messageId === null) {
@@ -207,22 +249,34 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       log.info({ event: 'effect_sent', outbox: row.id, kind: row.kind, userId: row.userId, channelId: row.channelId }, 'message sent');
     } catch (error) {
       const failure = classify(error);
-      if (failure.kind === 'later' && row.attempts + 1 < MAX_ATTEMPTS) {
-        markRetry(db, row.id, failure.detail, now() + failure.afterMs);
-        postpone(lane, failure);
-        return;
+      let reason = failureDetail(failure);
+      if (failure.kind === 'later') {
+        const retryAt = postpone(lane, failure);
+        if (retryAt < row.createdAt + OUTBOX_DEADLINE_MS) {
+          markRetry(db, row.id, failure.detail, retryAt);
+          return;
+        }
+        reason = `gave up after ${OUTBOX_DEADLINE_MS / 3_600_000} h: ${failure.detail}`;
       }
-      const reason = failure.kind === 'dms_closed' ? 'dms_closed' : failureDetail(failure);
-      markFailed(db, row.id, reason);
+      const at = now();
+      inTransaction(db, () => {
+        markFailed(db, row.id, reason);
+        message.afterFailure?.(reason, at);
+      });
       log.warn({ event: 'effect_failed', outbox: row.id, kind: row.kind, userId: row.userId, channelId: row.channelId, reason }, 'message not delivered');
     }
   }
 
   async function dmChannelOf(userId: string): Promise<string> {
     const known = dmChannels.get(userId);
-    if (known) return known;
+    if (known) {
+      dmChannels.delete(userId);
+      dmChannels.set(userId, known);
+      return known;
+    }
     const channel = (await rest.post(Routes.userChannels(), { body: { recipient_id: userId } })) as { id: string };
     dmChannels.set(userId, channel.id);
+    if (dmChannels.size > dmChannelCacheSize) dmChannels.delete(dmChannels.keys().next().value!);
     return channel.id;
   }
 
@@ -231,24 +285,34 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     failureStreak.delete(lane);
   }
 
-  function postpone(lane: string, failure: Extract<Failure, { kind: 'later' }>): void {
-    const streak = (failureStreak.get(lane) ?? 0) + 1;
-    failureStreak.set(lane, streak);
-    blockedUntil.set(lane, now() + failure.afterMs);
+  /**
+   * Closes the lane until Discord's rate limit ends or, for Discord trouble, for a backoff that
+   * doubles with each failure in a row (capped, jittered so lanes do not retry in step). Returns
+   * when the lane opens again.
+   */
+  function postpone(lane: string, failure: Extract<Failure, { kind: 'later' }>): number {
+    const at = now();
+    let afterMs = failure.retryAfterMs;
+    let streak = failureStreak.get(lane)?.streak ?? 0;
+    if (afterMs === undefined) {
+      streak++;
+      failureStreak.set(lane, { streak, at });
+      const ceiling = Math.min(retryMaxMs, retryBaseMs * 2 ** (streak - 1));
+      afterMs = Math.round(ceiling / 2 + (random() * ceiling) / 2);
+    }
+    const until = Math.max(blockedUntil.get(lane) ?? 0, at + afterMs);
+    blockedUntil.set(lane, until);
     // Come back the moment the lane opens again, not at the next idle scan.
-    setTimeout(wake, failure.afterMs).unref();
+    setTimeout(wake, until - at).unref();
     // A rate limit is routine under load; anything else is worth a look.
-    const level = failure.rateLimited ? 'debug' : 'warn';
-    log[level]({ event: 'delivery_postponed', lane, afterMs: failure.afterMs, detail: failure.detail, streak }, 'Discord request postponed');
-  }
-
-  function failureAfter(lane: string): number {
-    return Math.min(60_000, 1000 * 2 ** (failureStreak.get(lane) ?? 0));
+    const level = failure.retryAfterMs === undefined ? 'warn' : 'debug';
+    log[level]({ event: 'delivery_postponed', lane, afterMs: until - at, detail: failure.detail, streak }, 'Discord request postponed');
+    return until;
   }
 
   function classify(error: unknown): Failure {
     if (error instanceof RateLimitError) {
-      return { kind: 'later', afterMs: Math.max(error.retryAfter, error.timeToReset, 50), detail: `rate limited on ${error.route}`, rateLimited: true };
+      return { kind: 'later', retryAfterMs: Math.max(error.retryAfter, error.timeToReset, 50), detail: `rate limited on ${error.route}` };
     }
     if (error instanceof DiscordAPIError) {
       switch (error.code) {
@@ -261,11 +325,11 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
         case DISCORD_CODE.cannotDmUser:
           return { kind: 'dms_closed' };
       }
-      if (error.status >= 500) return { kind: 'later', afterMs: failureAfter('discord'), detail: `HTTP ${error.status}` };
+      if (error.status >= 500) return { kind: 'later', detail: `HTTP ${error.status}` };
       return { kind: 'rejected', detail: `${error.status} ${error.code}: ${error.message.slice(0, 200)}` };
     }
     // HTTPError (5xx after discord.js' own retries), timeouts and network failures.
-    return { kind: 'later', afterMs: failureAfter('discord'), detail: error instanceof Error ? error.message.slice(0, 200) : String(error) };
+    return { kind: 'later', detail: error instanceof Error ? error.message.slice(0, 200) : String(error) };
   }
 
   function wake(): void {
@@ -305,6 +369,15 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       scan();
       await Promise.allSettled([...inFlight.values()]);
     },
+    stats() {
+      return {
+        inFlight: inFlight.size,
+        blockedLanes: blockedUntil.size,
+        failingLanes: failureStreak.size,
+        buckets: buckets.size,
+        dmChannels: dmChannels.size,
+      };
+    },
   };
 }
 
@@ -316,7 +389,7 @@ function laneOf(row: OutboxRow): string {
 function failureDetail(failure: Failure): string {
   switch (failure.kind) {
     case 'lost':
-      return `message lost (${failure.reason})`;
+      return failure.reason === 'deleted' ? 'the channel or message no longer exists' : 'missing access';
     case 'dms_closed':
       return 'dms_closed';
     default:

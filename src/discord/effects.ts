@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import { loadJob } from '../db/jobs';
 import type { Db } from '../db/open';
 import type { OutboxRow } from '../db/outbox';
-import { loadReview, recordPost } from '../db/reviews';
+import { loadReview, recordPost, recordPostFailure } from '../db/reviews';
 import { subscriptions } from '../db/schema';
 import type { IncidentKind } from '../tracker/account';
 import { accountAlert, accountRecovered } from './views/admin';
@@ -14,6 +14,8 @@ export interface EffectMessage {
   body: RESTPostAPIChannelMessageJSONBody;
   /** Bookkeeping once Discord has accepted the message. */
   afterSend?: (messageId: string, at: number) => void;
+  /** Bookkeeping once the message is given up (Discord refused it, or it could not be sent in time). */
+  afterFailure?: (reason: string, at: number) => void;
 }
 
 /** Renders an outbox row into the message it stands for, from the current state; null when there is nothing left to say. */
@@ -37,6 +39,7 @@ export function effectMessage(db: Db, row: OutboxRow, now: number): EffectMessag
       return {
         body: reviewPost(review, job, now),
         afterSend: (messageId, at) => recordPost(db, review.id, row.channelId!, messageId, at),
+        afterFailure: (reason, at) => recordPostFailure(db, review.id, row.channelId!, reason, at),
       };
     }
     case 'warn_dm':

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeJobId } from '../emulators/useapi';
+import { makeJobId, timeline } from '../emulators/useapi';
 import { ALICE, CHANNEL, messageText, sleep, World } from './world';
 
 let world: World;
@@ -77,6 +77,35 @@ describe('faults around the bot, end to end', () => {
     const dms = await world.dmsArrive(ALICE.id, 2);
     expect(messageText(dms[0]!.data)).toMatch(/access/);
     expect(world.subscription(ALICE.id, jobid)).toMatchObject({ state: 'lost', lostReason: 'no_access' });
+  });
+
+  it('every Discord REST call failing while six jobs end: afterwards each DM is sent once and each message is final', async () => {
+    // Short backoff so that more tries than the old limit (8) fit in a couple of seconds.
+    world = await World.start({ env: { DISCORD_RETRY_BASE_MS: '20', DISCORD_RETRY_MAX_MS: '200' } });
+    const people = Array.from({ length: 6 }, (_, i) => ({ id: `80000000000000010${i}`, username: `person${i}` }));
+    const jobids = people.map(() => {
+      const jobid = makeJobId();
+      // The jobs end a few seconds from now, inside the outage.
+      world.useapi.addJob({ jobid, steps: timeline({ queueMs: 100, runMs: 4000, stepMs: 500, outcome: 'completed' }) });
+      return jobid;
+    });
+    for (const [i, person] of people.entries()) await world.track(person, jobids[i]!);
+    for (const [i, person] of people.entries()) await world.trackingMessage(person.id, jobids[i]!);
+
+    world.discord.failNext('*', 502, Infinity);
+    await world.discord.waitFor(
+      () => people.every((p) => world.outboxFor(p.id).some((o) => o.state === 'pending' && o.attempts > 8)),
+      15_000,
+      'every result DM to have been refused more than 8 times',
+    );
+    world.discord.clearFailures();
+
+    for (const [i, person] of people.entries()) await world.messageShows(person.id, jobids[i]!, /Completed/);
+    await world.discord.waitFor(() => people.every((p) => world.outboxFor(p.id).every((o) => o.state === 'sent')), 5000, 'every DM to be sent');
+    for (const person of people) {
+      expect(world.outboxFor(person.id)).toHaveLength(1);
+      expect(world.discord.dmsTo(person.id)).toHaveLength(1);
+    }
   });
 
   it('Discord 5xx on an edit is retried later and the message still finishes', async () => {

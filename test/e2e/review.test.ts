@@ -11,6 +11,7 @@ import {
   GUILD_B,
   MEMBER,
   messageText,
+  OTHER_CHANNEL,
   REVIEW_CHANNEL,
   REVIEW_CHANNEL_B,
   sleep,
@@ -236,6 +237,33 @@ describe('server settings, end to end', () => {
     const second = world.addJob('completed');
     await world.track(ALICE, second);
     await world.dmsArrive(ALICE.id, 1);
+  });
+});
+
+describe('review posts that cannot go out, end to end', () => {
+  it('set review_channel to a channel the bot cannot post in is refused and changes nothing', async () => {
+    world.discord.revokeAccess(OTHER_CHANNEL, 50013);
+    const handle = await world.command('tracker-settings', [{ name: 'set', type: 1, options: [{ name: 'review_channel', type: 7, value: OTHER_CHANNEL }] }], { user: ADMIN });
+    expect(handle.text()).toMatch(new RegExp(`cannot post in <#${OTHER_CHANNEL}>.*Send Messages`));
+    expect(handle.ephemeral()).toBe(true);
+    const shown = await world.command('tracker-settings', [{ name: 'show', type: 1 }], { user: ADMIN });
+    expect(shown.text()).toContain(`<#${REVIEW_CHANNEL}>`);
+    expect(shown.text()).not.toContain(`<#${OTHER_CHANNEL}>`);
+  });
+
+  it('a post Discord refuses is recorded once and shows in /review show and /tracker-settings show', async () => {
+    world.discord.revokeAccess(REVIEW_CHANNEL, 50001);
+    const jobid = world.addJob('moderated', { prompt: 'something Midjourney refuses' });
+    await world.track(ALICE, jobid);
+    const failedPosts = () =>
+      world.db.$client.prepare(`select detail from review_events where action = 'post_failed'`).all() as Array<{ detail: string }>;
+    await world.discord.waitFor(() => failedPosts().length > 0, 5000, 'the post_failed event');
+    expect(failedPosts()).toEqual([{ detail: `${REVIEW_CHANNEL}: missing access` }]);
+
+    const shown = await world.command('review', [{ name: 'show', type: 1, options: [{ name: 'jobid', type: 3, value: jobid }] }], { user: ADMIN });
+    expect(shown.text()).toContain(`Could not post to <#${REVIEW_CHANNEL}>: missing access`);
+    const settings = await world.command('tracker-settings', [{ name: 'show', type: 1 }], { user: ADMIN });
+    expect(settings.text()).toMatch(new RegExp(`Last post to <#${REVIEW_CHANNEL}> failed <t:\\d+:R>: missing access`));
   });
 });
 

@@ -16,6 +16,8 @@ describe('loadConfig', () => {
       databasePath: './data/tracker.db',
       pollIntervalMs: 5000,
       maxActiveJobsPerUser: 25,
+      discordRetryBaseMs: 1000,
+      discordRetryMaxMs: 60_000,
     });
   });
 

@@ -397,6 +397,12 @@ describe('reviewDetail', () => {
     { at: NOW, actorId: ADMIN, action: 'unblocked', detail: null },
   ];
 
+  it('a failed post shows where and why in the history', () => {
+    const failed: ReviewEvent[] = [{ at: MOD_AT, actorId: null, action: 'post_failed', detail: '4444444444444444444: missing access' }];
+    const history = embedOf(reviewDetail(review(), moderated(), failed, NOW)).description!.split('**History**\n')[1]!;
+    expect(history).toBe(`<t:${unix(MOD_AT)}:f> · the bot · Could not post to <#4444444444444444444>: missing access`);
+  });
+
   it('the record with its history: time, actor, action, detail', () => {
     const m = reviewDetail(review({ status: 'blocked', actedBy: ADMIN, actedAt: NOW - 30_000 }), moderated(), events, NOW);
     expectWithinLimits(m, 'action');
@@ -498,6 +504,15 @@ describe('settingsView', () => {
     expect(field(m, 'Tracked jobs per person')).toBe('3 at a time');
     expect(field(m, 'DMs by default')).toBe('off');
     expect(embedOf(m).description).toContain('posted to <#4444444444444444444>');
+  });
+
+  it('a failed last review post is shown with when and why; a later successful one hides it', () => {
+    const settings = { reviewChannelId: '4444444444444444444', adminRoleId: null, maxActiveJobsPerUser: null, dmDefault: null };
+    const failed = settingsView(settings, defaults, { action: 'post_failed', at: NOW, detail: '4444444444444444444: missing access @everyone' });
+    expectWithinLimits(failed, 'action');
+    expect(field(failed, '⚠️ Review posts')).toBe(`Last post to <#4444444444444444444> failed <t:${unix(NOW)}:R>: missing access @\u200beveryone`);
+    const posted = settingsView(settings, defaults, { action: 'posted', at: NOW, detail: '4444444444444444444' });
+    expect(field(posted, '⚠️ Review posts')).toBeUndefined();
   });
 
   it('garbage ids are not turned into mentions', () => {

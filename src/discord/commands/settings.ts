@@ -1,12 +1,12 @@
-import { ChannelType, MessageFlags, PermissionFlagsBits, type APIEmbed, type ChatInputCommandInteraction } from 'discord.js';
+import { channelMention, ChannelType, MessageFlags, PermissionFlagsBits, type APIEmbed, type ChatInputCommandInteraction } from 'discord.js';
 import { and, eq } from 'drizzle-orm';
 import { blocksOf, loadGuildSettings, unblock, updateGuildSettings, type GuildSettings } from '../../db/guilds';
 import { inTransaction } from '../../db/open';
-import { addReviewEvent } from '../../db/reviews';
+import { addReviewEvent, lastReviewPost } from '../../db/reviews';
 import { blocks } from '../../db/schema';
 import { blocksView, settingsView } from '../views/admin';
 import { answer, DM_DEFAULT, GUILD_ONLY, type Command, type CommandContext } from './command';
-import { canManageServer } from './permissions';
+import { botCanPostIn, canManageServer } from './permissions';
 
 const CLEARABLE = {
   review_channel: 'reviewChannelId',
@@ -69,6 +69,13 @@ export const trackerSettings: Command = {
       case 'set': {
         const changes = requestedChanges(interaction);
         if (Object.keys(changes).length === 0) return answer(interaction, 'Name at least one setting to change.');
+        // Refused rather than saved with a warning: every review post and alert would fail there unseen.
+        if (changes.reviewChannelId && botCanPostIn(interaction, changes.reviewChannelId) === false) {
+          return answer(
+            interaction,
+            `I cannot post in ${channelMention(changes.reviewChannelId)}: I need **View Channel**, **Send Messages** and **Embed Links** there. Nothing was changed.`,
+          );
+        }
         updateGuildSettings(ctx.db, guildId, changes, interaction.user.id, at);
         ctx.log.info({ event: 'settings_changed', guildId, by: interaction.user.id, changes }, 'server settings changed');
         return show(interaction, ctx, 'Saved.');
@@ -113,7 +120,8 @@ function requestedChanges(interaction: ChatInputCommandInteraction): Partial<Omi
 
 async function show(interaction: ChatInputCommandInteraction, ctx: CommandContext, note?: string): Promise<void> {
   const settings = loadGuildSettings(ctx.db, interaction.guildId!);
-  await reply(interaction, settingsView(settings, { maxActiveJobsPerUser: ctx.maxActiveJobsPerUser, dmDefault: DM_DEFAULT }), note);
+  const defaults = { maxActiveJobsPerUser: ctx.maxActiveJobsPerUser, dmDefault: DM_DEFAULT };
+  await reply(interaction, settingsView(settings, defaults, lastReviewPost(ctx.db, interaction.guildId!)), note);
 }
 
 async function reply(interaction: ChatInputCommandInteraction, body: { embeds: APIEmbed[] }, content?: string): Promise<void> {

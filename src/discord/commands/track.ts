@@ -1,4 +1,3 @@
-import { PermissionFlagsBits } from 'discord.js';
 import { and, eq, isNull } from 'drizzle-orm';
 import { isBlocked, loadGuildSettings } from '../../db/guilds';
 import { loadAccount, URGENT } from '../../db/jobs';
@@ -9,9 +8,7 @@ import { alertOpenIncidents } from '../../tracker/account';
 import { jobIdProblemText, parseJobId } from '../../useapi/jobId';
 import { messageLink } from '../views/dm';
 import { answer, COMMAND_CONTEXTS, DM_DEFAULT, type Command, type CommandContext } from './command';
-
-/** What the bot needs in a channel to post and edit a tracking message there. */
-const NEEDED_IN_CHANNEL = PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages | PermissionFlagsBits.EmbedLinks;
+import { NEEDED_TO_POST } from './permissions';
 
 type TrackOutcome =
   | { kind: 'tracking' }
@@ -39,7 +36,7 @@ export const track: Command = {
         'That job was made with a different useapi.net account than the one this bot uses, so the bot cannot read it.',
       );
     }
-    if (interaction.inGuild() && !interaction.appPermissions.has(NEEDED_IN_CHANNEL)) {
+    if (interaction.inGuild() && !interaction.appPermissions.has(NEEDED_TO_POST)) {
       return answer(
         interaction,
         'I cannot post in this channel. I need **View Channel**, **Send Messages** and **Embed Links** here; ask an admin, or try another channel.',

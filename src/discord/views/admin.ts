@@ -5,7 +5,7 @@
 import type { APIEmbed, APIEmbedField } from 'discord.js';
 import { EMBED_COLORS, FOOTER_TEXT, PROBLEM_HEADLINES, PROBLEM_TEXTS } from './jobView';
 import { DISCORD_LIMITS, clampEmbed } from './limits';
-import { channelMention, discordTime, isoTimestamp, roleMention, userMention, whenText } from './review';
+import { channelMention, discordTime, isoTimestamp, postFailure, roleMention, userMention, whenText } from './review';
 import { cleanText, formatDuration, joinWithinBudget, truncate } from './text';
 
 export interface GuildSettingsView {
@@ -28,6 +28,8 @@ function countText(n: unknown): string {
 export function settingsView(
   settings: GuildSettingsView,
   defaults: { maxActiveJobsPerUser: number; dmDefault: boolean },
+  /** The server's latest review post event (`posted` or `post_failed`), if any. */
+  lastPost?: { action: string; at: number; detail: string | null } | null,
 ): { embeds: APIEmbed[] } {
   const channel = channelMention(settings.reviewChannelId);
   const role = roleMention(settings.adminRoleId);
@@ -56,6 +58,10 @@ export function settingsView(
       inline: true,
     },
   ];
+  const failure = lastPost?.action === 'post_failed' ? postFailure(lastPost.detail) : null;
+  if (failure) {
+    fields.push({ name: '⚠️ Review posts', value: `Last post to ${failure.channel} failed ${discordTime(lastPost!.at, 'R')}: ${failure.reason}`, inline: false });
+  }
   const description = channel
     ? `Moderated jobs tracked in this server go into the review queue and are posted to ${channel} with Dismiss / Warn / Block buttons. \`/review list\` and \`/review show\` work as well.`
     : 'No review channel is set. Moderated jobs tracked in this server still go into the review queue, and `/review list` and `/review show` work; set a review channel to also get a post with Dismiss / Warn / Block buttons for each one.';

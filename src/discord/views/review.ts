@@ -351,7 +351,18 @@ const ACTION_WORDS: Record<string, string> = {
 
 const EVENT_DETAIL_MAX = 200;
 
+/** A `post_failed` detail, `<channel id>: <why>`, as `<#channel>` and the cleaned reason; null when it is not one. */
+export function postFailure(detail: string | null | undefined): { channel: string; reason: string } | null {
+  const match = typeof detail === 'string' ? /^(\d{1,20}): (.+)$/s.exec(detail.trim()) : null;
+  const channel = match && channelMention(match[1]);
+  const reason = match && truncate(cleanText(match[2]!).replace(/\s+/g, ' '), EVENT_DETAIL_MAX);
+  return channel && reason ? { channel, reason } : null;
+}
+
 function eventLine(e: ReviewEvent): string {
+  const actor = e.actorId ? userMention(e.actorId) : 'the bot';
+  const failure = e.action === 'post_failed' ? postFailure(e.detail) : null;
+  if (failure) return `${discordTime(e.at, 'f')} · ${actor} · Could not post to ${failure.channel}: ${failure.reason}`;
   const action =
     typeof e.action === 'string' && Object.hasOwn(ACTION_WORDS, e.action)
       ? ACTION_WORDS[e.action]!
@@ -362,7 +373,6 @@ function eventLine(e: ReviewEvent): string {
     detail = channel ? ` in ${channel}` : ` — ${truncate(cleanText(e.detail).replace(/\s+/g, ' '), EVENT_DETAIL_MAX)}`;
     if (detail === ' — ') detail = '';
   }
-  const actor = e.actorId ? userMention(e.actorId) : 'the bot';
   return `${discordTime(e.at, 'f')} · ${actor} · ${action}${detail}`;
 }
 

@@ -244,6 +244,11 @@ class LoopbackDiscord implements FakeDiscord {
     this.rest.failNext(routePattern, status, times, body);
   }
 
+  /** Ends every injected failure still pending, e.g. an outage started with `failNext('*', 502, Infinity)`. */
+  clearFailures(): void {
+    this.rest.clearFailures();
+  }
+
   disconnectGateway(closeCode?: number): void {
     this.gateway.disconnectAll(closeCode);
   }

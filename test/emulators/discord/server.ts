@@ -44,6 +44,10 @@ export class RestHandler {
     this.failures.push({ pattern, status, remaining: times, ...(body ? { body } : {}) });
   }
 
+  clearFailures(): void {
+    this.failures.length = 0;
+  }
+
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const at = Date.now();
     const raw = await readBody(req);

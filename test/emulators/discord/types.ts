@@ -267,6 +267,7 @@ export interface FakeDiscord {
    * Pattern: 'PATCH /channels/:id/messages/:id', or without the method, '*' as wildcard.
    */
   failNext(routePattern: string, status: number, times?: number, body?: JsonObject): void;
+  clearFailures(): void;
   /** Closes every gateway connection with this code (default 4000: the client resumes). */
   disconnectGateway(closeCode?: number): void;
 
