@@ -21,7 +21,9 @@ const REDACT_PATHS = [
 export function createLogger(opts: { level: string; secrets: string[]; destination?: pino.DestinationStream }): Logger {
   const secrets = opts.secrets.filter((s) => s.length >= 8);
   const scrub = (line: string) => secrets.reduce((text, secret) => text.split(secret).join('[REDACTED]'), line);
-  const destination = opts.destination ?? pino.destination({ dest: 1, sync: false });
+  // Synchronous: a line is out when the call returns, so `process.exit` right after a fatal line (or
+  // a SIGKILL) cannot lose or cut it. One line per state change makes the cost negligible.
+  const destination = opts.destination ?? pino.destination({ dest: 1, sync: true });
   return pino(
     { level: opts.level, redact: { paths: REDACT_PATHS, censor: '[REDACTED]' }, base: undefined },
     { write: (line: string) => destination.write(scrub(line)) },
