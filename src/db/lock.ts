@@ -18,7 +18,8 @@ export function lockDatabase(databasePath: string): DatabaseLock {
   if (databasePath === ':memory:') return { release() {} };
   const path = `${databasePath}.lock`;
   ensurePrivateFile(path);
-  const lock = new Database(path, { timeout: 0 });
+  // A short wait rides over another starter reading the holder's pid while this one commits its own.
+  const lock = new Database(path, { timeout: 1000 });
   try {
     if (!tryWriteLock(lock)) throw inUse(databasePath, lock);
     lock.exec('CREATE TABLE IF NOT EXISTS holder (pid INTEGER NOT NULL); DELETE FROM holder;');
