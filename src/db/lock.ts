@@ -25,7 +25,7 @@ export function lockDatabase(databasePath: string): DatabaseLock {
     lock.exec('CREATE TABLE IF NOT EXISTS holder (pid INTEGER NOT NULL); DELETE FROM holder;');
     lock.prepare('INSERT INTO holder (pid) VALUES (?)').run(process.pid);
     lock.exec('COMMIT');
-    // Another process may have taken the lock in the moment between the two: then it is theirs.
+    // Another starter may have taken the lock between that commit and this: then it is theirs.
     if (!tryWriteLock(lock)) throw inUse(databasePath, lock);
   } catch (error) {
     lock.close();
