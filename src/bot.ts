@@ -1,5 +1,6 @@
 import type { Client } from 'discord.js';
 import type { Config } from './config';
+import { lockDatabase } from './db/lock';
 import { openDatabase, type Db } from './db/open';
 import { createDiscordClient, loginAndWaitReady, routeInteractions } from './discord/client';
 import { createDelivery } from './discord/delivery';
@@ -14,10 +15,20 @@ export interface Bot {
   stop(): Promise<void>;
 }
 
-/** Composes the bot from its parts: config → db → useapi → Discord → poller and delivery. */
+/**
+ * Composes the bot from its parts: config → db → useapi → Discord → poller and delivery. Refuses
+ * (DatabaseInUseError) while another bot runs on the same database.
+ */
 export async function startBot(config: Config, log: Logger, clock: { now?: () => number } = {}): Promise<Bot> {
   const now = clock.now ?? Date.now;
-  const db = openDatabase(config.databasePath);
+  const lock = lockDatabase(config.databasePath);
+  let db: Db;
+  try {
+    db = openDatabase(config.databasePath);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   const useapi = createUseapiClient({ baseUrl: config.useapiBaseUrl, token: config.useapiToken, timeoutMs: config.useapiTimeoutMs, now });
   const client = createDiscordClient(config.discordApiUrl);
   const delivery = createDelivery({
@@ -56,6 +67,7 @@ export async function startBot(config: Config, log: Logger, clock: { now?: () =>
   } catch (error) {
     await client.destroy();
     db.$client.close();
+    lock.release();
     throw error;
   }
   log.info({ event: 'ready', user: client.user?.tag, applicationId: client.application?.id }, 'connected to Discord');
@@ -70,6 +82,7 @@ export async function startBot(config: Config, log: Logger, clock: { now?: () =>
       await delivery.stop();
       await client.destroy();
       db.$client.close();
+      lock.release();
     },
   };
 }

@@ -21,7 +21,7 @@ const log = createLogger({ level: config.logLevel, secrets: [config.discordToken
 process.on('unhandledRejection', (reason) => log.error({ event: 'unhandled_rejection', err: reason }, 'unhandled rejection'));
 
 const bot = await startBot(config, log).catch((error: unknown) => {
-  log.fatal({ event: 'start_failed', err: error }, 'could not start');
+  log.fatal({ event: 'start_failed', err: error }, `could not start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });
 

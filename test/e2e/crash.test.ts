@@ -1,44 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeJobId } from '../emulators/useapi';
+import { kill, startBotProcess, type BotProcess } from './botProcess';
 import { ALICE, BOB, CHANNEL, OTHER_CHANNEL, sleep, World } from './world';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
 let world: World;
-let child: ChildProcess | null = null;
+let child: BotProcess | null = null;
 
 afterEach(async () => {
-  child?.kill('SIGKILL');
+  child?.proc.kill('SIGKILL');
   world.discord.assertClean();
   await world.close();
 });
-
-/** The real entry point, as `npm start` runs it, in its own process. */
-async function startProcess(): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, ...world.env, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let output = '';
-  proc.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const deadline = Date.now() + 15_000;
-  while (!output.includes('"event":"ready"')) {
-    if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`bot did not start:\n${output}`);
-    await sleep(20);
-  }
-  return proc;
-}
-
-async function kill(proc: ChildProcess, signal: NodeJS.Signals): Promise<number | null> {
-  const exited = once(proc, 'exit');
-  proc.kill(signal);
-  const [code] = (await exited) as [number | null];
-  return code;
-}
 
 describe('crash safety of the real process', () => {
   it('SIGKILL at random moments loses nothing and repeats nothing', async () => {
@@ -52,7 +24,7 @@ describe('crash safety of the real process', () => {
         { afterMs: 3000, status: 'completed' },
       ],
     });
-    child = await startProcess();
+    child = await startBotProcess(world.env);
     await world.track(ALICE, jobid);
     await world.track(BOB, jobid, { channelId: OTHER_CHANNEL });
 
@@ -61,7 +33,7 @@ describe('crash safety of the real process', () => {
     while (Date.now() < until) {
       await sleep(100 + Math.random() * 700);
       await kill(child, 'SIGKILL');
-      child = await startProcess();
+      child = await startBotProcess(world.env);
     }
     await world.discord.waitFor(() => world.discord.dmsTo(ALICE.id).length >= 1 && world.discord.dmsTo(BOB.id).length >= 1, 10_000, 'both DMs');
     await world.messageShows(ALICE.id, jobid, /Completed/);

@@ -1,0 +1,57 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { sleep } from './world';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The real entry point, as `npm start` runs it, in its own process; its stdout (info and up) collected. */
+export interface BotProcess {
+  proc: ChildProcess;
+  stdout(): string;
+  /** Resolves with the exit code once the process has ended. */
+  exited: Promise<number | null>;
+}
+
+export function spawnBot(env: Record<string, string>): BotProcess {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  proc.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = once(proc, 'exit').then(([code]) => code as number | null);
+  return { proc, stdout: () => output, exited };
+}
+
+/** Starts the bot and waits until it says it is connected to Discord. */
+export async function startBotProcess(env: Record<string, string>): Promise<BotProcess> {
+  const bot = spawnBot(env);
+  const deadline = Date.now() + 15_000;
+  while (!bot.stdout().includes('"event":"ready"')) {
+    if (Date.now() > deadline || bot.proc.exitCode !== null) throw new Error(`bot did not start:\n${bot.stdout()}`);
+    await sleep(20);
+  }
+  return bot;
+}
+
+export async function kill(bot: BotProcess, signal: NodeJS.Signals): Promise<number | null> {
+  bot.proc.kill(signal);
+  return bot.exited;
+}
+
+/** The JSON log lines the process wrote; a line cut short fails the test. */
+export function logLines(bot: BotProcess): Array<Record<string, unknown>> {
+  return bot
+    .stdout()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => {
+      try {
+        return JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        throw new Error(`a log line was cut after ${line.length} characters: ${line.slice(0, 120)}…`);
+      }
+    });
+}
