@@ -1,5 +1,5 @@
 import type { PollResult } from '../useapi/client';
-import { isRunningStatus, type UpstreamJob } from '../useapi/job';
+import { isRefusedRequest, isRunningStatus, type UpstreamJob } from '../useapi/job';
 import { parseJobId } from '../useapi/jobId';
 import { backoffDelay, classify, runningDelay, type PollSettings } from './policy';
 import type { JobSnapshot, Problem } from './state';
@@ -101,7 +101,7 @@ export function advance(before: TrackedJob, result: PollResult, settings: Lifecy
       } else {
         job = finish(job, now, null);
         effects.push({ kind: 'job_finished' });
-        if (upstream.status === 'moderated') effects.push({ kind: 'open_review' });
+        if (upstream.status === 'moderated' && !isRefusedRequest(upstream)) effects.push({ kind: 'open_review' });
       }
       break;
     }

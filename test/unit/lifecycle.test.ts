@@ -64,6 +64,15 @@ describe('advance', () => {
     expect(t.effects).toEqual([{ kind: 'job_finished' }, { kind: 'open_review' }]);
   });
 
+  it('a refused request (moderated, 422 "Invalid request", no moderation wording) ends with a DM and no review', () => {
+    const refused = { error: 'Invalid request', errorDetails: 'No start frame provided', code: 422 };
+    const t = advance(fresh(), ok('moderated', refused), settings, clock(T0));
+    expect(t.job).toMatchObject({ status: 'moderated', terminal: true });
+    expect(t.effects).toEqual([{ kind: 'job_finished' }]);
+    const withEmbed = ok('moderated', { ...refused, response: { embeds: [{ title: 'Action needed to continue', description: 'community standards' }] } });
+    expect(advance(fresh(), withEmbed, settings, clock(T0)).effects).toEqual([{ kind: 'job_finished' }, { kind: 'open_review' }]);
+  });
+
   it("passes on Midjourney's account warnings for the job's channel: HTTP 596 and its system notices", () => {
     const notice = { type: 'rich', title: 'Verify you are human', description: 'Please solve the CAPTCHA to continue' };
     const captcha = advance(fresh(), ok('progress', { response: { embeds: [notice] } }), settings, clock(T0));
