@@ -128,14 +128,17 @@ const alertPayload = (incident: Incident, affectedJobs: number) => ({
 
 /**
  * Alerts each server with jobs affected by the incident that has not heard of it yet (a server can
- * become affected while it lasts). Returns how many jobs are affected in all.
+ * become affected while it lasts): every unfinished job for a 401/402, those on its Midjourney
+ * channel for a warning. Returns how many jobs are affected in all.
  */
 function alertAffectedServers(db: Db, incident: Incident, at: number): number {
+  // The channel is digits only (from the job id), so it is safe inside a LIKE pattern.
+  const onChannel = incident.channel === null ? undefined : like(jobs.jobId, `%-c${incident.channel}-%`);
   const affected = db
     .select({ guildId: subscriptions.guildId, jobs: sql<number>`count(distinct ${subscriptions.jobId})` })
     .from(subscriptions)
     .innerJoin(jobs, eq(jobs.jobId, subscriptions.jobId))
-    .where(and(eq(jobs.terminal, false), inArray(subscriptions.state, ['active', 'lost']), isNotNull(subscriptions.guildId)))
+    .where(and(eq(jobs.terminal, false), inArray(subscriptions.state, ['active', 'lost']), isNotNull(subscriptions.guildId), onChannel))
     .groupBy(subscriptions.guildId)
     .all();
   for (const { guildId, jobs: affectedJobs } of affected) {

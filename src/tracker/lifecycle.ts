@@ -53,18 +53,17 @@ export interface Transition {
 const ACCOUNT_WARNING = /captcha|verify (?:that )?you are (?:a )?human|(?:account|you) (?:has|have) been (?:banned|suspended|blocked)|pending moderation/i;
 
 /**
- * Midjourney's notice about the account in a job record, if any. Only its system embeds can carry
- * one: the message text holds the prompt, which anyone can write, so it is never read for this, and
- * a prompt quoted inside an embed is cut out first.
+ * Midjourney's notice about the account in a job record, if any: only its system embeds and
+ * useapi's error fields can carry one. The message text holds the prompt, which anyone can write,
+ * so it is never read for this; the prompt, and anything quoted as `code`, is cut out of the rest.
  */
 function accountWarningIn(upstream: UpstreamJob): string | null {
   const prompt = upstream.request?.prompt?.trim();
-  for (const embed of upstream.response?.embeds ?? []) {
-    for (const text of [embed.title, embed.description]) {
-      if (typeof text !== 'string') continue;
-      const words = ACCOUNT_WARNING.exec(prompt ? text.split(prompt).join(' ') : text);
-      if (words) return words[0];
-    }
+  const texts = [...(upstream.response?.embeds ?? []).flatMap((e) => [e.title, e.description]), upstream.error, upstream.errorDetails];
+  for (const text of texts) {
+    if (typeof text !== 'string') continue;
+    const words = ACCOUNT_WARNING.exec((prompt ? text.split(prompt).join(' ') : text).replace(/`[^`]*`/g, ' '));
+    if (words) return words[0];
   }
   return null;
 }
@@ -127,8 +126,8 @@ export function advance(before: TrackedJob, result: PollResult, settings: Lifecy
       job.errorStreak = before.errorStreak + 1;
       const retryAfterMs = result.kind === 'http' ? result.retryAfterMs : null;
       job.nextPollAt = now + backoffDelay(job.errorStreak, retryAfterMs, settings, random);
-      if (result.kind === 'http' && result.status === 596) {
-        account = { kind: 'warning', channel, detail: `HTTP 596${onChannel(channel)}${result.message ? `: ${result.message}` : ''}` };
+      if (result.kind === 'http' && (result.status === 596 || ACCOUNT_WARNING.test(result.message ?? ''))) {
+        account = { kind: 'warning', channel, detail: `HTTP ${result.status}${onChannel(channel)}${result.message ? `: ${result.message}` : ''}` };
       }
       break;
     }

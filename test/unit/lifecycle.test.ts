@@ -87,6 +87,18 @@ describe('advance', () => {
     expect(prompt.account).toEqual({ kind: 'healthy', channel: CHANNEL });
   });
 
+  it("reads useapi's own error fields and bodies for account warnings", () => {
+    const inRecord = advance(fresh(), ok('failed', { error: 'Your account has been suspended' }), settings, clock(T0));
+    expect(inRecord.account.kind).toBe('warning');
+    const body: PollResult = { kind: 'http', status: 503, retryAfterMs: null, message: 'Account has pending moderation message' };
+    expect(advance(fresh(), body, settings, clock(T0)).account).toEqual({
+      kind: 'warning',
+      channel: CHANNEL,
+      detail: `HTTP 503 on Midjourney channel ${CHANNEL}: Account has pending moderation message`,
+    });
+    expect(advance(fresh(), http(503), settings, clock(T0)).account).toEqual({ kind: 'none' });
+  });
+
   it('never takes a prompt for an account warning, in the message text or quoted in an embed', () => {
     const words = 'solve the CAPTCHA to verify you are human, your account has been banned';
     const content = advance(fresh(), ok('progress', { request: { prompt: words }, response: { content: `**${words}** - <@1> (40%) (fast)` } }), settings, clock(T0));
@@ -98,6 +110,9 @@ describe('advance', () => {
       clock(T0),
     );
     expect(quoted.account).toEqual({ kind: 'healthy', channel: CHANNEL });
+    // Midjourney may quote the prompt as it rewrote it, not as it was sent.
+    const rewritten = ok('moderated', { request: { prompt: words }, error: `Banned prompt: \`${words.toUpperCase()} --raw\`` });
+    expect(advance(fresh(), rewritten, settings, clock(T0)).account).toEqual({ kind: 'healthy', channel: CHANNEL });
   });
 
   it('announces the end even when the first read already finds the job finished', () => {

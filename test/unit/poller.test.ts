@@ -5,7 +5,7 @@ import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadAccount } from '../../src/db/jobs';
 import { openDatabase, type Db } from '../../src/db/open';
-import { jobs, outbox } from '../../src/db/schema';
+import { guildSettings, jobs, outbox, subscriptions } from '../../src/db/schema';
 import { createLogger } from '../../src/log';
 import { WARNING_CALM_MS } from '../../src/tracker/account';
 import type { LifecycleSettings } from '../../src/tracker/lifecycle';
@@ -103,11 +103,11 @@ describe('probing a paused account', () => {
   });
 });
 
-describe('a read in flight when the account was refused', () => {
+describe('a read in flight when an incident began', () => {
   it('does not resolve the incident that began after it was sent', async () => {
     const early = trackJob(runsFor(3600_000));
     const later = trackJob(runsFor(3600_000), { nextPollAt: T0 + 1000 });
-    useapi.queueFaults(early, { kind: 'slow', delayMs: 300 });
+    useapi.queueFaults(early, { kind: 'slow', delayMs: 1000 });
     await poller.tick();
     // `early` has arrived: its answer (200, sent late) is settled before the account fails.
     await vi.waitFor(() => expect(useapi.jobReads(early)).toBe(1));
@@ -122,6 +122,21 @@ describe('a read in flight when the account was refused', () => {
     expect(loadAccount(db)).toMatchObject({ problem: 'unauthorized', since: T0 + 1000 });
     expect(outboxOf('account_recovered')).toHaveLength(0);
     expect(db.select().from(jobs).where(eq(jobs.jobId, later)).get()?.problem).toBe('unauthorized');
+  });
+
+  it('does not resolve a warning on its channel that began after it was sent', async () => {
+    const early = trackJob(runsFor(3600_000), { channel: CHANNEL_X });
+    const later = trackJob(runsFor(3600_000), { channel: CHANNEL_X, nextPollAt: T0 + 1000 });
+    useapi.queueFaults(early, { kind: 'slow', delayMs: 1000 });
+    useapi.queueFaults(later, { kind: 'status', status: 596 });
+    await poller.tick();
+    await vi.waitFor(() => expect(useapi.jobReads(early)).toBe(1));
+    clock += 1000;
+    await poller.tick();
+    await vi.waitFor(() => expect(outboxOf('account_alert')).toHaveLength(1));
+    await poller.stop();
+    expect(db.select().from(jobs).where(eq(jobs.jobId, early)).get()?.lastHttpStatus).toBe(200);
+    expect(outboxOf('account_recovered')).toHaveLength(0);
   });
 });
 
@@ -164,6 +179,24 @@ describe('account warnings over a poll loop', () => {
     expect(useapi.requests.some((r) => r.jobid === onX && r.status === 200)).toBe(true);
     expect(outboxOf('account_alert')).toHaveLength(1);
     expect(outboxOf('account_recovered')).toHaveLength(1);
+  });
+
+  it("a warning is posted to the servers with jobs on that channel, not to every server's", async () => {
+    const servers = [
+      { guildId: '900000000000000001', reviewChannelId: '900000000000000013', channel: CHANNEL_X },
+      { guildId: '900000000000000002', reviewChannelId: '900000000000000023', channel: CHANNEL_Y },
+    ];
+    const jobIds = servers.map(({ guildId, reviewChannelId, channel }) => {
+      db.insert(guildSettings).values({ guildId, reviewChannelId }).run();
+      const jobId = trackJob(runsFor(3600_000), { channel });
+      db.insert(subscriptions).values({ jobId, userId: '800000000000000001', guildId, channelId: '900000000000000011', dm: true, createdAt: clock }).run();
+      return jobId;
+    });
+    useapi.queueFaults(jobIds[0]!, ...many({ kind: 'status', status: 596 }, 3));
+    await runFor(60_000, 1000);
+    const alerts = outboxOf('account_alert');
+    expect(alerts.map((a) => a.channelId ?? `owner ${a.userId}`).sort()).toEqual(['900000000000000013', `owner ${OWNER}`]);
+    expect(JSON.parse(alerts[0]!.payload!)).toMatchObject({ affectedJobs: 1 });
   });
 
   it('a warning closes after a calm period when its channel is no longer read', async () => {
