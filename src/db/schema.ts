@@ -158,6 +158,10 @@ export const accountIncidents = sqliteTable('account_incidents', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   kind: text('kind', { enum: ['unauthorized', 'payment_required', 'warning'] }).notNull(),
   detail: text('detail'),
+  /** The Midjourney channel (the `c<digits>` of a job id) a warning concerns; null for 401/402, which concern the whole account. */
+  channel: text('channel'),
   startedAt: integer('started_at').notNull(),
+  /** The last warning seen for it: it closes after a calm period without one. */
+  lastSeenAt: integer('last_seen_at'),
   resolvedAt: integer('resolved_at'),
 });

@@ -1,11 +1,10 @@
-import { and, eq, inArray, isNotNull, isNull, like, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, like, lte, sql } from 'drizzle-orm';
 import { loadAccount, markRunningJobs, saveAccount } from '../db/jobs';
 import { loadGuildSettings } from '../db/guilds';
 import type { Db } from '../db/open';
 import { enqueue } from '../db/outbox';
 import { accountIncidents, jobs, outbox, subscriptions } from '../db/schema';
 import type { AccountSignal } from './lifecycle';
-import { jitter } from './policy';
 
 export type IncidentKind = 'unauthorized' | 'payment_required' | 'warning';
 
@@ -14,68 +13,110 @@ export interface AccountOptions {
   probeIntervalMs: number;
   /** Discord ids of the bot's owners, who also hear of incidents by DM. */
   ownerUserIds: readonly string[];
-  random: () => number;
 }
 
 /** What changed for the account, for the log. */
 export type AccountChange = { kind: 'paused' | 'resumed' | 'warning_raised' | 'warning_resolved'; incident: IncidentKind } | null;
 
 /**
- * Applies what one read said about the shared useapi account, inside the poller's transaction.
- * An incident (401, 402, a Midjourney warning) is raised once, with one alert per affected
- * server and owner, and resolved once, with one follow-up to the same people.
+ * useapi never says that a flagged Midjourney channel is fine again except by answering reads on
+ * it; a warning with no new one for its channel this long is over, so a channel nobody reads any
+ * more does not stay flagged for ever.
  */
-export function applyAccountSignal(db: Db, signal: AccountSignal, at: number, opts: AccountOptions): AccountChange {
+export const WARNING_CALM_MS = 15 * 60_000;
+
+/** When the read that gave the signal was recorded (`at`) and sent (`sentAt`). */
+export interface SignalTimes {
+  at: number;
+  sentAt: number;
+}
+
+/**
+ * Applies what one read said about the shared useapi account, inside the poller's transaction.
+ * An incident (401, 402, a Midjourney warning on one channel) is raised once, with one alert per
+ * affected server and owner, and resolved once, with one follow-up to the same people.
+ */
+export function applyAccountSignal(db: Db, signal: AccountSignal, times: SignalTimes, opts: AccountOptions): AccountChange {
+  const calmed = resolveCalmWarnings(db, times.at);
+  return applySignal(db, signal, times, opts) ?? (calmed ? { kind: 'warning_resolved', incident: 'warning' } : null);
+}
+
+function applySignal(db: Db, signal: AccountSignal, { at, sentAt }: SignalTimes, opts: AccountOptions): AccountChange {
   const account = loadAccount(db);
   switch (signal.kind) {
     case 'refused': {
-      if (account.problem === signal.problem) {
-        saveAccount(db, { ...account, nextProbeAt: at + jitter(opts.probeIntervalMs, opts.random) });
-        return null;
-      }
-      if (account.problem) resolveIncident(db, account.problem, at);
+      if (account.problem === signal.problem) return null;
+      if (account.problem) resolveOpenIncident(db, account.problem, at);
       saveAccount(db, { problem: signal.problem, since: at, nextProbeAt: at + opts.probeIntervalMs });
       markRunningJobs(db, signal.problem, at);
-      raiseIncident(db, signal.problem, null, at, opts.ownerUserIds);
+      raiseIncident(db, { kind: signal.problem, detail: null, channel: null }, at, opts.ownerUserIds);
       return { kind: 'paused', incident: signal.problem };
     }
     case 'warning': {
-      if (openIncident(db, 'warning')) return null;
-      raiseIncident(db, 'warning', signal.detail, at, opts.ownerUserIds);
+      const open = openWarning(db, signal.channel);
+      if (open) {
+        db.update(accountIncidents).set({ lastSeenAt: at }).where(eq(accountIncidents.id, open.id)).run();
+        return null;
+      }
+      raiseIncident(db, { kind: 'warning', detail: signal.detail, channel: signal.channel }, at, opts.ownerUserIds);
       return { kind: 'warning_raised', incident: 'warning' };
     }
     case 'healthy': {
       if (account.problem) {
+        // A read sent before the account was refused says nothing about it now.
+        if (account.since !== null && sentAt < account.since) return null;
         saveAccount(db, { problem: null, since: null, nextProbeAt: null });
         markRunningJobs(db, null, at);
-        resolveIncident(db, account.problem, at);
+        resolveOpenIncident(db, account.problem, at);
         return { kind: 'resumed', incident: account.problem };
       }
-      if (openIncident(db, 'warning') && resolveIncident(db, 'warning', at)) return { kind: 'warning_resolved', incident: 'warning' };
-      return null;
+      // Only a read on the flagged channel, sent after the warning, shows that channel works again.
+      const open = openWarning(db, signal.channel);
+      if (!open || sentAt < open.startedAt) return null;
+      resolveIncident(db, open, at);
+      return { kind: 'warning_resolved', incident: 'warning' };
     }
     case 'none':
       return null;
   }
 }
 
-function openIncident(db: Db, kind: IncidentKind) {
-  return db
-    .select()
-    .from(accountIncidents)
-    .where(and(eq(accountIncidents.kind, kind), isNull(accountIncidents.resolvedAt)))
-    .get();
+type Incident = typeof accountIncidents.$inferSelect;
+
+const unresolved = isNull(accountIncidents.resolvedAt);
+
+function openIncident(db: Db, kind: IncidentKind): Incident | undefined {
+  return db.select().from(accountIncidents).where(and(eq(accountIncidents.kind, kind), unresolved)).get();
 }
 
-function raiseIncident(db: Db, kind: IncidentKind, detail: string | null, at: number, owners: readonly string[]): void {
-  const incident = db.insert(accountIncidents).values({ kind, detail, startedAt: at }).returning().get();
+/** The open warning of one Midjourney channel (null: a job id without one). */
+function openWarning(db: Db, channel: string | null): Incident | undefined {
+  const ofChannel = channel === null ? isNull(accountIncidents.channel) : eq(accountIncidents.channel, channel);
+  return db.select().from(accountIncidents).where(and(eq(accountIncidents.kind, 'warning'), unresolved, ofChannel)).get();
+}
+
+function resolveCalmWarnings(db: Db, at: number): boolean {
+  const calm = db
+    .select()
+    .from(accountIncidents)
+    .where(and(eq(accountIncidents.kind, 'warning'), unresolved, lte(sql`coalesce(${accountIncidents.lastSeenAt}, ${accountIncidents.startedAt})`, at - WARNING_CALM_MS)))
+    .all();
+  for (const incident of calm) resolveIncident(db, incident, at);
+  return calm.length > 0;
+}
+
+function raiseIncident(
+  db: Db,
+  what: { kind: IncidentKind; detail: string | null; channel: string | null },
+  at: number,
+  owners: readonly string[],
+): void {
+  const incident = db.insert(accountIncidents).values({ ...what, startedAt: at, lastSeenAt: at }).returning().get();
   const total = alertAffectedServers(db, incident, at);
   for (const userId of owners) {
     enqueue(db, { kind: 'account_alert', dedupeKey: `incident:${incident.id}:owner:${userId}`, userId, payload: alertPayload(incident, total) }, at);
   }
 }
-
-type Incident = typeof accountIncidents.$inferSelect;
 
 const alertPayload = (incident: Incident, affectedJobs: number) => ({
   incidentId: incident.id,
@@ -87,14 +128,17 @@ const alertPayload = (incident: Incident, affectedJobs: number) => ({
 
 /**
  * Alerts each server with jobs affected by the incident that has not heard of it yet (a server can
- * become affected while it lasts). Returns how many jobs are affected in all.
+ * become affected while it lasts): every unfinished job for a 401/402, those on its Midjourney
+ * channel for a warning. Returns how many jobs are affected in all.
  */
 function alertAffectedServers(db: Db, incident: Incident, at: number): number {
+  // The channel is digits only (from the job id), so it is safe inside a LIKE pattern.
+  const onChannel = incident.channel === null ? undefined : like(jobs.jobId, `%-c${incident.channel}-%`);
   const affected = db
     .select({ guildId: subscriptions.guildId, jobs: sql<number>`count(distinct ${subscriptions.jobId})` })
     .from(subscriptions)
     .innerJoin(jobs, eq(jobs.jobId, subscriptions.jobId))
-    .where(and(eq(jobs.terminal, false), inArray(subscriptions.state, ['active', 'lost']), isNotNull(subscriptions.guildId)))
+    .where(and(eq(jobs.terminal, false), inArray(subscriptions.state, ['active', 'lost']), isNotNull(subscriptions.guildId), onChannel))
     .groupBy(subscriptions.guildId)
     .all();
   for (const { guildId, jobs: affectedJobs } of affected) {
@@ -111,14 +155,17 @@ function alertAffectedServers(db: Db, incident: Incident, at: number): number {
 
 /** A job was just tracked: if an incident is under way, its server hears of it too. */
 export function alertOpenIncidents(db: Db, at: number): void {
-  const open = db.select().from(accountIncidents).where(isNull(accountIncidents.resolvedAt)).all();
+  const open = db.select().from(accountIncidents).where(unresolved).all();
   for (const incident of open) alertAffectedServers(db, incident, at);
 }
 
-/** Closes the open incident of that kind and tells everyone who was alerted; false if none was open. */
-function resolveIncident(db: Db, kind: IncidentKind, at: number): boolean {
+function resolveOpenIncident(db: Db, kind: IncidentKind, at: number): void {
   const incident = openIncident(db, kind);
-  if (!incident) return false;
+  if (incident) resolveIncident(db, incident, at);
+}
+
+/** Closes the incident and tells everyone who was alerted. */
+function resolveIncident(db: Db, incident: Incident, at: number): void {
   db.update(accountIncidents).set({ resolvedAt: at }).where(eq(accountIncidents.id, incident.id)).run();
   const alerted = db
     .select({ dedupeKey: outbox.dedupeKey, userId: outbox.userId, channelId: outbox.channelId })
@@ -133,10 +180,9 @@ function resolveIncident(db: Db, kind: IncidentKind, at: number): boolean {
         dedupeKey: target.dedupeKey.replace(/^incident:/, 'recovered:'),
         userId: target.userId ?? undefined,
         channelId: target.channelId ?? undefined,
-        payload: { incidentId: incident.id, kind, since: incident.startedAt, until: at },
+        payload: { incidentId: incident.id, kind: incident.kind, since: incident.startedAt, until: at },
       },
       at,
     );
   }
-  return true;
 }

@@ -1,5 +1,6 @@
 import type { PollResult } from '../useapi/client';
-import { isRunningStatus, type UpstreamJob } from '../useapi/job';
+import { isRefusedRequest, isRunningStatus, type UpstreamJob } from '../useapi/job';
+import { parseJobId } from '../useapi/jobId';
 import { backoffDelay, classify, runningDelay, type PollSettings } from './policy';
 import type { JobSnapshot, Problem } from './state';
 
@@ -29,12 +30,12 @@ export type Effect =
 
 /** What one read says about the shared useapi account, beyond this job. */
 export type AccountSignal =
-  /** An ordinary answer: whatever was wrong with the account is over. */
-  | { kind: 'healthy' }
+  /** An ordinary answer: the account, and the Midjourney channel the job ran on, work. */
+  | { kind: 'healthy'; channel: string | null }
   /** The token was refused (401) or the subscription ended (402): polling pauses for everyone. */
   | { kind: 'refused'; problem: 'unauthorized' | 'payment_required' }
-  /** Midjourney flagged the account (HTTP 596, CAPTCHA or ban wording): admins must act. */
-  | { kind: 'warning'; detail: string }
+  /** Midjourney flagged the account on one of its channels (HTTP 596, a CAPTCHA or ban notice): admins must act. */
+  | { kind: 'warning'; channel: string | null; detail: string }
   /** Says nothing about the account (a timeout, a 404, …). */
   | { kind: 'none' };
 
@@ -51,6 +52,22 @@ export interface Transition {
 /** Midjourney's words for an account in trouble (not "Banned prompt detected", which is about one prompt). */
 const ACCOUNT_WARNING = /captcha|verify (?:that )?you are (?:a )?human|(?:account|you) (?:has|have) been (?:banned|suspended|blocked)|pending moderation/i;
 
+/**
+ * Midjourney's notice about the account in a job record, if any: only its system embeds and
+ * useapi's error fields can carry one. The message text holds the prompt, which anyone can write,
+ * so it is never read for this; the prompt, and anything quoted as `code`, is cut out of the rest.
+ */
+function accountWarningIn(upstream: UpstreamJob): string | null {
+  const prompt = upstream.request?.prompt?.trim();
+  const texts = [...(upstream.response?.embeds ?? []).flatMap((e) => [e.title, e.description]), upstream.error, upstream.errorDetails];
+  for (const text of texts) {
+    if (typeof text !== 'string') continue;
+    const words = ACCOUNT_WARNING.exec((prompt ? text.split(prompt).join(' ') : text).replace(/`[^`]*`/g, ' '));
+    if (words) return words[0];
+  }
+  return null;
+}
+
 export interface Clock {
   now: number;
   random: () => number;
@@ -66,13 +83,16 @@ export function advance(before: TrackedJob, result: PollResult, settings: Lifecy
   let job: TrackedJob = { ...before, lastHttpStatus };
   const effects: Effect[] = [];
   let account: AccountSignal = { kind: 'none' };
+  // useapi's 596 and Midjourney's notices concern one Midjourney channel of the account, named in the job id.
+  const parsedId = parseJobId(before.jobId);
+  const channel = parsedId.ok ? parsedId.jobId.channel : null;
 
   switch (classify(result)) {
     case 'ok': {
       const upstream = (result as { job: UpstreamJob }).job;
       job = readUpstream(job, upstream, now);
-      const warning = ACCOUNT_WARNING.exec(upstream.response?.content ?? '');
-      account = warning ? { kind: 'warning', detail: `Midjourney said: “${warning[0]}”` } : { kind: 'healthy' };
+      const warning = accountWarningIn(upstream);
+      account = warning ? { kind: 'warning', channel, detail: `Midjourney said: “${warning}”${onChannel(channel)}` } : { kind: 'healthy', channel };
       if (isRunningStatus(upstream.status)) {
         const stalled = job.upstreamMovedAt !== null && now - job.upstreamMovedAt >= STALL_AFTER_MS;
         job.problem = stalled ? 'stalled' : null;
@@ -80,7 +100,7 @@ export function advance(before: TrackedJob, result: PollResult, settings: Lifecy
       } else {
         job = finish(job, now, null);
         effects.push({ kind: 'job_finished' });
-        if (upstream.status === 'moderated') effects.push({ kind: 'open_review' });
+        if (upstream.status === 'moderated' && !isRefusedRequest(upstream)) effects.push({ kind: 'open_review' });
       }
       break;
     }
@@ -106,8 +126,8 @@ export function advance(before: TrackedJob, result: PollResult, settings: Lifecy
       job.errorStreak = before.errorStreak + 1;
       const retryAfterMs = result.kind === 'http' ? result.retryAfterMs : null;
       job.nextPollAt = now + backoffDelay(job.errorStreak, retryAfterMs, settings, random);
-      if (result.kind === 'http' && result.status === 596) {
-        account = { kind: 'warning', detail: `HTTP 596${result.message ? `: ${result.message}` : ''}` };
+      if (result.kind === 'http' && (result.status === 596 || ACCOUNT_WARNING.test(result.message ?? ''))) {
+        account = { kind: 'warning', channel, detail: `HTTP ${result.status}${onChannel(channel)}${result.message ? `: ${result.message}` : ''}` };
       }
       break;
     }
@@ -118,6 +138,8 @@ export function advance(before: TrackedJob, result: PollResult, settings: Lifecy
   const change = describeChange(before, job);
   return { job, visible: change !== null, effects, account, change };
 }
+
+const onChannel = (channel: string | null) => (channel ? ` on Midjourney channel ${channel}` : '');
 
 function readUpstream(job: TrackedJob, upstream: UpstreamJob, now: number): TrackedJob {
   const progress = progressOf(upstream);

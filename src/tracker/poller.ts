@@ -1,5 +1,5 @@
 import { inTransaction, type Db } from '../db/open';
-import { countRunningJobs, dueJobs, firstPollableJobId, loadAccount, loadJob, pollFirst, runningJobIds, saveJob, URGENT } from '../db/jobs';
+import { countRunningJobs, dueJobs, firstPollableJobId, loadAccount, loadJob, pollFirst, runningJobIds, saveAccount, saveJob, URGENT } from '../db/jobs';
 import { enqueueResultDms } from '../db/outbox';
 import { openReviews } from '../db/reviews';
 import type { Logger } from '../log';
@@ -7,7 +7,7 @@ import type { PollResult, UseapiClient } from '../useapi/client';
 import { advance, type LifecycleSettings } from './lifecycle';
 import { applyAccountSignal } from './account';
 import { RequestBudget } from './budget';
-import { backoffDelay, LIST_MIN_JOBS, listInterval } from './policy';
+import { backoffDelay, jitter, LIST_MIN_JOBS, listInterval } from './policy';
 
 /** useapi publishes no read limit; 10 requests a second is gentle and still follows 150 jobs at full pace. */
 export const DEFAULT_MAX_REQUESTS_PER_SECOND = 10;
@@ -61,7 +61,8 @@ export function createPoller(opts: PollerOptions): Poller {
   /** The list of running jobs: when to read it next, and until when its last answer vouches for the jobs. */
   const list = { inFlight: null as Promise<void> | null, nextAt: 0, coveredUntil: 0, failures: 0, watched: 0 };
 
-  function record(jobId: string, result: PollResult): void {
+  /** `sentAt`: when the read was sent; an answer to an older question cannot vouch for the account now. */
+  function record(jobId: string, result: PollResult, sentAt: number): void {
     const at = now();
     const outcome = inTransaction(db, () => {
       const before = loadJob(db, jobId);
@@ -74,7 +75,7 @@ export function createPoller(opts: PollerOptions): Poller {
         if (effect.kind === 'job_finished') dms += enqueueResultDms(db, jobId, at);
         if (effect.kind === 'open_review') reviews += openReviews(db, jobId, at);
       }
-      const account = applyAccountSignal(db, transition.account, at, { probeIntervalMs, ownerUserIds, random });
+      const account = applyAccountSignal(db, transition.account, { at, sentAt }, { probeIntervalMs, ownerUserIds });
       return { transition, dms, reviews, account };
     });
     if (!outcome) return;
@@ -103,9 +104,10 @@ export function createPoller(opts: PollerOptions): Poller {
   }
 
   function poll(jobId: string): void {
+    const sentAt = now();
     const work = useapi
       .fetchJob(jobId)
-      .then((result) => record(jobId, result))
+      .then((result) => record(jobId, result, sentAt))
       .catch((error: unknown) => log.error({ event: 'poll_crashed', jobId, err: error }, 'recording a poll failed'))
       .finally(() => inFlight.delete(jobId));
     inFlight.set(jobId, work);
@@ -149,7 +151,10 @@ export function createPoller(opts: PollerOptions): Poller {
       // Account-wide refusal: one probe at a time instead of every job failing on its own.
       if (inFlight.size === 0 && (account.nextProbeAt ?? 0) <= at && budget.take(at)) {
         const probe = firstPollableJobId(db);
-        if (probe) poll(probe);
+        if (!probe) return;
+        // Set before the answer, whatever it will be (a timeout, 5xx, 404…): one probe per interval.
+        saveAccount(db, { ...account, nextProbeAt: at + jitter(probeIntervalMs, random) });
+        poll(probe);
       }
       return;
     }

@@ -59,3 +59,19 @@ export const upstreamJobSchema = z
   .loose();
 
 export type UpstreamJob = z.infer<typeof upstreamJobSchema>;
+
+/** Midjourney's own moderation wording, in its embeds or passed on in `error` / `errorDetails`. */
+const MODERATION_WORDING = /action needed to continue|banned prompt|community standards|ai moderators|appeal/i;
+
+/**
+ * useapi reports a request Midjourney would not run at all (e.g. a `--video` prompt without a start
+ * image) as `moderated` too: code 422, error "Invalid request", the reason in `errorDetails`. That
+ * is nobody's misconduct, so it must not reach the admins' review queue. Only that exact
+ * combination, with no moderation wording anywhere, counts as a refusal: anything less certain is
+ * treated as moderation, since a missed moderation matters more than an extra review.
+ */
+export function isRefusedRequest(job: UpstreamJob): boolean {
+  if (job.status !== 'moderated' || job.code !== 422 || job.error !== 'Invalid request') return false;
+  const texts = [job.errorDetails, ...(job.response?.embeds ?? []).flatMap((e) => [e.title, e.description])];
+  return !texts.some((text) => typeof text === 'string' && MODERATION_WORDING.test(text));
+}

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeJobId } from '../emulators/useapi';
+import { capturedCompletedStep, makeJobId } from '../emulators/useapi';
 import { ALICE, messageText, sleep, World } from './world';
 
 let world: World;
@@ -39,6 +39,16 @@ describe('every way a job can end, end to end', () => {
     expect(messageText(message.data)).toContain('Action needed to continue');
     const dms = await world.dmsArrive(ALICE.id, 1);
     expect(messageText(dms[0]!.data)).toMatch(/moderated/i);
+  });
+
+  it('completed, as the real API sends it (raw Discord message, no progress_percent): result images and a DM', async () => {
+    const jobid = makeJobId();
+    world.useapi.addJob({ jobid, steps: [{ afterMs: 0, status: 'progress', progress: 50 }, capturedCompletedStep(200)] });
+    await world.track(ALICE, jobid);
+    const message = await world.messageShows(ALICE.id, jobid, /Completed/);
+    expect(messageText(message.data)).toContain('Image 4');
+    const dms = await world.dmsArrive(ALICE.id, 1);
+    expect(messageText(dms[0]!.data)).toMatch(/is done/);
   });
 
   it('401: every affected message shows the token problem; polling pauses, then resumes and finishes', async () => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeMessage } from '../emulators/discord';
-import { makeJobId } from '../emulators/useapi';
+import { makeJobId, REFUSED_DETAILS, refusedStep } from '../emulators/useapi';
 import {
   ADMIN,
   ADMIN_B,
@@ -264,6 +264,23 @@ describe('review posts that cannot go out, end to end', () => {
     expect(shown.text()).toContain(`Could not post to <#${REVIEW_CHANNEL}>: missing access`);
     const settings = await world.command('tracker-settings', [{ name: 'show', type: 1 }], { user: ADMIN });
     expect(settings.text()).toMatch(new RegExp(`Last post to <#${REVIEW_CHANNEL}> failed <t:\\d+:R>: missing access`));
+  });
+});
+
+describe('a refused request, end to end', () => {
+  it('shows the refusal and DMs the person, with no review post and no review row', async () => {
+    const refused = makeJobId({ type: 'v' });
+    world.useapi.addJob({ jobid: refused, prompt: 'a cat dancing --video', steps: [{ afterMs: 0, status: 'created' }, refusedStep(150)] });
+    await world.track(ALICE, refused);
+    await world.messageShows(ALICE.id, refused, /Request refused/);
+    const [dm] = await world.dmsArrive(ALICE.id, 1);
+    expect(messageText(dm!.data)).toContain(`Midjourney refused the request: ${REFUSED_DETAILS}.`);
+
+    // A real moderation tracked afterwards is reviewed: the queue is working, and holds only that one.
+    const { jobid: moderated } = await moderatedJobReviewed(BOB);
+    expect(reviewPosts().map((m) => messageText(m.data)).join('\n')).not.toContain(refused);
+    expect(world.db.$client.prepare('select job_id as jobId from reviews').all()).toEqual([{ jobId: moderated }]);
+    expect(world.discord.dmsTo(ALICE.id)).toHaveLength(1);
   });
 });
 

@@ -3,7 +3,8 @@ import { advance, STALL_AFTER_MS, type LifecycleSettings, type TrackedJob } from
 import type { PollResult } from '../../src/useapi/client';
 import type { UpstreamJob } from '../../src/useapi/job';
 
-const JOB = 'j1023141520123456789i-u12345-c1234567890123456789-bot:midjourney';
+const CHANNEL = '1234567890123456789';
+const JOB = `j1023141520123456789i-u12345-c${CHANNEL}-bot:midjourney`;
 const settings: LifecycleSettings = { pollIntervalMs: 5000, notFoundGraceMs: 60_000, maxTrackingAgeMs: 6 * 3600_000 };
 const T0 = 1_700_000_000_000;
 const clock = (now: number) => ({ now, random: () => 0.5 });
@@ -54,7 +55,7 @@ describe('advance', () => {
     const t = advance(running, ok(status), settings, clock(T0 + 5000));
     expect(t.job).toMatchObject({ status, terminal: true, problem: null });
     expect(t.effects).toEqual([{ kind: 'job_finished' }]);
-    expect(t.account).toEqual({ kind: 'healthy' });
+    expect(t.account).toEqual({ kind: 'healthy', channel: CHANNEL });
   });
 
   it('a moderated job ends and goes to review', () => {
@@ -63,17 +64,55 @@ describe('advance', () => {
     expect(t.effects).toEqual([{ kind: 'job_finished' }, { kind: 'open_review' }]);
   });
 
-  it('passes on Midjourney account warnings: HTTP 596 and CAPTCHA or ban wording', () => {
-    const captcha = advance(fresh(), ok('progress', { response: { content: 'Please solve the CAPTCHA to continue' } }), settings, clock(T0));
-    expect(captcha.account).toEqual({ kind: 'warning', detail: 'Midjourney said: “CAPTCHA”' });
-    const banned = advance(fresh(), ok('failed', { response: { content: 'Your account has been banned' } }), settings, clock(T0));
+  it('a refused request (moderated, 422 "Invalid request", no moderation wording) ends with a DM and no review', () => {
+    const refused = { error: 'Invalid request', errorDetails: 'No start frame provided', code: 422 };
+    const t = advance(fresh(), ok('moderated', refused), settings, clock(T0));
+    expect(t.job).toMatchObject({ status: 'moderated', terminal: true });
+    expect(t.effects).toEqual([{ kind: 'job_finished' }]);
+    const withEmbed = ok('moderated', { ...refused, response: { embeds: [{ title: 'Action needed to continue', description: 'community standards' }] } });
+    expect(advance(fresh(), withEmbed, settings, clock(T0)).effects).toEqual([{ kind: 'job_finished' }, { kind: 'open_review' }]);
+  });
+
+  it("passes on Midjourney's account warnings for the job's channel: HTTP 596 and its system notices", () => {
+    const notice = { type: 'rich', title: 'Verify you are human', description: 'Please solve the CAPTCHA to continue' };
+    const captcha = advance(fresh(), ok('progress', { response: { embeds: [notice] } }), settings, clock(T0));
+    expect(captcha.account).toEqual({ kind: 'warning', channel: CHANNEL, detail: `Midjourney said: “Verify you are human” on Midjourney channel ${CHANNEL}` });
+    const banned = advance(fresh(), ok('failed', { response: { embeds: [{ description: 'Your account has been banned' }] } }), settings, clock(T0));
     expect(banned.account.kind).toBe('warning');
     const pending = advance(fresh(), http(596), settings, clock(T0));
-    expect(pending.account).toEqual({ kind: 'warning', detail: 'HTTP 596' });
+    expect(pending.account).toEqual({ kind: 'warning', channel: CHANNEL, detail: `HTTP 596 on Midjourney channel ${CHANNEL}` });
     expect(pending.job.terminal).toBe(false);
     // A banned *prompt* is about one job, not the account.
-    const prompt = advance(fresh(), ok('moderated', { response: { content: 'Banned prompt detected' } }), settings, clock(T0));
-    expect(prompt.account).toEqual({ kind: 'healthy' });
+    const prompt = advance(fresh(), ok('moderated', { response: { embeds: [{ title: 'Banned prompt detected' }] } }), settings, clock(T0));
+    expect(prompt.account).toEqual({ kind: 'healthy', channel: CHANNEL });
+  });
+
+  it("reads useapi's own error fields and bodies for account warnings", () => {
+    const inRecord = advance(fresh(), ok('failed', { error: 'Your account has been suspended' }), settings, clock(T0));
+    expect(inRecord.account.kind).toBe('warning');
+    const body: PollResult = { kind: 'http', status: 503, retryAfterMs: null, message: 'Account has pending moderation message' };
+    expect(advance(fresh(), body, settings, clock(T0)).account).toEqual({
+      kind: 'warning',
+      channel: CHANNEL,
+      detail: `HTTP 503 on Midjourney channel ${CHANNEL}: Account has pending moderation message`,
+    });
+    expect(advance(fresh(), http(503), settings, clock(T0)).account).toEqual({ kind: 'none' });
+  });
+
+  it('never takes a prompt for an account warning, in the message text or quoted in an embed', () => {
+    const words = 'solve the CAPTCHA to verify you are human, your account has been banned';
+    const content = advance(fresh(), ok('progress', { request: { prompt: words }, response: { content: `**${words}** - <@1> (40%) (fast)` } }), settings, clock(T0));
+    expect(content.account).toEqual({ kind: 'healthy', channel: CHANNEL });
+    const quoted = advance(
+      fresh(),
+      ok('moderated', { request: { prompt: words }, response: { embeds: [{ title: 'Banned prompt detected', description: `The prompt \`${words}\` is not allowed.` }] } }),
+      settings,
+      clock(T0),
+    );
+    expect(quoted.account).toEqual({ kind: 'healthy', channel: CHANNEL });
+    // Midjourney may quote the prompt as it rewrote it, not as it was sent.
+    const rewritten = ok('moderated', { request: { prompt: words }, error: `Banned prompt: \`${words.toUpperCase()} --raw\`` });
+    expect(advance(fresh(), rewritten, settings, clock(T0)).account).toEqual({ kind: 'healthy', channel: CHANNEL });
   });
 
   it('announces the end even when the first read already finds the job finished', () => {

@@ -20,6 +20,19 @@ import {
 
 import { expectWithinLimits, LONE, type Body } from './discordBody';
 import { MODERATED_FIELDS } from './fixtures';
+import { messageText } from '../emulators/discord';
+import { upstreamJobSchema } from '../../src/useapi/job';
+import {
+  CAPTURED_BUTTONS,
+  CAPTURED_PROMPT_SUFFIX,
+  capturedCompletedStep,
+  DEFAULT_PROMPT,
+  jobRecordAt,
+  makeJobId,
+  REFUSED_DETAILS,
+  refusedStep,
+  type JobScript,
+} from '../emulators/useapi';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
@@ -352,7 +365,7 @@ describe('trackingMessage: every state', () => {
     expect(buttons(m).map((b) => b.label)).toEqual(['Video 1', 'Video 2', 'Video 3', 'Video 4']);
     expect(buttons(m).map((b) => b.url)).toEqual(VIDEO_UX.map((v) => v.url));
     expect(embedOf(m).description).toContain(`[Video 1](${VIDEO_UX[0]!.url})`);
-    expect(embedOf(m).footer?.text).toBe('useapi.net Midjourney v3 · imagine · video');
+    expect(embedOf(m).footer?.text).toBe('useapi.net Midjourney v3 · video');
   });
 
   it('videoUx without jobType still counts as a video job', () => {
@@ -700,6 +713,76 @@ describe('resultDm', () => {
       expect(embedOf(m).description).not.toContain('tracking message');
       expect(buttons(m).map((b) => b.label)).not.toContain('Tracking message');
     }
+  });
+});
+
+describe('records of the shapes captured from the real v3 API (useapi emulator)', () => {
+  const END = T0 + 90_000;
+  /** The job as the bot stores it after reading the emulator's record at the end. */
+  function finishedFromEmulator(script: JobScript): JobSnapshot {
+    const record = upstreamJobSchema.parse(jobRecordAt({ startAt: T0, ...script }, END));
+    return snap({ jobId: record.jobid, status: record.status, progress: record.status === 'completed' ? 100 : null, terminal: true, finishedAt: END, payload: record });
+  }
+  const refused = () => finishedFromEmulator({ jobid: makeJobId({ type: 'v' }), prompt: 'a cat dancing --video', steps: [refusedStep(60_000)] });
+
+  it('the records have those shapes', () => {
+    const refusedRecord = refused().payload!;
+    expect(refusedRecord).toMatchObject({ status: 'moderated', code: 422, error: 'Invalid request', errorDetails: REFUSED_DETAILS });
+    expect(Object.keys(refusedRecord.response!)).not.toContain('imageUx');
+    expect(Object.keys(refusedRecord.response!)).not.toContain('buttons');
+    const completed = finishedFromEmulator({ jobid: makeJobId(), steps: [capturedCompletedStep(60_000)] }).payload!;
+    expect(completed.code).toBe(200);
+    expect(completed.response).toMatchObject({ embeds: [], buttons: CAPTURED_BUTTONS });
+    for (const key of ['progress_percent', 'children', 'videoUx']) expect(Object.keys(completed.response!)).not.toContain(key);
+    expect(completed.response!.content!.split('\n')[1]).toMatch(/^-# Create, explore, and organize on \[midjourney\.com\]/);
+  });
+
+  it('a refused request: its own headline, colour and text, and not "moderated"', () => {
+    const m = trackingMessage(refused(), END);
+    expectWithinLimits(m, 'link');
+    const e = embedOf(m);
+    expect(e.title).toBe('Request refused');
+    expect(e.color).toBe(EMBED_COLORS.refused);
+    expect(new Set(Object.values(EMBED_COLORS)).size).toBe(Object.keys(EMBED_COLORS).length);
+    expect(e.description).toContain(`Midjourney refused the request: ${REFUSED_DETAILS}.`);
+    expect(field(m, 'Status')).toBe('Refused');
+    expect(messageText(m)).not.toMatch(/Moderated|moderation blocked/);
+    expect(m.components).toEqual([]);
+    const dm = resultDm(refused(), { guildId: null, channelId: '5', messageId: '6' }, END);
+    expectWithinLimits(dm, 'link');
+    expect(embedOf(dm).title).toBe('Midjourney refused your request');
+    expect(embedOf(dm).description).toContain(`Midjourney refused the request: ${REFUSED_DETAILS}.`);
+  });
+
+  it('moderation wording, or any other error, keeps a 422 a moderation', () => {
+    const job = refused();
+    const withEmbed = { ...job, payload: { ...job.payload!, response: { embeds: MODERATED_FIELDS.response.embeds } } };
+    expect(embedOf(trackingMessage(withEmbed, END)).title).toBe('Moderated');
+    const otherError = { ...job, payload: { ...job.payload!, error: 'Action needed to continue' } };
+    expect(embedOf(trackingMessage(otherError, END)).title).toBe('Moderated');
+  });
+
+  it('a completed record with the captured shape shows its images, grid and prompt', () => {
+    const job = finishedFromEmulator({ jobid: makeJobId(), steps: [capturedCompletedStep(60_000)] });
+    const m = trackingMessage(job, END);
+    expectWithinLimits(m, 'link');
+    expect(embedOf(m).title).toBe('Completed');
+    expect(field(m, 'Progress')).toBe('100%');
+    expect(buttons(m).map((b) => b.label)).toEqual(['Image 1', 'Image 2', 'Image 3', 'Image 4']);
+    expect(embedOf(m).image?.url).toMatch(/^https:\/\/cdn\.discordapp\.com\/attachments\//);
+    // Without `request`, the prompt comes from the content's first line, Midjourney's suffixes and all.
+    const fromContent = { ...job, payload: { ...job.payload!, request: undefined } };
+    const description = embedOf(trackingMessage(fromContent, END)).description!;
+    expect(description.startsWith(`> ${DEFAULT_PROMPT} ${CAPTURED_PROMPT_SUFFIX}\n`)).toBe(true);
+    expect(description).not.toContain('Create, explore');
+  });
+
+  it('trusts jobType over verb: "imagine" with jobType video is a video', () => {
+    const job = finishedFromEmulator({ jobid: makeJobId({ type: 'v' }), steps: [{ afterMs: 60_000, status: 'completed' }] });
+    expect(job.payload).toMatchObject({ verb: 'imagine', jobType: 'video' });
+    const m = trackingMessage(job, END);
+    expect(buttons(m).map((b) => b.label)).toEqual(['Video 1', 'Video 2', 'Video 3', 'Video 4']);
+    expect(embedOf(m).footer?.text).toBe('useapi.net Midjourney v3 · video');
   });
 });
 

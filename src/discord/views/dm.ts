@@ -28,6 +28,8 @@ function dmTitle(view: JobView): string {
       return 'Your Midjourney job failed';
     case 'moderated':
       return 'Your Midjourney job was moderated';
+    case 'refused':
+      return 'Midjourney refused your request';
     default:
       return `Your Midjourney job: ${view.headline}`;
   }

@@ -3,7 +3,7 @@
  * the tracking message, the DM and the /jobs list so they never disagree.
  */
 import type { JobSnapshot, Problem } from '../../tracker/state';
-import { FINISHED_STATUSES, isRunningStatus } from '../../useapi/job';
+import { FINISHED_STATUSES, isRefusedRequest, isRunningStatus } from '../../useapi/job';
 import { cleanPrompt, cleanText, inlineCode, safeLink, stringifyUpstream, truncate, wellFormed } from './text';
 
 /** One colour per kind of state. */
@@ -15,6 +15,8 @@ export const EMBED_COLORS = {
   completed: 0x2ecc71,
   failed: 0xe74c3c,
   moderated: 0xe67e22,
+  /** Midjourney would not run the request (not moderation): purple. */
+  refused: 0x9b59b6,
   /** 401, 402, stalled: temporary, somebody may need to act: yellow. */
   attention: 0xf1c40f,
   /** 404, 410, max_age, unknown status: final, nothing more will come: grey. */
@@ -29,6 +31,7 @@ export type ViewKind =
   | 'completed'
   | 'failed'
   | 'moderated'
+  | 'refused'
   | 'unknown'
   | Problem;
 
@@ -181,6 +184,7 @@ function links(list: ReadonlyArray<{ url: string }> | undefined, prefix: string)
 function kindOf(job: JobSnapshot): ViewKind {
   const s = job.status;
   // A finished upstream status is the real answer; a problem recorded beside it is stale.
+  if (s === 'moderated' && job.payload && isRefusedRequest(job.payload)) return 'refused';
   if (s !== null && FINISHED.includes(s)) return s as 'completed' | 'failed' | 'moderated';
   if (job.problem) return job.problem;
   if (s === null) return 'waiting';
@@ -217,6 +221,8 @@ function colorOf(kind: ViewKind): number {
       return EMBED_COLORS.failed;
     case 'moderated':
       return EMBED_COLORS.moderated;
+    case 'refused':
+      return EMBED_COLORS.refused;
     case 'unauthorized':
     case 'payment_required':
     case 'stalled':
@@ -262,11 +268,16 @@ function details(job: JobSnapshot, kind: ViewKind): DetailField[] {
   return out;
 }
 
+function refusalNote(job: JobSnapshot): string {
+  const reason = truncate(cleanText(stringifyUpstream(job.payload?.errorDetails) || stringifyUpstream(job.payload?.error)), 500).replace(/[.。]$/, '');
+  return `Midjourney refused the request${reason ? `: ${reason}` : ''}. Nothing was generated; this is not a moderation issue.`;
+}
+
 export function deriveJobView(job: JobSnapshot, now: number): JobView {
   const kind = kindOf(job);
   const progress = jobProgress(job);
   const status = job.status;
-  const statusWord = status === null ? 'Not read yet' : (STATUS_WORDS[status] ?? shortStatus(status));
+  const statusWord = kind === 'refused' ? 'Refused' : status === null ? 'Not read yet' : (STATUS_WORDS[status] ?? shortStatus(status));
 
   let headline: string;
   switch (kind) {
@@ -282,6 +293,9 @@ export function deriveJobView(job: JobSnapshot, now: number): JobView {
       break;
     case 'rendering':
       headline = progress === null ? 'Rendering' : `Rendering — ${progress}%`;
+      break;
+    case 'refused':
+      headline = 'Request refused';
       break;
     case 'unknown':
       headline = `Status: ${shortStatus(status ?? '')}`;
@@ -302,6 +316,7 @@ export function deriveJobView(job: JobSnapshot, now: number): JobView {
     note = `useapi.net reported a status this bot does not know (${shortStatus(status ?? '')}).${
       job.terminal ? ' I stopped following the job; what it last showed is below.' : ''
     }`;
+  else if (kind === 'refused') note = refusalNote(job);
   else note = RUNNING_NOTES[kind] ?? null;
   const detailFields = details(job, kind);
   if (note && detailFields.length > 0) note += DETAILS_BELOW[kind] ?? '';
@@ -315,9 +330,8 @@ export function deriveJobView(job: JobSnapshot, now: number): JobView {
     ? (safeLink(r?.attachments?.[0]?.url, 2048) ?? safeLink(r?.imageUx?.[0]?.url, 2048))
     : null;
 
-  const meta = [job.payload?.verb, job.payload?.jobType]
-    .filter((x): x is string => typeof x === 'string' && /^[\w-]{1,24}$/.test(x))
-    .filter((x, i, a) => a.indexOf(x) === i);
+  // `verb` can say "imagine" for a video job; `jobType` is the one to trust.
+  const meta = [job.payload?.jobType ?? job.payload?.verb].filter((x): x is string => typeof x === 'string' && /^[\w-]{1,24}$/.test(x));
   return {
     kind,
     headline: truncate(headline, 256),

@@ -70,7 +70,7 @@ export function renderJob(view: JobView, opts: RenderOptions): MessageBody {
   ];
   // Progress is shown while it can still change or once known; a finished job that never
   // reported any progress gets no empty "—" field.
-  const finished = ['completed', 'failed', 'moderated', 'unknown', 'not_found', 'expired', 'max_age'].includes(view.kind);
+  const finished = ['completed', 'failed', 'moderated', 'refused', 'unknown', 'not_found', 'expired', 'max_age'].includes(view.kind);
   if (view.progress !== null || !finished) {
     fields.push({ name: 'Progress', value: view.progress === null ? '—' : `${view.progress}%`, inline: true });
   }

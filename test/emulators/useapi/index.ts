@@ -21,5 +21,13 @@ export {
   MODERATED_ERROR,
   MODERATED_DETAILS,
   MODERATED_CODE,
+  REFUSED_ERROR,
+  REFUSED_DETAILS,
+  REFUSED_CODE,
+  CAPTURED_PROMPT_SUFFIX,
+  CAPTURED_SECOND_LINE,
+  CAPTURED_BUTTONS,
+  refusedStep,
+  capturedCompletedStep,
 } from './records';
 export type * from './types';

@@ -36,6 +36,26 @@ export const MODERATED_DETAILS =
   'sophisticated AI to double-check the result.';
 export const MODERATED_CODE = 422;
 
+// Seen in records captured from the real v3 API by a third party: facts, not inferences.
+/** A request Midjourney would not run (a `--video` prompt without a start image) is reported as moderated. */
+export const REFUSED_ERROR = 'Invalid request';
+export const REFUSED_DETAILS = 'No start frame provided';
+export const REFUSED_CODE = 422;
+/** What Midjourney appends to the prompt it echoes in `content`. */
+export const CAPTURED_PROMPT_SUFFIX = '--p lqg2fke --raw';
+export const CAPTURED_SECOND_LINE = '-# Create, explore, and organize on [midjourney.com](<https://www.midjourney.com/imagine>)';
+export const CAPTURED_BUTTONS = ['U1', 'U2', 'U3', 'U4', '🔄', 'V1', 'V2', 'V3', 'V4'];
+
+/** A completed image as captured (see capturedResponseFor); `code` is an integer on every real record. */
+export function capturedCompletedStep(afterMs: number): JobStep {
+  return { afterMs, status: 'completed', code: 200, shape: 'captured' };
+}
+
+/** A refused request as captured: moderated, code 422, and no `imageUx` or `buttons` keys at all. */
+export function refusedStep(afterMs: number): JobStep {
+  return { afterMs, status: 'moderated', error: REFUSED_ERROR, errorDetails: REFUSED_DETAILS, code: REFUSED_CODE, shape: 'captured' };
+}
+
 const IMAGE_BUTTONS = ['U1', 'U2', 'U3', 'U4', 'V1', 'V2', 'V3', 'V4', '🔄'];
 const VIDEO_BUTTONS = ['U1', 'U2', 'U3', 'U4', '🔄'];
 const MODERATION_COLOR = 16711680;
@@ -187,6 +207,7 @@ interface JobShape {
 }
 
 function responseFor(job: JobShape, step: JobStep, progress: number, updatedAt: number): JobRecordResponse {
+  if (step.shape === 'captured') return capturedResponseFor(job, step, updatedAt);
   const content = (suffix: string) => `**${job.prompt}** - ${DISCORD_USER_MENTION} ${suffix}`;
   const percent = content(`(${progress}%) (${job.speed})`);
   let response: JobRecordResponse;
@@ -233,6 +254,34 @@ function responseFor(job: JobShape, step: JobStep, progress: number, updatedAt: 
       response = { content: percent, progress_percent: progress };
   }
   if (step.embeds) response.embeds = step.embeds;
+  return response;
+}
+
+/**
+ * The whole raw Discord message, with useapi's `buttons` and `imageUx` added only to a completed
+ * image, in the key order seen: no `progress_percent`, `children` or `videoUx`, and `embeds: []`.
+ */
+function capturedResponseFor(job: JobShape, step: JobStep, updatedAt: number): JobRecordResponse {
+  const media = mediaIdsOf(job.jobid);
+  const completed = step.status === 'completed';
+  const response: JobRecordResponse = {
+    type: 0,
+    channel_id: channelOf(job.jobid) ?? '0',
+    content: completed ? `**${job.prompt} ${CAPTURED_PROMPT_SUFFIX}** - ${DISCORD_USER_MENTION} (${job.speed})\n${CAPTURED_SECOND_LINE}` : '',
+    attachments: completed ? [gridAttachment(job, updatedAt)] : [],
+    embeds: step.embeds ?? [],
+    timestamp: iso(updatedAt),
+    edited_timestamp: null,
+    flags: 0,
+    components: [],
+    id: media.messageId,
+    author: { id: '936929561302675456', username: 'Midjourney Bot', bot: true },
+    mentions: [{ id: DISCORD_USER_MENTION.replace(/\D/g, ''), username: 'someone' }],
+  };
+  if (completed) {
+    response.buttons = CAPTURED_BUTTONS;
+    response.imageUx = [0, 1, 2, 3].map((n) => ({ id: n + 1, url: `https://cdn.midjourney.com/${media.uuid}/0_${n}.png` }));
+  }
   return response;
 }
 

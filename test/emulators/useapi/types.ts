@@ -22,6 +22,11 @@ export interface JobStep {
   embeds?: unknown[];
   /** Merged last into the top level of the record: extra or future fields, or overrides. */
   extra?: Record<string, unknown>;
+  /**
+   * 'captured': `response` takes the shape seen in records captured from the real API (see README)
+   * instead of the inferred one.
+   */
+  shape?: 'captured';
 }
 
 export interface JobScript {
@@ -162,6 +167,8 @@ export interface JobRecordResponse {
   embeds?: unknown[];
   children?: Record<string, string>;
   executeOnce?: Record<string, string>;
+  /** The raw Discord message's own fields (author, mentions, components, flags, …) in captured shapes. */
+  [field: string]: unknown;
 }
 
 /** The body of a 200 from GET /v3/midjourney/jobs/{jobid}. */

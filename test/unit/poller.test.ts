@@ -1,0 +1,216 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eq } from 'drizzle-orm';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { loadAccount } from '../../src/db/jobs';
+import { openDatabase, type Db } from '../../src/db/open';
+import { guildSettings, jobs, outbox, subscriptions } from '../../src/db/schema';
+import { createLogger } from '../../src/log';
+import { WARNING_CALM_MS } from '../../src/tracker/account';
+import type { LifecycleSettings } from '../../src/tracker/lifecycle';
+import { createPoller, type Poller } from '../../src/tracker/poller';
+import { createUseapiClient } from '../../src/useapi/client';
+import { makeJobId, startUseapiEmulator, type Fault, type JobStep, type UseapiEmulator } from '../emulators/useapi';
+
+/**
+ * The real poller, a real SQLite file and real HTTP to the useapi emulator, on an injected clock:
+ * every pass ticks once and then waits for the reads it started to be recorded, no sleeps.
+ */
+const T0 = Date.UTC(2026, 0, 10, 12);
+const OWNER = '800000000000000077';
+const settings: LifecycleSettings = { pollIntervalMs: 5000, notFoundGraceMs: 3600_000, maxTrackingAgeMs: 6 * 3600_000 };
+const CHANNEL_X = '1111111111111111111';
+const CHANNEL_Y = '2222222222222222222';
+
+let clock: number;
+let dir: string;
+let db: Db;
+let useapi: UseapiEmulator;
+let poller: Poller;
+
+beforeEach(async () => {
+  clock = T0;
+  dir = mkdtempSync(join(tmpdir(), 'poller-unit-'));
+  db = openDatabase(join(dir, 'tracker.db'));
+  useapi = await startUseapiEmulator({ now: () => clock });
+  poller = createPoller({
+    db,
+    useapi: createUseapiClient({ baseUrl: useapi.url, token: useapi.token, timeoutMs: 5000, now: () => clock }),
+    log: createLogger({ level: 'silent', secrets: [] }),
+    settings,
+    now: () => clock,
+    random: () => 0.5,
+    ownerUserIds: [OWNER],
+  });
+});
+
+afterEach(async () => {
+  await poller.stop();
+  await useapi.close();
+  db.$client.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A job in the emulator, tracked as /track would store it. */
+function trackJob(steps: JobStep[], opts: { channel?: string; prompt?: string; nextPollAt?: number } = {}): string {
+  const jobid = makeJobId({ at: new Date(clock), channel: opts.channel });
+  useapi.addJob({ jobid, prompt: opts.prompt, steps });
+  db.insert(jobs).values({ jobId: jobid, trackedAt: clock, nextPollAt: opts.nextPollAt ?? 0 }).run();
+  return jobid;
+}
+
+const runsFor = (ms: number): JobStep[] => [
+  { afterMs: 0, status: 'progress', progress: 10 },
+  { afterMs: ms, status: 'completed' },
+];
+
+/** One tick, then every read it started is recorded. */
+async function pass(): Promise<void> {
+  await poller.tick();
+  await poller.stop();
+}
+
+/** Passes every `stepMs` of simulated time for `ms`. */
+async function runFor(ms: number, stepMs = 250): Promise<void> {
+  for (const end = clock + ms; clock < end; clock += stepMs) await pass();
+}
+
+const outboxOf = (kind: string) => db.select().from(outbox).where(eq(outbox.kind, kind)).all();
+const many = (fault: Fault, n = 2000): Fault[] => Array.from({ length: n }, () => fault);
+
+describe('probing a paused account', () => {
+  it.each([
+    ['5xx', { kind: 'status', status: 503 }],
+    ['404', { kind: 'status', status: 404 }],
+    ['596', { kind: 'status', status: 596 }],
+    ['a broken body', { kind: 'malformed' }],
+  ] as const)('a probe answered by %s still waits for the next probe time', async (_name, fault) => {
+    const jobid = trackJob(runsFor(3600_000));
+    useapi.setAccountFault(401);
+    await pass();
+    expect(loadAccount(db).problem).toBe('unauthorized');
+
+    useapi.setAccountFault(null);
+    useapi.queueFaults('*', ...many(fault));
+    const before = useapi.jobReads(jobid);
+    await runFor(5 * 60_000);
+    // One probe every 30 s (±20 %), not one per tick (1200 ticks).
+    const probes = useapi.jobReads(jobid) - before;
+    expect(probes).toBeGreaterThanOrEqual(8);
+    expect(probes).toBeLessThanOrEqual(11);
+    expect(loadAccount(db).problem).toBe('unauthorized');
+  });
+});
+
+describe('a read in flight when an incident began', () => {
+  it('does not resolve the incident that began after it was sent', async () => {
+    const early = trackJob(runsFor(3600_000));
+    const later = trackJob(runsFor(3600_000), { nextPollAt: T0 + 1000 });
+    useapi.queueFaults(early, { kind: 'slow', delayMs: 1000 });
+    await poller.tick();
+    // `early` has arrived: its answer (200, sent late) is settled before the account fails.
+    await vi.waitFor(() => expect(useapi.jobReads(early)).toBe(1));
+
+    useapi.setAccountFault(401);
+    clock += 1000;
+    await poller.tick(); // `later` is read: 401, the account pauses
+    await vi.waitFor(() => expect(loadAccount(db).problem).toBe('unauthorized'));
+    await poller.stop(); // the 200 of `early` is recorded now
+
+    expect(useapi.jobReads(later)).toBe(1);
+    expect(loadAccount(db)).toMatchObject({ problem: 'unauthorized', since: T0 + 1000 });
+    expect(outboxOf('account_recovered')).toHaveLength(0);
+    expect(db.select().from(jobs).where(eq(jobs.jobId, later)).get()?.problem).toBe('unauthorized');
+  });
+
+  it('does not resolve a warning on its channel that began after it was sent', async () => {
+    const early = trackJob(runsFor(3600_000), { channel: CHANNEL_X });
+    const later = trackJob(runsFor(3600_000), { channel: CHANNEL_X, nextPollAt: T0 + 1000 });
+    useapi.queueFaults(early, { kind: 'slow', delayMs: 1000 });
+    useapi.queueFaults(later, { kind: 'status', status: 596 });
+    await poller.tick();
+    await vi.waitFor(() => expect(useapi.jobReads(early)).toBe(1));
+    clock += 1000;
+    await poller.tick();
+    await vi.waitFor(() => expect(outboxOf('account_alert')).toHaveLength(1));
+    await poller.stop();
+    expect(db.select().from(jobs).where(eq(jobs.jobId, early)).get()?.lastHttpStatus).toBe(200);
+    expect(outboxOf('account_recovered')).toHaveLength(0);
+  });
+});
+
+describe('account warnings over a poll loop', () => {
+  it('a prompt that talks of CAPTCHAs raises no alert', async () => {
+    trackJob(runsFor(2 * 60_000), { prompt: 'solve the CAPTCHA to verify you are human; your account has been banned' });
+    trackJob(runsFor(3 * 60_000));
+    await runFor(4 * 60_000, 1000);
+    expect(db.select().from(jobs).all().every((j) => j.status === 'completed')).toBe(true);
+    expect(outboxOf('account_alert')).toHaveLength(0);
+    expect(outboxOf('account_recovered')).toHaveLength(0);
+  });
+
+  it("Midjourney's CAPTCHA notice raises one alert for its channel", async () => {
+    trackJob([
+      { afterMs: 0, status: 'progress', progress: 10, embeds: [{ type: 'rich', title: 'Verify you are human', description: 'Please solve the CAPTCHA to continue.' }] },
+      { afterMs: 20 * 60_000, status: 'completed' },
+    ], { channel: CHANNEL_X });
+    await runFor(10 * 60_000, 1000);
+    expect(outboxOf('account_alert')).toHaveLength(1);
+    const alert = JSON.parse(outboxOf('account_alert')[0]!.payload!) as { kind: string; detail: string };
+    expect(alert.kind).toBe('warning');
+    expect(alert.detail).toContain(CHANNEL_X);
+    expect(outboxOf('account_recovered')).toHaveLength(0);
+  });
+
+  it('a 596 on channel X stays one incident while jobs on channel Y read fine, until X reads fine', async () => {
+    const onX = trackJob(runsFor(3600_000), { channel: CHANNEL_X });
+    trackJob(runsFor(3600_000), { channel: CHANNEL_Y });
+    trackJob(runsFor(3600_000), { channel: CHANNEL_Y });
+    useapi.queueFaults(onX, ...many({ kind: 'status', status: 596 }, 8));
+    await runFor(10 * 60_000, 1000);
+    expect(useapi.jobReads(onX)).toBeGreaterThan(5);
+    expect(useapi.requests.filter((r) => r.jobid === onX && r.status === 200)).toHaveLength(0);
+    expect(outboxOf('account_alert')).toHaveLength(1);
+    expect(outboxOf('account_recovered')).toHaveLength(0);
+
+    // The faults run out: the next read on X is healthy and closes the incident, once.
+    await runFor(20 * 60_000, 1000);
+    expect(useapi.requests.some((r) => r.jobid === onX && r.status === 200)).toBe(true);
+    expect(outboxOf('account_alert')).toHaveLength(1);
+    expect(outboxOf('account_recovered')).toHaveLength(1);
+  });
+
+  it("a warning is posted to the servers with jobs on that channel, not to every server's", async () => {
+    const servers = [
+      { guildId: '900000000000000001', reviewChannelId: '900000000000000013', channel: CHANNEL_X },
+      { guildId: '900000000000000002', reviewChannelId: '900000000000000023', channel: CHANNEL_Y },
+    ];
+    const jobIds = servers.map(({ guildId, reviewChannelId, channel }) => {
+      db.insert(guildSettings).values({ guildId, reviewChannelId }).run();
+      const jobId = trackJob(runsFor(3600_000), { channel });
+      db.insert(subscriptions).values({ jobId, userId: '800000000000000001', guildId, channelId: '900000000000000011', dm: true, createdAt: clock }).run();
+      return jobId;
+    });
+    useapi.queueFaults(jobIds[0]!, ...many({ kind: 'status', status: 596 }, 3));
+    await runFor(60_000, 1000);
+    const alerts = outboxOf('account_alert');
+    expect(alerts.map((a) => a.channelId ?? `owner ${a.userId}`).sort()).toEqual(['900000000000000013', `owner ${OWNER}`]);
+    expect(JSON.parse(alerts[0]!.payload!)).toMatchObject({ affectedJobs: 1 });
+  });
+
+  it('a warning closes after a calm period when its channel is no longer read', async () => {
+    const onX = trackJob(runsFor(3600_000), { channel: CHANNEL_X });
+    trackJob(runsFor(3600_000), { channel: CHANNEL_Y });
+    useapi.queueFaults(onX, { kind: 'status', status: 596 });
+    await pass();
+    expect(outboxOf('account_alert')).toHaveLength(1);
+    // Nobody follows the job on X any more.
+    db.update(jobs).set({ nextPollAt: null }).where(eq(jobs.jobId, onX)).run();
+    await runFor(WARNING_CALM_MS - 60_000, 1000);
+    expect(outboxOf('account_recovered')).toHaveLength(0);
+    await runFor(2 * 60_000, 1000);
+    expect(outboxOf('account_recovered')).toHaveLength(1);
+    expect(outboxOf('account_alert')).toHaveLength(1);
+  });
+});
