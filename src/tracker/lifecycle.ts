@@ -1,5 +1,5 @@
 import type { PollResult } from '../useapi/client';
-import { isRunningStatus, type UpstreamJob } from '../useapi/job';
+import { isRunningStatus, reportedProgress, type UpstreamJob } from '../useapi/job';
 import { backoffDelay, classify, runningDelay, type PollSettings } from './policy';
 import type { JobSnapshot, Problem } from './state';
 
@@ -139,17 +139,9 @@ function finish(job: TrackedJob, now: number, problem: Problem | null): TrackedJ
   return { ...job, terminal: true, problem, finishedAt: now, nextPollAt: null };
 }
 
-/** `progress_percent` first; else the "(NN%)" Midjourney writes into the message text. */
+/** A completed job is at 100 % whatever its record says (real completed records carry no progress). */
 export function progressOf(upstream: UpstreamJob): number | null {
-  if (upstream.status === 'completed') return 100;
-  const percent = upstream.response?.progress_percent;
-  if (typeof percent === 'number' && Number.isFinite(percent)) return clampPercent(percent);
-  const match = /\((\d{1,3})%\)/.exec(upstream.response?.content ?? '');
-  return match ? clampPercent(Number(match[1])) : null;
-}
-
-function clampPercent(value: number): number {
-  return Math.min(100, Math.max(0, Math.round(value)));
+  return upstream.status === 'completed' ? 100 : reportedProgress(upstream.response);
 }
 
 function describeChange(before: TrackedJob, after: TrackedJob): string | null {

@@ -88,6 +88,16 @@ describe('advance', () => {
   });
 
   it.each([
+    ['a percentage in the prompt', '**sale (90%) poster** - <@1> (Waiting to start)', null],
+    ['a percentage in the prompt before the real one', '**sale (90%)** - <@1> (31%) (fast)', 31],
+    ['a prompt that imitates the status part', '**x** - <@1> (90%) (fast)** - <@2> (Waiting to start)', null],
+    ['a second line after the status', '**cat (5%)** - <@1> (42%) (relax)\n-# Create, explore, and organize on [midjourney.com](<https://midjourney.com>)', 42],
+  ])('never reads progress from the prompt: %s', (_name, content, progress) => {
+    const t = advance(fresh(), ok('progress', { response: { content } }), settings, clock(T0));
+    expect(t.job.progress).toBe(progress);
+  });
+
+  it.each([
     [401, 'unauthorized'],
     [402, 'payment_required'],
   ] as const)('%i is an account problem, not an end', (status, problem) => {

@@ -321,6 +321,11 @@ describe('trackingMessage: every state', () => {
     expect(embedOf(m).title).toBe('Rendering — 31%');
     // prompt parsed from the content when request.prompt is missing
     expect(embedOf(m).description!.startsWith('> a dog on a log\n')).toBe(true);
+    const promptPct = snap({
+      status: 'progress',
+      payload: payload({ status: 'progress', request: {}, response: { content: '**sale (90%)** - <@1> (Waiting to start)' } }),
+    });
+    expect(embedOf(trackingMessage(promptPct, NOW)).title).toBe('Rendering');
     const unknownPct = snap({ status: 'progress', payload: payload({ status: 'progress' }) });
     expect(embedOf(trackingMessage(unknownPct, NOW)).title).toBe('Rendering');
   });

@@ -3,7 +3,7 @@
  * the tracking message, the DM and the /jobs list so they never disagree.
  */
 import type { JobSnapshot, Problem } from '../../tracker/state';
-import { FINISHED_STATUSES, isRunningStatus } from '../../useapi/job';
+import { clampPercent, FINISHED_STATUSES, isRunningStatus, reportedProgress } from '../../useapi/job';
 import { cleanPrompt, cleanText, inlineCode, safeLink, stringifyUpstream, truncate, wellFormed } from './text';
 
 /** One colour per kind of state. */
@@ -138,21 +138,8 @@ export function jobPrompt(job: JobSnapshot): string | null {
   return cleaned || null;
 }
 
-function clampPercent(n: unknown): number | null {
-  if (typeof n !== 'number' || !Number.isFinite(n)) return null;
-  return Math.min(100, Math.max(0, Math.round(n)));
-}
-
 export function jobProgress(job: JobSnapshot): number | null {
-  const fromSnapshot = clampPercent(job.progress);
-  if (fromSnapshot !== null) return fromSnapshot;
-  const r = job.payload?.response;
-  const fromPayload = clampPercent(r?.progress_percent);
-  if (fromPayload !== null) return fromPayload;
-  const m = typeof r?.content === 'string' ? /\((\d{1,3})%\)/.exec(r.content) : null;
-  const fromContent = m ? clampPercent(Number(m[1])) : null;
-  if (fromContent !== null) return fromContent;
-  return job.status === 'completed' ? 100 : null;
+  return clampPercent(job.progress) ?? reportedProgress(job.payload?.response) ?? (job.status === 'completed' ? 100 : null);
 }
 
 /** now − start, or end − start once terminal; start/end prefer upstream `created`/`updated`. */
