@@ -22,7 +22,7 @@ export const jobs = sqliteTable(
     /** Upstream `updated` as last seen, and when it last moved (stall detection). */
     upstreamUpdated: text('upstream_updated'),
     upstreamMovedAt: integer('upstream_moved_at'),
-    notFoundSince: integer('not_found_since'),
+    notFoundUntil: integer('not_found_until'),
   },
   (t) => [index('jobs_due_idx').on(t.nextPollAt).where(sql`${t.terminal} = 0`)],
 );

@@ -10,7 +10,6 @@ export interface TrackedJob extends JobSnapshot {
   lastHttpStatus: number | null;
   upstreamUpdated: string | null;
   upstreamMovedAt: number | null;
-  notFoundSince: number | null;
 }
 
 export interface LifecycleSettings extends PollSettings {
@@ -93,10 +92,15 @@ export function advance(before: TrackedJob, result: PollResult, settings: Lifecy
       break;
     }
     case 'not_found': {
-      job.notFoundSince = before.notFoundSince ?? now;
+      job.notFoundUntil = before.notFoundUntil ?? now + settings.notFoundGraceMs;
       job.errorStreak = before.errorStreak + 1;
-      if (now - job.notFoundSince >= settings.notFoundGraceMs) job = finish(job, now, 'not_found');
-      else job.nextPollAt = now + runningDelay('started', false, settings, random);
+      if (now >= job.notFoundUntil) {
+        job = finish(job, now, 'not_found');
+        break;
+      }
+      // A single 404 may be useapi not knowing a brand-new job yet; a second one is worth saying.
+      if (before.notFoundUntil !== null) job.problem = 'not_found_yet';
+      job.nextPollAt = now + runningDelay('started', false, settings, random);
       break;
     }
     case 'expired':
@@ -129,7 +133,7 @@ function readUpstream(job: TrackedJob, upstream: UpstreamJob, now: number): Trac
     progress,
     payload: upstream,
     errorStreak: 0,
-    notFoundSince: null,
+    notFoundUntil: null,
     upstreamUpdated: updated,
     upstreamMovedAt: moved || job.upstreamMovedAt === null ? now : job.upstreamMovedAt,
   };

@@ -76,7 +76,11 @@ describe('every way a job can end, end to end', () => {
     const jobid = makeJobId();
     world.useapi.addJob({ jobid, gone: 404, steps: [] });
     await world.track(ALICE, jobid);
-    await world.messageShows(ALICE.id, jobid, /not found \(404\)/i);
+    const message = await world.messageShows(ALICE.id, jobid, /not found \(404\)/i);
+    // Within a few polls it says so, once, not at every poll of the grace.
+    const notYet = message.versions.map((v) => messageText(v)).filter((t) => /Not found yet \(404\)/.test(t));
+    expect(notYet).toHaveLength(1);
+    expect(notYet[0]).toMatch(/still checking until <t:\d+:T>/);
     const reads = world.useapi.jobReads(jobid);
     expect(reads).toBeGreaterThan(1);
     await sleep(300);

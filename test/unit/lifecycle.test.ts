@@ -12,7 +12,7 @@ function fresh(overrides: Partial<TrackedJob> = {}): TrackedJob {
   return {
     jobId: JOB, status: null, progress: null, problem: null, terminal: false, payload: null, trackedAt: T0,
     finishedAt: null, nextPollAt: T0, errorStreak: 0, lastHttpStatus: null, upstreamUpdated: null,
-    upstreamMovedAt: null, notFoundSince: null, ...overrides,
+    upstreamMovedAt: null, notFoundUntil: null, ...overrides,
   };
 }
 
@@ -109,20 +109,30 @@ describe('advance', () => {
     expect(healed.job.problem).toBeNull();
   });
 
-  it('404 is retried during the grace period, then becomes "not found"', () => {
-    let t = advance(fresh(), http(404), settings, clock(T0));
-    expect(t.job).toMatchObject({ terminal: false, notFoundSince: T0 });
-    t = advance(t.job, http(404), settings, clock(T0 + 30_000));
-    expect(t.job.terminal).toBe(false);
-    t = advance(t.job, http(404), settings, clock(T0 + 60_000));
-    expect(t.job).toMatchObject({ terminal: true, problem: 'not_found' });
-    expect(t.effects).toEqual([]);
+  it('404: the first may be useapi not knowing a new job yet; the second says "not found yet" once; the grace ends it', () => {
+    const first = advance(fresh(), http(404), settings, clock(T0));
+    expect(first).toMatchObject({ visible: false, job: { terminal: false, problem: null, notFoundUntil: T0 + 60_000 } });
+    const second = advance(first.job, http(404), settings, clock(T0 + 5000));
+    expect(second).toMatchObject({ visible: true, job: { terminal: false, problem: 'not_found_yet', notFoundUntil: T0 + 60_000 } });
+    const third = advance(second.job, http(404), settings, clock(T0 + 30_000));
+    expect(third).toMatchObject({ visible: false, job: { terminal: false, problem: 'not_found_yet' } });
+    const last = advance(third.job, http(404), settings, clock(T0 + 60_000));
+    expect(last).toMatchObject({ visible: true, job: { terminal: true, problem: 'not_found' } });
+    expect(last.effects).toEqual([]);
+  });
+
+  it('a timeout between two 404s does not start the grace again', () => {
+    const first = advance(fresh(), http(404), settings, clock(T0)).job;
+    const timedOut = advance(first, { kind: 'timeout' }, settings, clock(T0 + 5000)).job;
+    const second = advance(timedOut, http(404), settings, clock(T0 + 10_000)).job;
+    expect(second).toMatchObject({ problem: 'not_found_yet', notFoundUntil: T0 + 60_000 });
   });
 
   it('a job that appears within the grace period forgets the 404s', () => {
     const missing = advance(fresh(), http(404), settings, clock(T0)).job;
-    const found = advance(missing, ok('started'), settings, clock(T0 + 5000)).job;
-    expect(found).toMatchObject({ notFoundSince: null, errorStreak: 0, status: 'started' });
+    const notYet = advance(missing, http(404), settings, clock(T0 + 5000)).job;
+    const found = advance(notYet, ok('started'), settings, clock(T0 + 10_000)).job;
+    expect(found).toMatchObject({ notFoundUntil: null, errorStreak: 0, status: 'started', problem: null });
   });
 
   it('410 is final: expired', () => {
