@@ -43,6 +43,7 @@ export function saveJob(db: Db, job: TrackedJob, visible: boolean): void {
       nextPollAt: job.nextPollAt,
       errorStreak: job.errorStreak,
       lastHttpStatus: job.lastHttpStatus,
+      trackedAt: job.trackedAt,
       finishedAt: job.finishedAt,
       upstreamUpdated: job.upstreamUpdated,
       upstreamMovedAt: job.upstreamMovedAt,

@@ -139,6 +139,27 @@ function readUpstream(job: TrackedJob, upstream: UpstreamJob, now: number): Trac
   };
 }
 
+/** Who ended a job: upstream (a final status), the tracker giving up (not found, too old: worth another try), or age (410). */
+export type End = 'upstream' | 'tracker' | 'expired';
+
+export function endOf(job: JobSnapshot): End | null {
+  if (!job.terminal) return null;
+  switch (job.problem) {
+    case 'expired':
+      return 'expired';
+    case 'not_found':
+    case 'max_age':
+      return 'tracker';
+    default:
+      return 'upstream';
+  }
+}
+
+/** Someone asked again for a job the tracker had given up on: it starts afresh, as if just tracked. */
+export function trackAgain(job: TrackedJob, now: number): TrackedJob {
+  return { ...job, terminal: false, problem: null, finishedAt: null, trackedAt: now, notFoundUntil: null, errorStreak: 0, nextPollAt: now };
+}
+
 function finish(job: TrackedJob, now: number, problem: Problem | null): TrackedJob {
   return { ...job, terminal: true, problem, finishedAt: now, nextPollAt: null };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { advance, STALL_AFTER_MS, type LifecycleSettings, type TrackedJob } from '../../src/tracker/lifecycle';
+import { advance, endOf, STALL_AFTER_MS, trackAgain, type LifecycleSettings, type TrackedJob } from '../../src/tracker/lifecycle';
 import type { PollResult } from '../../src/useapi/client';
 import type { UpstreamJob } from '../../src/useapi/job';
 
@@ -181,5 +181,38 @@ describe('advance', () => {
   it('leaves a finished job alone', () => {
     const done = fresh({ status: 'completed', terminal: true });
     expect(advance(done, ok('progress'), settings, clock(T0))).toEqual({ job: done, visible: false, effects: [], account: { kind: 'none' }, change: null });
+  });
+});
+
+describe('tracking an ended job again', () => {
+  it('tells who ended a job: upstream, the tracker giving up, or age', () => {
+    expect(endOf(fresh())).toBeNull();
+    expect(endOf(fresh({ status: 'completed', terminal: true }))).toBe('upstream');
+    expect(endOf(fresh({ status: 'something-new', terminal: true }))).toBe('upstream');
+    expect(endOf(fresh({ problem: 'not_found', terminal: true }))).toBe('tracker');
+    expect(endOf(fresh({ status: 'progress', problem: 'max_age', terminal: true }))).toBe('tracker');
+    expect(endOf(fresh({ problem: 'expired', terminal: true }))).toBe('expired');
+  });
+
+  it('a job the tracker gave up on (not found) starts afresh: a new grace, polled at once', () => {
+    let job = fresh();
+    for (const at of [T0, T0 + 5000, T0 + 60_000]) job = advance(job, http(404), settings, clock(at)).job;
+    expect(endOf(job)).toBe('tracker');
+    const later = T0 + 3600_000;
+    const again = trackAgain(job, later);
+    expect(again).toMatchObject({ terminal: false, problem: null, finishedAt: null, trackedAt: later, notFoundUntil: null, errorStreak: 0, nextPollAt: later });
+    const missing = advance(again, http(404), settings, clock(later));
+    expect(missing.job).toMatchObject({ terminal: false, notFoundUntil: later + 60_000 });
+    const found = advance(missing.job, ok('completed'), settings, clock(later + 5000));
+    expect(found.job).toMatchObject({ terminal: true, status: 'completed', problem: null });
+    expect(found.effects).toEqual([{ kind: 'job_finished' }]);
+  });
+
+  it('a job stopped for its age is followed for a whole new tracking age', () => {
+    const old = advance(fresh({ status: 'progress' }), ok('progress', {}, 20), settings, clock(T0 + settings.maxTrackingAgeMs)).job;
+    expect(old.problem).toBe('max_age');
+    const restartAt = T0 + settings.maxTrackingAgeMs + 1000;
+    const t = advance(trackAgain(old, restartAt), ok('progress', {}, 30), settings, clock(restartAt));
+    expect(t.job).toMatchObject({ terminal: false, problem: null, progress: 30 });
   });
 });
