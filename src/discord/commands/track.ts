@@ -2,7 +2,7 @@ import { PermissionFlagsBits } from 'discord.js';
 import { and, eq, isNull } from 'drizzle-orm';
 import { isBlocked, loadGuildSettings } from '../../db/guilds';
 import { loadAccount, loadJob, saveJob, URGENT } from '../../db/jobs';
-import { inTransaction } from '../../db/open';
+import { inTransaction, type Db } from '../../db/open';
 import { jobs, subscriptions } from '../../db/schema';
 import { enqueueResultDm } from '../../db/outbox';
 import { countOpenSubscriptions, findSubscription, type SubscriptionRow } from '../../db/subscriptions';
@@ -147,7 +147,7 @@ function subscribe(ctx: CommandContext, cap: number, request: TrackRequest): Tra
         .run();
     }
 
-    const sub = follow(ctx, existing, request, now);
+    const sub = follow(db, existing, request, now);
     if (end === 'upstream' && request.dm) enqueueResultDm(db, sub, now);
     alertOpenIncidents(db, now);
     return outcome;
@@ -155,15 +155,15 @@ function subscribe(ctx: CommandContext, cap: number, request: TrackRequest): Tra
 }
 
 /** The person's subscription, waiting for a new tracking message in this channel (a new generation of an old one). */
-function follow(ctx: CommandContext, existing: SubscriptionRow | undefined, request: TrackRequest, now: number): SubscriptionRow {
+function follow(db: Db, existing: SubscriptionRow | undefined, request: TrackRequest, now: number): SubscriptionRow {
   const fresh = { guildId: request.guildId, channelId: request.channelId, dm: request.dm, messageId: null, renderedVersion: 0, createdAt: now, state: 'active' as const };
   if (existing) {
-    return ctx.db
+    return db
       .update(subscriptions)
       .set({ ...fresh, lostReason: null, generation: existing.generation + 1 })
       .where(eq(subscriptions.id, existing.id))
       .returning()
       .get();
   }
-  return ctx.db.insert(subscriptions).values({ ...fresh, jobId: request.jobId, userId: request.userId }).returning().get();
+  return db.insert(subscriptions).values({ ...fresh, jobId: request.jobId, userId: request.userId }).returning().get();
 }

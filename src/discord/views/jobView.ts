@@ -53,7 +53,7 @@ export const PROBLEM_TEXTS: Record<Exclude<Problem, 'not_found_yet'>, string> = 
   payment_required:
     'useapi.net says the account this bot uses has no active subscription (HTTP 402). A bot admin needs to renew it on useapi.net; polling is paused and resumes by itself once the subscription is active again.',
   not_found:
-    "useapi.net does not know this job id (HTTP 404). Check that the id is complete and that the job was made with the useapi.net account this bot uses — other accounts' jobs cannot be read. Tracking has stopped.",
+    "useapi.net does not know this job id (HTTP 404). Check that the id is complete and that the job was made with the useapi.net account this bot uses — other accounts' jobs cannot be read. Tracking has stopped; if the id is right, /track it again to look once more.",
   expired:
     'useapi.net keeps jobs for 62 days and this one is older, so it can no longer be read (HTTP 410). Tracking has stopped.',
   stalled:
