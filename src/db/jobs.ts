@@ -22,7 +22,7 @@ export function toTrackedJob(row: JobRow): TrackedJob {
     lastHttpStatus: row.lastHttpStatus,
     upstreamUpdated: row.upstreamUpdated,
     upstreamMovedAt: row.upstreamMovedAt,
-    notFoundSince: row.notFoundSince,
+    notFoundUntil: row.notFoundUntil,
   };
 }
 
@@ -43,10 +43,11 @@ export function saveJob(db: Db, job: TrackedJob, visible: boolean): void {
       nextPollAt: job.nextPollAt,
       errorStreak: job.errorStreak,
       lastHttpStatus: job.lastHttpStatus,
+      trackedAt: job.trackedAt,
       finishedAt: job.finishedAt,
       upstreamUpdated: job.upstreamUpdated,
       upstreamMovedAt: job.upstreamMovedAt,
-      notFoundSince: job.notFoundSince,
+      notFoundUntil: job.notFoundUntil,
       ...(visible ? { version: sql`${jobs.version} + 1` } : {}),
     })
     .where(eq(jobs.jobId, job.jobId))

@@ -1,6 +1,7 @@
 import { and, asc, eq, lte, or, sql } from 'drizzle-orm';
 import type { Db } from './open';
 import { outbox, subscriptions } from './schema';
+import { perGeneration, type SubscriptionRow } from './subscriptions';
 
 export type OutboxKind =
   | 'result_dm'
@@ -47,7 +48,7 @@ export function enqueue(
  */
 export function enqueueResultDms(db: Db, jobId: string, now: number): number {
   const followers = db
-    .select({ id: subscriptions.id, userId: subscriptions.userId })
+    .select({ id: subscriptions.id, userId: subscriptions.userId, generation: subscriptions.generation })
     .from(subscriptions)
     .where(
       and(
@@ -59,10 +60,13 @@ export function enqueueResultDms(db: Db, jobId: string, now: number): number {
       ),
     )
     .all();
-  for (const f of followers) {
-    enqueue(db, { kind: 'result_dm', dedupeKey: `result:${f.id}`, subscriptionId: f.id, userId: f.userId }, now);
-  }
+  for (const follower of followers) enqueueResultDm(db, follower, now);
   return followers.length;
+}
+
+/** The one DM telling a follower how the job ended (one per tracking message they were promised it with). */
+export function enqueueResultDm(db: Db, sub: Pick<SubscriptionRow, 'id' | 'userId' | 'generation'>, now: number): void {
+  enqueue(db, { kind: 'result_dm', dedupeKey: perGeneration('result:', sub), subscriptionId: sub.id, userId: sub.userId }, now);
 }
 
 export function dueOutbox(db: Db, now: number, limit: number): OutboxRow[] {

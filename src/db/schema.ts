@@ -22,7 +22,7 @@ export const jobs = sqliteTable(
     /** Upstream `updated` as last seen, and when it last moved (stall detection). */
     upstreamUpdated: text('upstream_updated'),
     upstreamMovedAt: integer('upstream_moved_at'),
-    notFoundSince: integer('not_found_since'),
+    notFoundUntil: integer('not_found_until'),
   },
   (t) => [index('jobs_due_idx').on(t.nextPollAt).where(sql`${t.terminal} = 0`)],
 );
@@ -43,6 +43,8 @@ export const subscriptions = sqliteTable(
     channelId: text('channel_id').notNull(),
     /** Null until delivery has posted the tracking message. */
     messageId: text('message_id'),
+    /** Counts the tracking messages this subscription has had: each new one needs its own nonce and its own DM. */
+    generation: integer('generation').notNull().default(0),
     dm: integer('dm', { mode: 'boolean' }).notNull(),
     /** The job version the tracking message shows; 0 = nothing shown yet. */
     renderedVersion: integer('rendered_version').notNull().default(0),

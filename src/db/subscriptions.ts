@@ -4,6 +4,14 @@ import { jobs, subscriptions } from './schema';
 
 export type SubscriptionRow = typeof subscriptions.$inferSelect;
 
+/**
+ * A key for what a subscription makes once per tracking message (its nonce, its DMs): `t5`, then `t5.1`
+ * after a new /track. Generation 0 keeps the keys made before generations existed.
+ */
+export function perGeneration(prefix: string, sub: Pick<SubscriptionRow, 'id' | 'generation'>): string {
+  return sub.generation === 0 ? `${prefix}${sub.id}` : `${prefix}${sub.id}.${sub.generation}`;
+}
+
 export function findSubscription(db: Db, userId: string, jobId: string): SubscriptionRow | undefined {
   return db
     .select()

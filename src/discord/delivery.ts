@@ -12,9 +12,9 @@ import {
 import { eq } from 'drizzle-orm';
 import { loadJob } from '../db/jobs';
 import { inTransaction, type Db } from '../db/open';
-import { dueOutbox, enqueue, markFailed, markRetry, markSent, type OutboxRow } from '../db/outbox';
+import { dueOutbox, enqueue, enqueueResultDm, markFailed, markRetry, markSent, type OutboxRow } from '../db/outbox';
 import { subscriptions } from '../db/schema';
-import { markRendered, staleSubscriptions, type SubscriptionRow } from '../db/subscriptions';
+import { markRendered, perGeneration, staleSubscriptions, type SubscriptionRow } from '../db/subscriptions';
 import type { Logger } from '../log';
 import { effectMessage } from './effects';
 import { trackingMessage } from './views/tracking';
@@ -188,7 +188,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       let messageId = sub.messageId;
       if (messageId === null) {
         const created = (await rest.post(Routes.channelMessages(sub.channelId), {
-          body: { ...body, nonce: `t${sub.id}`, enforce_nonce: true } satisfies RESTPostAPIChannelMessageJSONBody,
+          body: { ...body, nonce: perGeneration('t', sub), enforce_nonce: true } satisfies RESTPostAPIChannelMessageJSONBody,
         })) as APIMessage;
         messageId = created.id;
       } else {
@@ -219,11 +219,9 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     const at = now();
     inTransaction(db, () => {
       db.update(subscriptions).set({ state: 'lost', lostReason: reason }).where(eq(subscriptions.id, sub.id)).run();
-      enqueue(db, { kind: 'message_lost_dm', dedupeKey: `lost:${sub.id}`, subscriptionId: sub.id, userId: sub.userId, payload: { reason } }, at);
+      enqueue(db, { kind: 'message_lost_dm', dedupeKey: perGeneration('lost:', sub), subscriptionId: sub.id, userId: sub.userId, payload: { reason } }, at);
       const job = loadJob(db, sub.jobId);
-      if (job?.terminal && job.problem === null) {
-        enqueue(db, { kind: 'result_dm', dedupeKey: `result:${sub.id}`, subscriptionId: sub.id, userId: sub.userId }, at);
-      }
+      if (job?.terminal && job.problem === null) enqueueResultDm(db, sub, at);
     });
     log.warn({ event: 'message_lost', subscription: sub.id, jobId: sub.jobId, reason }, 'tracking message lost; the person will hear by DM');
   }

@@ -1,5 +1,5 @@
 import type { PollResult } from '../useapi/client';
-import { isRefusedRequest, isRunningStatus, type UpstreamJob } from '../useapi/job';
+import { isRefusedRequest, isRunningStatus, reportedProgress, type UpstreamJob } from '../useapi/job';
 import { parseJobId } from '../useapi/jobId';
 import { backoffDelay, classify, runningDelay, type PollSettings } from './policy';
 import type { JobSnapshot, Problem } from './state';
@@ -11,7 +11,6 @@ export interface TrackedJob extends JobSnapshot {
   lastHttpStatus: number | null;
   upstreamUpdated: string | null;
   upstreamMovedAt: number | null;
-  notFoundSince: number | null;
 }
 
 export interface LifecycleSettings extends PollSettings {
@@ -113,10 +112,15 @@ export function advance(before: TrackedJob, result: PollResult, settings: Lifecy
       break;
     }
     case 'not_found': {
-      job.notFoundSince = before.notFoundSince ?? now;
+      job.notFoundUntil = before.notFoundUntil ?? now + settings.notFoundGraceMs;
       job.errorStreak = before.errorStreak + 1;
-      if (now - job.notFoundSince >= settings.notFoundGraceMs) job = finish(job, now, 'not_found');
-      else job.nextPollAt = now + runningDelay('started', false, settings, random);
+      if (now >= job.notFoundUntil) {
+        job = finish(job, now, 'not_found');
+        break;
+      }
+      // A single 404 may be useapi not knowing a brand-new job yet; a second one is worth saying.
+      if (before.notFoundUntil !== null) job.problem = 'not_found_yet';
+      job.nextPollAt = now + runningDelay('started', false, settings, random);
       break;
     }
     case 'expired':
@@ -151,27 +155,40 @@ function readUpstream(job: TrackedJob, upstream: UpstreamJob, now: number): Trac
     progress,
     payload: upstream,
     errorStreak: 0,
-    notFoundSince: null,
+    notFoundUntil: null,
     upstreamUpdated: updated,
     upstreamMovedAt: moved || job.upstreamMovedAt === null ? now : job.upstreamMovedAt,
   };
+}
+
+/** Who ended a job: upstream (a final status), the tracker giving up (not found, too old: worth another try), or age (410). */
+export type End = 'upstream' | 'tracker' | 'expired';
+
+export function endOf(job: JobSnapshot): End | null {
+  if (!job.terminal) return null;
+  switch (job.problem) {
+    case 'expired':
+      return 'expired';
+    case 'not_found':
+    case 'max_age':
+      return 'tracker';
+    default:
+      return 'upstream';
+  }
+}
+
+/** Someone asked again for a job the tracker had given up on: it starts afresh, as if just tracked. */
+export function trackAgain(job: TrackedJob, now: number): TrackedJob {
+  return { ...job, terminal: false, problem: null, finishedAt: null, trackedAt: now, notFoundUntil: null, errorStreak: 0, nextPollAt: now };
 }
 
 function finish(job: TrackedJob, now: number, problem: Problem | null): TrackedJob {
   return { ...job, terminal: true, problem, finishedAt: now, nextPollAt: null };
 }
 
-/** `progress_percent` first; else the "(NN%)" Midjourney writes into the message text. */
+/** A completed job is at 100 % whatever its record says (real completed records carry no progress). */
 export function progressOf(upstream: UpstreamJob): number | null {
-  if (upstream.status === 'completed') return 100;
-  const percent = upstream.response?.progress_percent;
-  if (typeof percent === 'number' && Number.isFinite(percent)) return clampPercent(percent);
-  const match = /\((\d{1,3})%\)/.exec(upstream.response?.content ?? '');
-  return match ? clampPercent(Number(match[1])) : null;
-}
-
-function clampPercent(value: number): number {
-  return Math.min(100, Math.max(0, Math.round(value)));
+  return upstream.status === 'completed' ? 100 : reportedProgress(upstream.response);
 }
 
 function describeChange(before: TrackedJob, after: TrackedJob): string | null {

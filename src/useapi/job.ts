@@ -75,3 +75,23 @@ export function isRefusedRequest(job: UpstreamJob): boolean {
   const texts = [job.errorDetails, ...(job.response?.embeds ?? []).flatMap((e) => [e.title, e.description])];
   return !texts.some((text) => typeof text === 'string' && MODERATION_WORDING.test(text));
 }
+
+/**
+ * Midjourney's words after the prompt and the mention: `**prompt** - <@id> (31%) (fast)` → ` (31%) (fast)`.
+ * The last such part on its line: a prompt can imitate one, but the real one comes after it.
+ */
+const STATUS_PART = /^[\s\S]*\*\*\s+-\s+<@!?\d+>([^\n]*)/;
+
+/** How far Midjourney says a job is, 0..100: `progress_percent`, else the "(NN%)" of its status words, never the prompt's. */
+export function reportedProgress(response: UpstreamJob['response']): number | null {
+  const percent = clampPercent(response?.progress_percent);
+  if (percent !== null) return percent;
+  const status = STATUS_PART.exec(response?.content ?? '')?.[1];
+  const match = status === undefined ? null : /\((\d{1,3})%\)/.exec(status);
+  return match ? clampPercent(Number(match[1])) : null;
+}
+
+export function clampPercent(value: unknown): number | null {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return null;
+  return Math.min(100, Math.max(0, Math.round(value)));
+}

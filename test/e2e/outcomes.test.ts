@@ -32,6 +32,25 @@ describe('every way a job can end, end to end', () => {
     expect(messageText(dms[0]!.data)).toMatch(/failed/i);
   });
 
+  it('progress comes from Midjourney\'s status words, not from a percentage in the prompt', async () => {
+    const jobid = makeJobId();
+    // Like real records: the message text only, no progress_percent.
+    const statusWords = (words: string) => ({ response: { content: `**sale (90%) poster** - <@1111111111111111111> ${words}` } });
+    world.useapi.addJob({
+      jobid,
+      prompt: 'sale (90%) poster',
+      steps: [
+        { afterMs: 0, status: 'started', extra: statusWords('(Waiting to start)') },
+        { afterMs: 150, status: 'progress', extra: statusWords('(31%) (fast)') },
+        { afterMs: 1150, status: 'completed' },
+      ],
+    });
+    await world.track(ALICE, jobid);
+    await world.messageShows(ALICE.id, jobid, /Rendering — 31%/);
+    const message = await world.messageShows(ALICE.id, jobid, /Completed/);
+    expect(message.versions.map((v) => messageText(v)).filter((t) => /\b90%(?!\) poster)/.test(t))).toEqual([]);
+  });
+
   it('moderated: marked as moderated with Midjourney\'s moderation details, and DMs once', async () => {
     const jobid = world.addJob('moderated');
     await world.track(ALICE, jobid);
@@ -86,7 +105,11 @@ describe('every way a job can end, end to end', () => {
     const jobid = makeJobId();
     world.useapi.addJob({ jobid, gone: 404, steps: [] });
     await world.track(ALICE, jobid);
-    await world.messageShows(ALICE.id, jobid, /not found \(404\)/i);
+    const message = await world.messageShows(ALICE.id, jobid, /not found \(404\)/i);
+    // Within a few polls it says so, once, not at every poll of the grace.
+    const notYet = message.versions.map((v) => messageText(v)).filter((t) => /Not found yet \(404\)/.test(t));
+    expect(notYet).toHaveLength(1);
+    expect(notYet[0]).toMatch(/still checking until <t:\d+:T>/);
     const reads = world.useapi.jobReads(jobid);
     expect(reads).toBeGreaterThan(1);
     await sleep(300);

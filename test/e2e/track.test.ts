@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ALICE, BOB, CHANNEL, messageText, OTHER_CHANNEL, sleep, World } from './world';
+import { makeJobId } from '../emulators/useapi';
+import { ADMIN, ALICE, BOB, CHANNEL, messageText, OTHER_CHANNEL, quickTimeline, sleep, World } from './world';
 
 let world: World;
 beforeEach(async () => {
@@ -68,5 +69,93 @@ describe('/track, end to end', () => {
     expect(Math.min(...gaps)).toBeGreaterThanOrEqual(30);
     expect(world.discord.dmsTo(ALICE.id)).toHaveLength(1);
     expect(world.discord.dmsTo(BOB.id)).toHaveLength(1);
+  });
+});
+
+describe('/track of a job that has ended', () => {
+  /** The one result DM a person is owed, sent, and the only DM they got. */
+  async function exactlyOneResultDm(userId: string) {
+    const dms = await world.dmsArrive(userId, 1);
+    await world.discord.waitFor(() => world.outboxFor(userId).every((row) => row.state === 'sent'), 3000, 'outbox sent');
+    expect(world.outboxFor(userId).map((row) => row.kind)).toEqual(['result_dm']);
+    expect(world.discord.dmsTo(userId)).toHaveLength(1);
+    return dms[0]!;
+  }
+
+  it('ended upstream: the result at once in a new message, and the promised DM (none with dm:false)', async () => {
+    const jobid = world.addJob('completed');
+    await world.track(ALICE, jobid);
+    await world.messageShows(ALICE.id, jobid, /Completed/);
+    await exactlyOneResultDm(ALICE.id);
+
+    const reply = await world.track(BOB, jobid, { channelId: OTHER_CHANNEL });
+    expect(reply.text()).toMatch(/already finished — here is its result in this channel, and I've DMed you/);
+    const message = await world.messageShows(BOB.id, jobid, /Completed/, OTHER_CHANNEL);
+    expect(message.versions).toHaveLength(1);
+    expect(messageText((await exactlyOneResultDm(BOB.id)).data)).toMatch(/done/i);
+
+    const quiet = await world.track(ADMIN, jobid, { dm: false });
+    expect(quiet.text()).toMatch(/already finished — here is its result in this channel\.$/);
+    await world.messageShows(ADMIN.id, jobid, /Completed/);
+    expect(world.outboxFor(ADMIN.id)).toEqual([]);
+
+    const again = await world.track(BOB, jobid, { channelId: OTHER_CHANNEL });
+    expect(again.text()).toMatch(/already finished: https:\/\/discord\.com\/channels\//);
+    expect(world.outboxFor(BOB.id)).toHaveLength(1);
+  });
+
+  it('not found: /track again starts afresh — a new message follows it to the end, one DM; other followers see it too', async () => {
+    const jobid = makeJobId();
+    world.useapi.addJob({ jobid, gone: 404, steps: [] });
+    await world.track(ALICE, jobid);
+    await world.track(BOB, jobid, { channelId: OTHER_CHANNEL });
+    const first = await world.messageShows(ALICE.id, jobid, /not found \(404\)/i);
+    const bobs = await world.messageShows(BOB.id, jobid, /not found \(404\)/i, OTHER_CHANNEL);
+    await world.discord.waitFor(() => world.subscription(BOB.id, jobid)?.state === 'done', 3000, "Bob's message final");
+
+    // The id was right after all: useapi knows the job now.
+    world.useapi.addJob({ jobid, steps: quickTimeline('completed') });
+    const reply = await world.track(ALICE, jobid);
+    expect(reply.text()).toMatch(/I'd stopped following it \(not found\); trying again now/);
+
+    await world.discord.waitFor(() => {
+      const id = world.subscription(ALICE.id, jobid)?.messageId;
+      return id !== null && id !== undefined && id !== first.id;
+    }, 3000, 'a new tracking message');
+    const second = await world.messageShows(ALICE.id, jobid, /Completed/);
+    expect(second.id).not.toBe(first.id);
+    expect(messageText(first.data)).toMatch(/not found \(404\)/i);
+    expect(world.discord.channelMessages(CHANNEL)).toHaveLength(2);
+    await exactlyOneResultDm(ALICE.id);
+
+    // Bob's message, which said "not found", now tells the truth, and Bob gets the DM he asked for.
+    await world.discord.waitFor(() => /Completed/.test(messageText(bobs.data)), 5000, "Bob's message to show the result");
+    expect(world.discord.channelMessages(OTHER_CHANNEL)).toHaveLength(1);
+    await exactlyOneResultDm(BOB.id);
+  });
+
+  it('expired (410): final; a second /track says so and changes nothing', async () => {
+    const jobid = makeJobId();
+    world.useapi.addJob({ jobid, gone: 410, steps: [] });
+    await world.track(ALICE, jobid);
+    await world.messageShows(ALICE.id, jobid, /expired \(410\)/i);
+    const reply = await world.track(BOB, jobid);
+    expect(reply.text()).toMatch(/has expired/);
+    expect(world.subscription(BOB.id, jobid)).toBeUndefined();
+    expect(world.useapi.jobReads(jobid)).toBe(1);
+  });
+
+  it('tracking again after /untrack posts a new message (a fresh nonce), not the old one', async () => {
+    const jobid = makeJobId();
+    world.useapi.addJob({ jobid, steps: [{ afterMs: 0, status: 'started' }] });
+    await world.track(ALICE, jobid);
+    const first = await world.trackingMessage(ALICE.id, jobid);
+    await world.command('untrack', [{ name: 'jobid', type: 3, value: jobid }], { user: ALICE });
+    await world.track(ALICE, jobid);
+    await world.discord.waitFor(() => {
+      const id = world.subscription(ALICE.id, jobid)?.messageId;
+      return id !== null && id !== undefined && id !== first.id;
+    }, 3000, 'a new tracking message');
+    expect(world.discord.channelMessages(CHANNEL)).toHaveLength(2);
   });
 });

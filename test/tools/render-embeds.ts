@@ -34,6 +34,7 @@ const base: JobSnapshot = {
   payload: null,
   trackedAt: Date.parse('2025-10-23T14:15:21.000Z'),
   finishedAt: null,
+  notFoundUntil: null,
 };
 const common = { jobid: J, verb: 'imagine', jobType: 'image', created: '2025-10-23T14:15:20.123Z' };
 const imageUx = [0, 1, 2, 3].map((i) => ({ id: i + 1, url: `https://cdn.midjourney.com/abc-guid/0_${i}.jpeg` }));

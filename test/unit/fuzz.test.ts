@@ -78,6 +78,7 @@ const snapshot: fc.Arbitrary<JobSnapshot> = fc
     terminal: fc.boolean(),
     trackedAt: instant,
     finishedAt: fc.option(instant, { nil: null }),
+    notFoundUntil: fc.option(instant, { nil: null }),
   })
   .filter(({ record }) => record === null || upstreamJobSchema.safeParse(record).success)
   .map(({ record, ...rest }) => {

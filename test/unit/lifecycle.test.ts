@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { advance, STALL_AFTER_MS, type LifecycleSettings, type TrackedJob } from '../../src/tracker/lifecycle';
+import { advance, endOf, STALL_AFTER_MS, trackAgain, type LifecycleSettings, type TrackedJob } from '../../src/tracker/lifecycle';
 import type { PollResult } from '../../src/useapi/client';
 import type { UpstreamJob } from '../../src/useapi/job';
 
@@ -13,7 +13,7 @@ function fresh(overrides: Partial<TrackedJob> = {}): TrackedJob {
   return {
     jobId: JOB, status: null, progress: null, problem: null, terminal: false, payload: null, trackedAt: T0,
     finishedAt: null, nextPollAt: T0, errorStreak: 0, lastHttpStatus: null, upstreamUpdated: null,
-    upstreamMovedAt: null, notFoundSince: null, ...overrides,
+    upstreamMovedAt: null, notFoundUntil: null, ...overrides,
   };
 }
 
@@ -127,6 +127,16 @@ describe('advance', () => {
   });
 
   it.each([
+    ['a percentage in the prompt', '**sale (90%) poster** - <@1> (Waiting to start)', null],
+    ['a percentage in the prompt before the real one', '**sale (90%)** - <@1> (31%) (fast)', 31],
+    ['a prompt that imitates the status part', '**x** - <@1> (90%) (fast)** - <@2> (Waiting to start)', null],
+    ['a second line after the status', '**cat (5%)** - <@1> (42%) (relax)\n-# Create, explore, and organize on [midjourney.com](<https://midjourney.com>)', 42],
+  ])('never reads progress from the prompt: %s', (_name, content, progress) => {
+    const t = advance(fresh(), ok('progress', { response: { content } }), settings, clock(T0));
+    expect(t.job.progress).toBe(progress);
+  });
+
+  it.each([
     [401, 'unauthorized'],
     [402, 'payment_required'],
   ] as const)('%i is an account problem, not an end', (status, problem) => {
@@ -138,20 +148,30 @@ describe('advance', () => {
     expect(healed.job.problem).toBeNull();
   });
 
-  it('404 is retried during the grace period, then becomes "not found"', () => {
-    let t = advance(fresh(), http(404), settings, clock(T0));
-    expect(t.job).toMatchObject({ terminal: false, notFoundSince: T0 });
-    t = advance(t.job, http(404), settings, clock(T0 + 30_000));
-    expect(t.job.terminal).toBe(false);
-    t = advance(t.job, http(404), settings, clock(T0 + 60_000));
-    expect(t.job).toMatchObject({ terminal: true, problem: 'not_found' });
-    expect(t.effects).toEqual([]);
+  it('404: the first may be useapi not knowing a new job yet; the second says "not found yet" once; the grace ends it', () => {
+    const first = advance(fresh(), http(404), settings, clock(T0));
+    expect(first).toMatchObject({ visible: false, job: { terminal: false, problem: null, notFoundUntil: T0 + 60_000 } });
+    const second = advance(first.job, http(404), settings, clock(T0 + 5000));
+    expect(second).toMatchObject({ visible: true, job: { terminal: false, problem: 'not_found_yet', notFoundUntil: T0 + 60_000 } });
+    const third = advance(second.job, http(404), settings, clock(T0 + 30_000));
+    expect(third).toMatchObject({ visible: false, job: { terminal: false, problem: 'not_found_yet' } });
+    const last = advance(third.job, http(404), settings, clock(T0 + 60_000));
+    expect(last).toMatchObject({ visible: true, job: { terminal: true, problem: 'not_found' } });
+    expect(last.effects).toEqual([]);
+  });
+
+  it('a timeout between two 404s does not start the grace again', () => {
+    const first = advance(fresh(), http(404), settings, clock(T0)).job;
+    const timedOut = advance(first, { kind: 'timeout' }, settings, clock(T0 + 5000)).job;
+    const second = advance(timedOut, http(404), settings, clock(T0 + 10_000)).job;
+    expect(second).toMatchObject({ problem: 'not_found_yet', notFoundUntil: T0 + 60_000 });
   });
 
   it('a job that appears within the grace period forgets the 404s', () => {
     const missing = advance(fresh(), http(404), settings, clock(T0)).job;
-    const found = advance(missing, ok('started'), settings, clock(T0 + 5000)).job;
-    expect(found).toMatchObject({ notFoundSince: null, errorStreak: 0, status: 'started' });
+    const notYet = advance(missing, http(404), settings, clock(T0 + 5000)).job;
+    const found = advance(notYet, ok('started'), settings, clock(T0 + 10_000)).job;
+    expect(found).toMatchObject({ notFoundUntil: null, errorStreak: 0, status: 'started', problem: null });
   });
 
   it('410 is final: expired', () => {
@@ -200,5 +220,38 @@ describe('advance', () => {
   it('leaves a finished job alone', () => {
     const done = fresh({ status: 'completed', terminal: true });
     expect(advance(done, ok('progress'), settings, clock(T0))).toEqual({ job: done, visible: false, effects: [], account: { kind: 'none' }, change: null });
+  });
+});
+
+describe('tracking an ended job again', () => {
+  it('tells who ended a job: upstream, the tracker giving up, or age', () => {
+    expect(endOf(fresh())).toBeNull();
+    expect(endOf(fresh({ status: 'completed', terminal: true }))).toBe('upstream');
+    expect(endOf(fresh({ status: 'something-new', terminal: true }))).toBe('upstream');
+    expect(endOf(fresh({ problem: 'not_found', terminal: true }))).toBe('tracker');
+    expect(endOf(fresh({ status: 'progress', problem: 'max_age', terminal: true }))).toBe('tracker');
+    expect(endOf(fresh({ problem: 'expired', terminal: true }))).toBe('expired');
+  });
+
+  it('a job the tracker gave up on (not found) starts afresh: a new grace, polled at once', () => {
+    let job = fresh();
+    for (const at of [T0, T0 + 5000, T0 + 60_000]) job = advance(job, http(404), settings, clock(at)).job;
+    expect(endOf(job)).toBe('tracker');
+    const later = T0 + 3600_000;
+    const again = trackAgain(job, later);
+    expect(again).toMatchObject({ terminal: false, problem: null, finishedAt: null, trackedAt: later, notFoundUntil: null, errorStreak: 0, nextPollAt: later });
+    const missing = advance(again, http(404), settings, clock(later));
+    expect(missing.job).toMatchObject({ terminal: false, notFoundUntil: later + 60_000 });
+    const found = advance(missing.job, ok('completed'), settings, clock(later + 5000));
+    expect(found.job).toMatchObject({ terminal: true, status: 'completed', problem: null });
+    expect(found.effects).toEqual([{ kind: 'job_finished' }]);
+  });
+
+  it('a job stopped for its age is followed for a whole new tracking age', () => {
+    const old = advance(fresh({ status: 'progress' }), ok('progress', {}, 20), settings, clock(T0 + settings.maxTrackingAgeMs)).job;
+    expect(old.problem).toBe('max_age');
+    const restartAt = T0 + settings.maxTrackingAgeMs + 1000;
+    const t = advance(trackAgain(old, restartAt), ok('progress', {}, 30), settings, clock(restartAt));
+    expect(t.job).toMatchObject({ terminal: false, problem: null, progress: 30 });
   });
 });

@@ -55,6 +55,7 @@ function moderated(over: Partial<UpstreamJob> = {}, snapOver: Partial<JobSnapsho
     payload: payload(over),
     trackedAt: T0,
     finishedAt: MOD_AT,
+    notFoundUntil: null,
     ...snapOver,
   };
 }

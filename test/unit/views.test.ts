@@ -66,6 +66,7 @@ function snap(over: Partial<JobSnapshot> = {}): JobSnapshot {
     payload: null,
     trackedAt: T0,
     finishedAt: null,
+    notFoundUntil: null,
     ...over,
   };
 }
@@ -334,6 +335,11 @@ describe('trackingMessage: every state', () => {
     expect(embedOf(m).title).toBe('Rendering — 31%');
     // prompt parsed from the content when request.prompt is missing
     expect(embedOf(m).description!.startsWith('> a dog on a log\n')).toBe(true);
+    const promptPct = snap({
+      status: 'progress',
+      payload: payload({ status: 'progress', request: {}, response: { content: '**sale (90%)** - <@1> (Waiting to start)' } }),
+    });
+    expect(embedOf(trackingMessage(promptPct, NOW)).title).toBe('Rendering');
     const unknownPct = snap({ status: 'progress', payload: payload({ status: 'progress' }) });
     expect(embedOf(trackingMessage(unknownPct, NOW)).title).toBe('Rendering');
   });
@@ -494,6 +500,15 @@ describe('trackingMessage: every state', () => {
     if (problem === 'stalled' || problem === 'unauthorized') expect(embedOf(m).description).toContain(progressBar(45));
   });
 
+  it('not found yet: says so, and until when it keeps checking', () => {
+    const until = NOW + 45_000;
+    const m = trackingMessage(snap({ problem: 'not_found_yet', notFoundUntil: until }), NOW);
+    expectWithinLimits(m, 'link');
+    expect(embedOf(m).title).toBe('Not found yet (404)');
+    expect(embedOf(m).color).toBe(EMBED_COLORS.attention);
+    expect(embedOf(m).description).toContain(`still checking until <t:${Math.floor(until / 1000)}:T>`);
+  });
+
   it('problem before the first read (404 of a never-seen job)', () => {
     const m = trackingMessage(snap({ problem: 'not_found', terminal: true, finishedAt: T0 + 60_000 }), NOW);
     expectWithinLimits(m, 'link');
@@ -634,7 +649,7 @@ describe('trackingMessage: hostile and huge input', () => {
     const alphabet = ['a', ' ', '**', '`', '<@1>', '@everyone', '👩‍👩‍👧‍👦', 'e\u0301', 'م', '\uD800', '\n', '|', '[', ']', '(', ')', '\\', '#', '>', '-', 'https://x.example/a_b '];
     const str = (n: number): string => Array.from({ length: Math.floor(rnd() * n) }, () => pick(alphabet)).join('');
     const statuses = [null, 'created', 'started', 'progress', 'completed', 'failed', 'moderated', 'weird'];
-    const problemList: Array<Problem | null> = [null, 'unauthorized', 'payment_required', 'not_found', 'expired', 'stalled', 'max_age'];
+    const problemList: Array<Problem | null> = [null, 'unauthorized', 'payment_required', 'not_found_yet', 'not_found', 'expired', 'stalled', 'max_age'];
     for (let i = 0; i < 150; i++) {
       const status = pick(statuses);
       const job = snap({

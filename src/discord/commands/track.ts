@@ -1,10 +1,12 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { isBlocked, loadGuildSettings } from '../../db/guilds';
-import { loadAccount, URGENT } from '../../db/jobs';
-import { inTransaction } from '../../db/open';
+import { loadAccount, loadJob, saveJob, URGENT } from '../../db/jobs';
+import { inTransaction, type Db } from '../../db/open';
 import { jobs, subscriptions } from '../../db/schema';
-import { countOpenSubscriptions, findSubscription } from '../../db/subscriptions';
+import { enqueueResultDm } from '../../db/outbox';
+import { countOpenSubscriptions, findSubscription, type SubscriptionRow } from '../../db/subscriptions';
 import { alertOpenIncidents } from '../../tracker/account';
+import { endOf, trackAgain } from '../../tracker/lifecycle';
 import { jobIdProblemText, parseJobId } from '../../useapi/jobId';
 import { messageLink } from '../views/dm';
 import { answer, COMMAND_CONTEXTS, DM_DEFAULT, type Command, type CommandContext } from './command';
@@ -12,8 +14,24 @@ import { NEEDED_TO_POST } from './permissions';
 
 type TrackOutcome =
   | { kind: 'tracking' }
-  | { kind: 'already'; link: string | null }
-  | { kind: 'cap' };
+  | { kind: 'already'; link: string | null; finished: boolean }
+  | { kind: 'cap' }
+  /** It ended upstream before this /track: the result is shown at once (and DMed). */
+  | { kind: 'finished' }
+  /** The tracker had given up on it: it starts afresh. */
+  | { kind: 'again'; gaveUp: 'not_found' | 'max_age' }
+  | { kind: 'expired' };
+
+interface TrackRequest {
+  jobId: string;
+  userId: string;
+  guildId: string | null;
+  channelId: string;
+  dm: boolean;
+}
+
+/** Why the tracker had stopped, in the words of the answer. */
+const GAVE_UP_BECAUSE = { not_found: 'not found', max_age: 'it ran longer than I follow a job' } as const;
 
 export const track: Command = {
   definition: {
@@ -63,52 +81,86 @@ export const track: Command = {
           `You are already following ${cap} jobs that have not finished, the most allowed at once${settings ? ' in this server' : ''}. ` +
             'Wait for one to end, or stop one with `/untrack`.',
         );
-      case 'already':
-        return answer(interaction, `You are already tracking \`${jobId.id}\`${outcome.link ? `: ${outcome.link}` : '.'}`);
-      case 'tracking': {
-        ctx.onChange();
-        ctx.log.info({ event: 'tracked', jobId: jobId.id, userId: interaction.user.id, guildId: interaction.guildId }, 'job tracked');
+      case 'already': {
+        const where = outcome.link ? `: ${outcome.link}` : '.';
+        return answer(interaction, outcome.finished ? `That job already finished${where}` : `You are already tracking \`${jobId.id}\`${where}`);
+      }
+      case 'expired':
+        return answer(interaction, `\`${jobId.id}\` has expired: useapi.net keeps jobs for 62 days, so it can no longer be read. There is nothing more to follow.`);
+    }
+    ctx.onChange();
+    ctx.log.info({ event: 'tracked', outcome: outcome.kind, jobId: jobId.id, userId: interaction.user.id, guildId: interaction.guildId }, 'job tracked');
+    switch (outcome.kind) {
+      case 'finished':
+        return answer(interaction, `That job already finished — here is its result in this channel${dm ? ", and I've DMed you" : ''}.`);
+      case 'again':
+        return answer(
+          interaction,
+          `I'd stopped following it (${GAVE_UP_BECAUSE[outcome.gaveUp]}); trying again now. A new message in this channel will follow it${dm ? ', and I will DM you when it ends' : ''}.`,
+        );
+      case 'tracking':
         return answer(
           interaction,
           `Tracking \`${jobId.id}\`. A message in this channel will follow it${dm ? ', and I will DM you when it ends' : ''}.`,
         );
-      }
     }
   },
 };
 
-function subscribe(
-  ctx: CommandContext,
-  cap: number,
-  request: { jobId: string; userId: string; guildId: string | null; channelId: string; dm: boolean },
-): TrackOutcome {
+function subscribe(ctx: CommandContext, cap: number, request: TrackRequest): TrackOutcome {
   const now = ctx.now();
   const { db } = ctx;
   return inTransaction(db, (): TrackOutcome => {
     const existing = findSubscription(db, request.userId, request.jobId);
-    if (existing && (existing.state === 'active' || existing.state === 'done')) {
-      return { kind: 'already', link: messageLink(existing) };
+    const job = loadJob(db, request.jobId);
+    const end = job ? endOf(job) : null;
+    if (end === 'expired') return { kind: 'expired' };
+    const following = existing !== undefined && (existing.state === 'active' || existing.state === 'done');
+    if (following && end !== 'tracker') {
+      return { kind: 'already', link: messageLink(existing), finished: end === 'upstream' };
     }
-    if (countOpenSubscriptions(db, request.userId, request.guildId) >= cap) return { kind: 'cap' };
+    // A job that ended upstream is not open: it takes no place under the cap.
+    if (end !== 'upstream' && countOpenSubscriptions(db, request.userId, request.guildId) >= cap) return { kind: 'cap' };
 
-    // A newly tracked job is read first: the person who just ran /track is waiting for it.
-    db.insert(jobs)
-      .values({ jobId: request.jobId, trackedAt: now, nextPollAt: URGENT, problem: loadAccount(db).problem })
-      .onConflictDoNothing()
-      .run();
-    // A job nobody followed any more was parked (no poll time): wake it.
-    db.update(jobs)
-      .set({ nextPollAt: URGENT })
-      .where(and(eq(jobs.jobId, request.jobId), eq(jobs.terminal, false), isNull(jobs.nextPollAt)))
-      .run();
-
-    const fresh = { guildId: request.guildId, channelId: request.channelId, dm: request.dm, messageId: null, renderedVersion: 0, createdAt: now };
-    if (existing) {
-      db.update(subscriptions).set({ ...fresh, state: 'active', lostReason: null }).where(eq(subscriptions.id, existing.id)).run();
+    const accountProblem = loadAccount(db).problem;
+    let outcome: TrackOutcome = { kind: end === 'upstream' ? 'finished' : 'tracking' };
+    if (job && end === 'tracker') {
+      outcome = { kind: 'again', gaveUp: job.problem === 'max_age' ? 'max_age' : 'not_found' };
+      // A newly tracked job is read first: the person who just ran /track is waiting for it.
+      saveJob(db, { ...trackAgain(job, now), problem: accountProblem, nextPollAt: URGENT }, true);
+      // Everyone whose message said the tracker had given up follows it again: the job is one, and
+      // their messages should not keep saying "not found" while it runs or after it ends.
+      db.update(subscriptions)
+        .set({ state: 'active' })
+        .where(and(eq(subscriptions.jobId, request.jobId), eq(subscriptions.state, 'done')))
+        .run();
+    } else if (!job) {
+      db.insert(jobs).values({ jobId: request.jobId, trackedAt: now, nextPollAt: URGENT, problem: accountProblem }).run();
     } else {
-      db.insert(subscriptions).values({ ...fresh, jobId: request.jobId, userId: request.userId }).run();
+      // A job nobody followed any more was parked (no poll time): wake it.
+      db.update(jobs)
+        .set({ nextPollAt: URGENT })
+        .where(and(eq(jobs.jobId, request.jobId), eq(jobs.terminal, false), isNull(jobs.nextPollAt)))
+        .run();
     }
+
+    const sub = follow(db, existing, request, now);
+    if (end === 'upstream' && request.dm) enqueueResultDm(db, sub, now);
     alertOpenIncidents(db, now);
-    return { kind: 'tracking' };
+    return outcome;
   });
+}
+
+/** The person's subscription, waiting for a new tracking message in this channel (a new generation of an old one). */
+function follow(db: Db, existing: SubscriptionRow | undefined, request: TrackRequest, now: number): SubscriptionRow {
+  const fresh = { guildId: request.guildId, channelId: request.channelId, dm: request.dm, messageId: null, renderedVersion: 0, createdAt: now, state: 'active' as const };
+  if (existing) {
+    return db
+      .update(subscriptions)
+      .set({ ...fresh, lostReason: null, generation: existing.generation + 1 })
+      .where(eq(subscriptions.id, existing.id))
+      .returning()
+      .get();
+  }
+  return db.insert(subscriptions).values({ ...fresh, jobId: request.jobId, userId: request.userId }).returning().get();
 }

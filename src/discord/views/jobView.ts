@@ -2,8 +2,9 @@
  * What a job looks like to a person: one pure derivation from a JobSnapshot and a clock, shared by
  * the tracking message, the DM and the /jobs list so they never disagree.
  */
+import { time, TimestampStyles } from 'discord.js';
 import type { JobSnapshot, Problem } from '../../tracker/state';
-import { FINISHED_STATUSES, isRefusedRequest, isRunningStatus } from '../../useapi/job';
+import { clampPercent, FINISHED_STATUSES, isRefusedRequest, isRunningStatus, reportedProgress } from '../../useapi/job';
 import { cleanPrompt, cleanText, inlineCode, safeLink, stringifyUpstream, truncate, wellFormed } from './text';
 
 /** One colour per kind of state. */
@@ -17,7 +18,7 @@ export const EMBED_COLORS = {
   moderated: 0xe67e22,
   /** Midjourney would not run the request (not moderation): purple. */
   refused: 0x9b59b6,
-  /** 401, 402, stalled: temporary, somebody may need to act: yellow. */
+  /** 401, 402, not found yet, stalled: temporary, somebody may need to act: yellow. */
   attention: 0xf1c40f,
   /** 404, 410, max_age, unknown status: final, nothing more will come: grey. */
   stopped: 0x95a5a6,
@@ -41,20 +42,21 @@ export const FOOTER_TEXT = 'useapi.net Midjourney v3';
 export const PROBLEM_HEADLINES: Record<Problem, string> = {
   unauthorized: 'useapi.net token refused (401)',
   payment_required: 'useapi.net subscription inactive (402)',
+  not_found_yet: 'Not found yet (404)',
   not_found: 'Job not found (404)',
   expired: 'Job expired (410)',
   stalled: 'Stalled',
   max_age: 'Stopped tracking',
 };
 
-/** One plain sentence per problem: what it means and what to do. */
-export const PROBLEM_TEXTS: Record<Problem, string> = {
+/** One plain sentence per problem: what it means and what to do (a 404 within its grace: `notFoundYetText`). */
+export const PROBLEM_TEXTS: Record<Exclude<Problem, 'not_found_yet'>, string> = {
   unauthorized:
     "useapi.net refused this bot's API token (HTTP 401), so nobody's jobs can be read right now. A bot admin needs to fix USEAPI_TOKEN; polling is paused and resumes by itself once the token works again.",
   payment_required:
     'useapi.net says the account this bot uses has no active subscription (HTTP 402). A bot admin needs to renew it on useapi.net; polling is paused and resumes by itself once the subscription is active again.',
   not_found:
-    "useapi.net does not know this job id (HTTP 404). Check that the id is complete and that the job was made with the useapi.net account this bot uses — other accounts' jobs cannot be read. Tracking has stopped.",
+    "useapi.net does not know this job id (HTTP 404). Check that the id is complete and that the job was made with the useapi.net account this bot uses — other accounts' jobs cannot be read. Tracking has stopped; if the id is right, /track it again to look once more.",
   expired:
     'useapi.net keeps jobs for 62 days and this one is older, so it can no longer be read (HTTP 410). Tracking has stopped.',
   stalled:
@@ -62,6 +64,11 @@ export const PROBLEM_TEXTS: Record<Problem, string> = {
   max_age:
     'I stopped following this job because it ran longer than this bot tracks a job. What it last showed is below; run /track again to follow it anew.',
 };
+
+function notFoundYetText(until: number | null): string {
+  const deadline = until === null ? 'for a little while' : `until ${time(new Date(until), TimestampStyles.LongTime)}`;
+  return `useapi.net does not know this job id yet (HTTP 404): it may be mistyped, or too new to be known. I'm still checking ${deadline}, then I'll stop.`;
+}
 
 const RUNNING_NOTES: Partial<Record<ViewKind, string>> = {
   waiting: 'Asking useapi.net for this job…',
@@ -141,21 +148,8 @@ export function jobPrompt(job: JobSnapshot): string | null {
   return cleaned || null;
 }
 
-function clampPercent(n: unknown): number | null {
-  if (typeof n !== 'number' || !Number.isFinite(n)) return null;
-  return Math.min(100, Math.max(0, Math.round(n)));
-}
-
 export function jobProgress(job: JobSnapshot): number | null {
-  const fromSnapshot = clampPercent(job.progress);
-  if (fromSnapshot !== null) return fromSnapshot;
-  const r = job.payload?.response;
-  const fromPayload = clampPercent(r?.progress_percent);
-  if (fromPayload !== null) return fromPayload;
-  const m = typeof r?.content === 'string' ? /\((\d{1,3})%\)/.exec(r.content) : null;
-  const fromContent = m ? clampPercent(Number(m[1])) : null;
-  if (fromContent !== null) return fromContent;
-  return job.status === 'completed' ? 100 : null;
+  return clampPercent(job.progress) ?? reportedProgress(job.payload?.response) ?? (job.status === 'completed' ? 100 : null);
 }
 
 /** now − start, or end − start once terminal; start/end prefer upstream `created`/`updated`. */
@@ -225,6 +219,7 @@ function colorOf(kind: ViewKind): number {
       return EMBED_COLORS.refused;
     case 'unauthorized':
     case 'payment_required':
+    case 'not_found_yet':
     case 'stalled':
       return EMBED_COLORS.attention;
     case 'not_found':
@@ -311,7 +306,8 @@ export function deriveJobView(job: JobSnapshot, now: number): JobView {
   else if (kind === 'unknown' && job.terminal) statusLabel += ' · tracking stopped';
 
   let note: string | null;
-  if (kind in PROBLEM_TEXTS) note = PROBLEM_TEXTS[kind as Problem];
+  if (kind === 'not_found_yet') note = notFoundYetText(job.notFoundUntil);
+  else if (kind in PROBLEM_TEXTS) note = PROBLEM_TEXTS[kind as keyof typeof PROBLEM_TEXTS];
   else if (kind === 'unknown')
     note = `useapi.net reported a status this bot does not know (${shortStatus(status ?? '')}).${
       job.terminal ? ' I stopped following the job; what it last showed is below.' : ''
