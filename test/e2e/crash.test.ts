@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeJobId } from '../emulators/useapi';
+import { makeJobId } from '../../src/playground/useapi';
 import { ALICE, BOB, CHANNEL, OTHER_CHANNEL, sleep, World } from './world';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { FakeMessage } from '../emulators/discord';
-import { makeJobId } from '../emulators/useapi';
+import type { FakeMessage } from '../../src/playground/discord';
+import { makeJobId } from '../../src/playground/useapi';
 import {
   ADMIN,
   ADMIN_B,

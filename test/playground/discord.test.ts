@@ -18,7 +18,7 @@ import {
 } from 'discord.js';
 import { WebSocket } from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeDiscord, type FakeDiscord } from './discord/index';
+import { startFakeDiscord, type FakeDiscord } from '../../src/playground/discord/index';
 
 const ALICE = { id: '200000000000000001', username: 'alice' };
 const BOB = { id: '200000000000000002', username: 'bob' };

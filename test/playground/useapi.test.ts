@@ -12,7 +12,7 @@ import {
   type JobScript,
   type RunningJobsList,
   type UseapiEmulator,
-} from './useapi';
+} from '../../src/playground/useapi';
 
 const T0 = Date.parse('2025-10-23T14:15:20.123Z');
 const CHANNEL_A = '1234567890123456789';
