@@ -162,6 +162,11 @@ class LoopbackDiscord implements FakeDiscord {
     throw new Error(`fake discord: ${left.length} violation(s):\n${report}`);
   }
 
+  onChange(listener: () => void): () => void {
+    this.state.changeListeners.add(listener);
+    return () => this.state.changeListeners.delete(listener);
+  }
+
   takeViolations(): string[] {
     return this.state.violations.splice(0);
   }
@@ -242,6 +247,10 @@ class LoopbackDiscord implements FakeDiscord {
 
   failNext(routePattern: string, status: number, times = 1, body?: JsonObject): void {
     this.rest.failNext(routePattern, status, times, body);
+  }
+
+  failFor(routePattern: string, status: number, durationMs: number): void {
+    this.rest.failFor(routePattern, status, durationMs);
   }
 
   disconnectGateway(closeCode?: number): void {
