@@ -419,8 +419,8 @@ async function send(event) {
   const text = $('composer-input').value;
   try {
     if (!text.trim().startsWith('/') && !state.command) throw new Error('The bot answers slash commands only: type / to see them.');
-    if (/:\S/.test(text)) fillFromText(text);
-    else if (!state.command) chooseCommand(text.trim().slice(1).split(/\s/)[0]);
+    if (/^\/\S+\s+\S/.test(text.trim())) fillFromText(text);
+    else if (!state.command) chooseCommand(text.trim().slice(1));
     if (!state.command) throw new Error('Unknown command.');
     const options = collectOptions();
     await api('/api/command', { user: state.me, channelId: state.channel, name: state.command.name, options });
