@@ -406,9 +406,13 @@ function fillFromText(text) {
     rest.shift();
   }
   for (const pair of rest) {
-    const [name, ...value] = pair.split(':');
+    const [name, ...parts] = pair.split(':');
+    const value = parts.join(':');
     const input = $(`opt-${name}`);
-    if (input && value.length) input.value = value.join(':');
+    if (!input || !value) continue;
+    // Pickers (channel, user, role, choices) take what was typed as their value or their label.
+    const option = input.tagName === 'SELECT' ? [...input.options].find((o) => [o.value, o.label, o.label.replace(/^[#@]/, '')].includes(value.replace(/^[#@]/, ''))) : null;
+    input.value = option ? option.value : value;
   }
   $('composer-input').value = `/${state.command.name} `;
 }
