@@ -13,6 +13,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535) {
   console.error(`PLAYGROUND_PORT must be a port number (0–65535), not "${process.env.PLAYGROUND_PORT}".`);
   process.exit(1);
 }
+process.on('unhandledRejection', (reason) => console.error('unhandled rejection:', reason));
 const logLevel = LOG_LEVELS.find((level) => level === process.env.LOG_LEVEL) ?? ('warn' satisfies LogLevel);
 
 const playground = await startPlayground({ port, databasePath: './data/playground.db', logLevel }).catch((error: unknown) => {

@@ -103,6 +103,20 @@ it('tracks a job to its four images and a DM, walks the admin review, and refuse
   await page.locator('.message', { hasText: jobid }).first().waitFor();
   await shot('dm');
 
+  // Autocomplete offers the person's running jobs, as /untrack registers it.
+  await goTo('general');
+  await page.fill('#duration', '600');
+  const running = await makeJob('completes');
+  await send();
+  await page.fill('#composer-input', '/untrack');
+  await page.click('[data-command="untrack"]');
+  await page.focus('#opt-jobid');
+  await page.locator('.choices button', { hasText: running }).dispatchEvent('mousedown');
+  expect(await page.inputValue('#opt-jobid')).toBe(running);
+  await send();
+  await expect.poll(() => lastMessage().textContent()).toMatch(/Stopped tracking/);
+  await page.fill('#duration', '60');
+
   // An admin sets the review channel.
   await be('Cleo');
   await goTo('general');
@@ -137,4 +151,19 @@ it('tracks a job to its four images and a DM, walks the admin review, and refuse
 
   expect(await page.locator('#violations').isHidden()).toBe(true);
   playground.discord.assertClean();
+}, 60_000);
+
+it('shows a body the loopback Discord refuses in a red banner', async () => {
+  const tooLongTitle = { embeds: [{ title: 'x'.repeat(300) }] };
+  const refused = await fetch(`${playground.discord.apiUrl}/v10/channels/${await page.getAttribute('.channel.active', 'data-channel')}/messages`, {
+    method: 'POST',
+    headers: { authorization: `Bot ${playground.discord.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(tooLongTitle),
+  });
+  expect(refused.status).toBe(400);
+  await page.locator('#violations', { hasText: 'embeds[0].title' }).waitFor();
+  await shot('violation');
+  await page.click('#dismiss-violations');
+  await page.locator('#violations').waitFor({ state: 'hidden' });
+  expect(playground.discord.violations).toEqual([]);
 }, 60_000);
