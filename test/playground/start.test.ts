@@ -35,7 +35,7 @@ it('without a Discord token, serves the playground, prints its URL and how to ru
   const run = start({ PLAYGROUND_PORT: '0', LOG_LEVEL: 'silent' });
   const url = await new Promise<string>((resolve, reject) => {
     run.child.stdout.on('data', () => {
-      const found = /Playground: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(run.output().stdout);
+      const found = /Playground: (http:\/\/127\.0\.0\.1:\d+\/)[\s\S]*Ctrl\+C to stop\./.exec(run.output().stdout);
       if (found) resolve(found[1]!);
     });
     void run.exited.then((code) => reject(new Error(`exited with ${code}: ${run.output().stderr}`)));
