@@ -99,6 +99,7 @@ it('tracks a job to its four images and a DM, walks the admin review, and refuse
   await shot('completed');
 
   // …and hears of it by DM.
+  await page.locator('#dm-count:text-is("1")').waitFor();
   await page.click('#dm-link');
   await page.locator('.message', { hasText: jobid }).first().waitFor();
   await shot('dm');

@@ -105,6 +105,7 @@ export async function startPlaygroundServer(opts: { port: number; discord: FakeD
           ...(sent ? { interaction: { user: nameOf(sent.userId), command: sent.command ?? null } } : {}),
         };
       }),
+      dmCount: discord.dmsTo(user.id).length,
       ...status(),
     };
   }
@@ -117,7 +118,6 @@ export async function startPlaygroundServer(opts: { port: number; discord: FakeD
       accountFault,
       discordFault,
       jobs: jobs.slice(-12).reverse(),
-      dmChannels: Object.fromEntries(PERSONAS.map((p) => [p.id, discord.dmChannelOf(p.id) ?? null])),
     };
   }
 

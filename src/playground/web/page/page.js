@@ -256,6 +256,13 @@ function renderView() {
     : `<div class="empty">${state.channel === 'dm' ? 'No direct messages from the bot yet.' : 'Nothing here yet. Make a job on the right, then /track it.'}</div>`;
   if (atBottom) list.scrollTop = list.scrollHeight;
 
+  // Discord shows unread DMs as a count; here, the DMs the bot sent you while you were elsewhere.
+  const seen = Number(localStorage.getItem(`playground.dmSeen.${state.me}`) ?? 0);
+  if (state.channel === 'dm') localStorage.setItem(`playground.dmSeen.${state.me}`, String(view.dmCount));
+  const unread = state.channel === 'dm' ? 0 : view.dmCount - seen;
+  $('dm-count').hidden = unread <= 0;
+  $('dm-count').textContent = String(unread);
+
   $('violations').hidden = view.violations.length === 0;
   $('violation-text').textContent = view.violations.join('\n\n');
   for (const button of $('speeds').children) button.classList.toggle('on', Number(button.dataset.speed) === view.speed);
