@@ -145,6 +145,8 @@ it('tracks a job to its four images and a DM, walks the admin review, and refuse
   // A plain member may not review.
   await be('Ada');
   await goTo('general');
+  await page.fill('#composer-input', '/tr');
+  expect(await page.locator('#command-picker [data-command]').allTextContents()).toEqual([expect.stringMatching(/^\/track[^-]/)]);
   await page.fill('#composer-input', '/review list');
   await page.keyboard.press('Enter');
   await expect.poll(() => lastMessage().textContent()).toMatch(/Only members with Manage Server[\s\S]*Only you can see this/);

@@ -299,11 +299,20 @@ function pickerFor(text) {
     picker.hidden = true;
     return;
   }
-  const found = state.world.commands.filter((c) => c.name.startsWith(match[1]));
+  const found = state.world.commands.filter((c) => available(c) && c.name.startsWith(match[1]));
   picker.hidden = found.length === 0;
   picker.innerHTML = found
     .map((c) => `<button type="button" class="command-choice" data-command="${escapeHtml(c.name)}">/${escapeHtml(c.name)}<small>${escapeHtml(c.description)}</small></button>`)
     .join('');
+}
+
+/** As Discord does: a command shows where its contexts allow it, and to members with its default permissions. */
+function available(command) {
+  const contexts = command.contexts ?? [0, 1];
+  if (!contexts.includes(state.channel === 'dm' ? 1 : 0)) return false;
+  if (state.channel === 'dm' || command.default_member_permissions == null) return true;
+  const needed = BigInt(command.default_member_permissions);
+  return (BigInt(me().permissions) & needed) === needed;
 }
 
 function chooseCommand(name) {
@@ -433,6 +442,7 @@ async function send(event) {
     if (/^\/\S+\s+\S/.test(text.trim())) fillFromText(text);
     else if (!state.command) chooseCommand(text.trim().slice(1));
     if (!state.command) throw new Error('Unknown command.');
+    if (!available(state.command)) throw new Error(`/${state.command.name} is not available to ${me().name} here.`);
     const options = collectOptions();
     await api('/api/command', { user: state.me, channelId: state.channel, name: state.command.name, options });
     chooseCommand(null);
