@@ -4,5 +4,9 @@
  */
 import 'dotenv/config';
 
-if (process.env.DISCORD_TOKEN?.trim()) await import('./index');
-else await import('./playground/main');
+if (process.env.DISCORD_TOKEN?.trim()) {
+  await import('./index');
+} else {
+  if (process.env.USEAPI_TOKEN?.trim()) console.log('USEAPI_TOKEN is set but DISCORD_TOKEN is not, so this is the playground, not the bot.');
+  await import('./playground/main');
+}
