@@ -1,5 +1,6 @@
 /** The playground's Discord server: its channels, a role, and the people you can be on the page. */
 
+export const BOT_NAME = 'Job Tracker';
 export const GUILD_ID = '600000000000000001';
 export const GENERAL_CHANNEL_ID = '600000000000000011';
 export const REVIEW_CHANNEL_ID = '600000000000000012';

@@ -11,7 +11,7 @@ import { deployCommands } from '../discord/deploy';
 import { createLogger } from '../log';
 import { startFakeDiscord, type FakeDiscord } from './discord';
 import { startUseapiEmulator, type UseapiEmulator } from './useapi';
-import { GENERAL_CHANNEL_ID, GUILD_ID, PERSONAS, REVIEW_CHANNEL_ID } from './guild';
+import { BOT_NAME, GENERAL_CHANNEL_ID, GUILD_ID, PERSONAS, REVIEW_CHANNEL_ID } from './guild';
 import { startPlaygroundServer, type PlaygroundServer } from './web/server';
 
 export interface PlaygroundOptions {
@@ -40,7 +40,7 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
   };
   try {
     const discord = await startFakeDiscord({
-      botUsername: 'Job Tracker',
+      botUsername: BOT_NAME,
       guilds: [
         {
           id: GUILD_ID,

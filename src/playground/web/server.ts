@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { GENERAL_CHANNEL_ID, GUILD_ID, PERSONAS, REVIEWER_ROLE_ID, type Persona } from '../guild';
+import { BOT_NAME, GENERAL_CHANNEL_ID, GUILD_ID, PERSONAS, REVIEWER_ROLE_ID, type Persona } from '../guild';
 import { SCENARIOS, SPEEDS, scenarioJob, type Scenario, type Speed } from '../scenarios';
 import type { FakeDiscord, FakeMessage, InteractionHandle, InteractionOption } from '../discord';
 import { localMediaUrl, type AccountFault, type UseapiEmulator } from '../useapi';
@@ -67,7 +67,7 @@ export async function startPlaygroundServer(opts: { port: number; discord: FakeD
     if (!found) throw new BadRequest(`unknown user ${String(id)}`);
     return found;
   };
-  const nameOf = (id: string) => (id === discord.botUserId ? 'Job Tracker' : (PERSONAS.find((p) => p.id === id)?.name ?? `user ${id.slice(-4)}`));
+  const nameOf = (id: string) => (id === discord.botUserId ? BOT_NAME : (PERSONAS.find((p) => p.id === id)?.name ?? `user ${id.slice(-4)}`));
   const channelOf = (user: Persona, channelId: unknown): { channelId: string; guildId?: string } => {
     if (channelId === 'dm') return { channelId: discord.dmChannelOf(user.id) ?? '' };
     const channel = discord.guilds[0]!.channels.find((c) => c.id === channelId);
@@ -85,7 +85,7 @@ export async function startPlaygroundServer(opts: { port: number; discord: FakeD
 
   function view(userId: string, channelParam: string) {
     const user = persona(userId);
-    const channelId = channelParam === 'dm' ? discord.dmChannelOf(user.id) : channelParam;
+    const channelId = channelOf(user, channelParam).channelId || undefined;
     const visible: FakeMessage[] = channelId ? [...discord.channelMessages(channelId)] : [];
     for (const sent of interactions) {
       if (sent.userId !== user.id || sent.channelId !== channelId) continue;
@@ -126,7 +126,7 @@ export async function startPlaygroundServer(opts: { port: number; discord: FakeD
     return {
       guild: { id: guild.id, name: guild.name, channels: guild.channels },
       defaultChannelId: GENERAL_CHANNEL_ID,
-      bot: { id: discord.botUserId, name: 'Job Tracker' },
+      bot: { id: discord.botUserId, name: BOT_NAME },
       personas: PERSONAS,
       roles: [{ id: REVIEWER_ROLE_ID, name: 'reviewers' }],
       commands: discord.commands(GUILD_ID),
