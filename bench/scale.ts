@@ -17,7 +17,7 @@ import { createPoller } from '../src/tracker/poller';
 import type { ListResult, PollResult, UseapiClient } from '../src/useapi/client';
 import { createUseapiClient } from '../src/useapi/client';
 import type { UpstreamJob } from '../src/useapi/job';
-import { jobRecordAt, startUseapiEmulator, type JobScript, type JobStep } from '../test/emulators/useapi';
+import { jobRecordAt, startUseapiEmulator, type JobScript, type JobStep } from '../src/playground/useapi';
 import type { BudgetInfo } from './budget';
 import { spawnSide, type Control } from './child';
 import { sleep, withTimeout } from './compare';

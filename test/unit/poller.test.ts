@@ -11,7 +11,7 @@ import { WARNING_CALM_MS } from '../../src/tracker/account';
 import type { LifecycleSettings } from '../../src/tracker/lifecycle';
 import { createPoller, type Poller } from '../../src/tracker/poller';
 import { createUseapiClient } from '../../src/useapi/client';
-import { makeJobId, startUseapiEmulator, type Fault, type JobStep, type UseapiEmulator } from '../emulators/useapi';
+import { makeJobId, startUseapiEmulator, type Fault, type JobStep, type UseapiEmulator } from '../../src/playground/useapi';
 
 /**
  * The real poller, a real SQLite file and real HTTP to the useapi emulator, on an injected clock:

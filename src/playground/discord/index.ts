@@ -162,6 +162,11 @@ class LoopbackDiscord implements FakeDiscord {
     throw new Error(`fake discord: ${left.length} violation(s):\n${report}`);
   }
 
+  onChange(listener: () => void): () => void {
+    this.state.changeListeners.add(listener);
+    return () => this.state.changeListeners.delete(listener);
+  }
+
   takeViolations(): string[] {
     return this.state.violations.splice(0);
   }
@@ -247,6 +252,10 @@ class LoopbackDiscord implements FakeDiscord {
   /** Ends every injected failure still pending, e.g. an outage started with `failNext('*', 502, Infinity)`. */
   clearFailures(): void {
     this.rest.clearFailures();
+  }
+
+  failFor(routePattern: string, status: number, durationMs: number): void {
+    this.rest.failFor(routePattern, status, durationMs);
   }
 
   disconnectGateway(closeCode?: number): void {

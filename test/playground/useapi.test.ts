@@ -5,6 +5,7 @@ import {
   RETENTION_MS,
   jobAnswerAt,
   jobRecordAt,
+  localMediaUrl,
   makeJobId,
   startUseapiEmulator,
   timeline,
@@ -12,7 +13,7 @@ import {
   type JobScript,
   type RunningJobsList,
   type UseapiEmulator,
-} from './useapi';
+} from '../../src/playground/useapi';
 
 const T0 = Date.parse('2025-10-23T14:15:20.123Z');
 const CHANNEL_A = '1234567890123456789';
@@ -206,6 +207,31 @@ describe('emulator over HTTP', () => {
   });
   afterEach(async () => {
     await emu.close();
+  });
+
+  it('serves real PNG pictures for the media links of a completed job, one per image and the grid', async () => {
+    const jobid = idAt();
+    emu.addJob({ jobid, prompt: 'a red fox in snow --ar 16:9', steps: timeline({ queueMs: 0, runMs: 1000, stepMs: 500, outcome: 'completed' }) });
+    clock = T0 + 2000;
+    const job = await getJob(jobid);
+    const links = [...job.response.imageUx!.map((l) => l.url), job.response.attachments![0]!.url];
+    const pictures = await Promise.all(
+      links.map(async (link) => {
+        const local = localMediaUrl(emu.url, link);
+        expect(local).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/media\//);
+        const res = await fetch(local!);
+        expect(res.status).toBe(200);
+        expect(res.headers.get('content-type')).toBe('image/png');
+        return Buffer.from(await res.arrayBuffer());
+      }),
+    );
+    for (const png of pictures) expect(png.subarray(1, 4).toString('ascii')).toBe('PNG');
+    const size = (png: Buffer) => [png.readUInt32BE(16), png.readUInt32BE(20)];
+    expect(size(pictures[0]!)).toEqual([512, 288]);
+    expect(size(pictures[4]!)).toEqual([768, 432]);
+    expect(new Set(pictures.map((p) => p.toString('base64'))).size).toBe(5);
+    expect(localMediaUrl(emu.url, 'https://example.com/x.png')).toBeNull();
+    expect((await fetch(`${emu.url}/media/cdn.midjourney.com/00000000-0000-4000-a000-000000000000/0_0.png`)).status).toBe(404);
   });
 
   it('listens on a loopback URL with the default token', () => {

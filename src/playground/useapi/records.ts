@@ -302,7 +302,7 @@ function errorFieldsFor(step: JobStep): Pick<JobRecord, 'error' | 'errorDetails'
 }
 
 /** Stable per-job media ids, derived from the job id so records are reproducible. */
-function mediaIdsOf(jobid: string): { uuid: string; messageId: string; signature: string } {
+export function mediaIdsOf(jobid: string): { uuid: string; messageId: string; signature: string } {
   const hex = createHash('sha256').update(jobid).digest('hex');
   const uuid = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
   const messageId = String(10n ** 18n + (BigInt(`0x${hex.slice(32, 48)}`) % (9n * 10n ** 18n)));
@@ -310,7 +310,7 @@ function mediaIdsOf(jobid: string): { uuid: string; messageId: string; signature
 }
 
 /** Width and height for the prompt's `--ar W:H` (default square), with the long side `longSide`. */
-function dimensions(prompt: string, longSide: number): { width: number; height: number } {
+export function dimensions(prompt: string, longSide: number): { width: number; height: number } {
   const match = /--(?:ar|aspect)\s+(\d+):(\d+)/.exec(prompt);
   const w = Number(match?.[1] ?? 1) || 1;
   const h = Number(match?.[2] ?? 1) || 1;

@@ -11,8 +11,12 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { userOf } from './ids';
+import { jobPicture } from './pictures';
 import {
   cancelledScript,
+  DEFAULT_PROMPT,
+  dimensions,
+  mediaIdsOf,
   expiredBody,
   isRunning,
   jobAnswerAt,
@@ -34,6 +38,21 @@ import type {
 
 export const DEFAULT_TOKEN = 'user:12345-emulatortoken';
 export const JOBS_PATH = '/v3/midjourney/jobs';
+/** The CDN hosts of the records' media links; the emulator serves their pictures below /media/<host>/. */
+const MEDIA_HOSTS = ['cdn.midjourney.com', 'cdn.discordapp.com', 'media.discordapp.net'];
+const MEDIA_PREFIX = '/media/';
+
+/** Where the emulator at `emulatorUrl` serves the picture of a record's media link, or null for other links. */
+export function localMediaUrl(emulatorUrl: string, remoteUrl: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(remoteUrl);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'https:' || !MEDIA_HOSTS.includes(url.hostname)) return null;
+  return `${emulatorUrl}${MEDIA_PREFIX}${url.hostname}${url.pathname}`;
+}
 
 const ACCOUNT_FAULT_MESSAGES: Record<AccountFault, string> = {
   401: 'Unauthorized',
@@ -202,10 +221,37 @@ export async function startUseapiEmulator(opts: EmulatorOptions = {}): Promise<U
     res.end(reply.body);
   }
 
+  const pictures = new Map<string, Buffer>();
+
+  /** The picture behind a media link of one of the jobs (the link's ids are derived from the job id). */
+  function picture(path: string): Buffer | undefined {
+    const known = pictures.get(path);
+    if (known) return known;
+    const script = [...jobs.values()].find((job) => {
+      const ids = mediaIdsOf(job.jobid);
+      return path.includes(ids.uuid) || path.includes(`/${ids.messageId}/`);
+    });
+    if (!script || script.jobType === 'video' || path.endsWith('.mp4')) return undefined;
+    const prompt = script.prompt ?? DEFAULT_PROMPT;
+    const image = /\/0_(\d)\.png$/.exec(path);
+    const bytes = image
+      ? jobPicture({ prompt, ...dimensions(prompt, 512), image: Number(image[1]) + 1 })
+      : jobPicture({ prompt, ...dimensions(prompt, 768), image: 'grid', preview: path.endsWith('/grid_0.webp') });
+    pictures.set(path, bytes);
+    return bytes;
+  }
+
   function handle(req: IncomingMessage, res: ServerResponse): void {
     const t = now();
     const method = req.method ?? 'GET';
     const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (method === 'GET' && path.startsWith(MEDIA_PREFIX)) {
+      const bytes = picture(path);
+      if (!bytes) return send(res, json(404, { error: 'Not found' }));
+      res.writeHead(200, { 'content-type': 'image/png', 'content-length': String(bytes.length), 'cache-control': 'max-age=3600' });
+      res.end(bytes);
+      return;
+    }
     const route = routeOf(path);
     const authOk = req.headers.authorization === `Bearer ${token}`;
     const outcome = decide(method, route, authOk, t);

@@ -17,7 +17,25 @@ interface InjectedFailure {
   pattern: RegExp;
   status: number;
   remaining: number;
+  /** Date.now() after which it stops, for failures that last a while rather than a number of requests. */
+  until?: number;
   body?: JsonObject;
+}
+
+/** 'PATCH /channels/:id/messages/:id', or without the method; '*' is a wildcard. */
+function routeRegExp(routePattern: string): RegExp {
+  const escaped = routePattern.trim().replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
+  return new RegExp(routePattern.trim().startsWith('/') ? `^[A-Z]+ ${escaped}$` : `^${escaped}$`);
+}
+
+/** An injected 429 that says, as Discord does, when to come back. */
+function rateLimitedUntil(until: number, at: number): Reply {
+  const retryAfterS = Math.max(0.001, (until - at) / 1000);
+  return {
+    status: 429,
+    headers: { 'Retry-After': retryAfterS.toFixed(3), 'X-RateLimit-Scope': 'user' },
+    body: { message: 'You are being rate limited.', retry_after: retryAfterS, global: false },
+  };
 }
 
 interface ParsedBody {
@@ -39,9 +57,11 @@ export class RestHandler {
   }
 
   failNext(routePattern: string, status: number, times: number, body?: JsonObject): void {
-    const escaped = routePattern.trim().replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
-    const pattern = new RegExp(routePattern.trim().startsWith('/') ? `^[A-Z]+ ${escaped}$` : `^${escaped}$`);
-    this.failures.push({ pattern, status, remaining: times, ...(body ? { body } : {}) });
+    this.failures.push({ pattern: routeRegExp(routePattern), status, remaining: times, ...(body ? { body } : {}) });
+  }
+
+  failFor(routePattern: string, status: number, durationMs: number): void {
+    this.failures.push({ pattern: routeRegExp(routePattern), status, remaining: Infinity, until: Date.now() + durationMs });
   }
 
   clearFailures(): void {
@@ -92,10 +112,11 @@ export class RestHandler {
     const needsAuth = route.auth !== false;
     if (needsAuth && req.headers.authorization !== `Bot ${this.state.config.token}`) return apiError(401, ErrorCode.General);
 
-    const injected = this.failures.find((f) => f.remaining > 0 && f.pattern.test(record.route));
+    const injected = this.failures.find((f) => f.remaining > 0 && (f.until === undefined || record.at < f.until) && f.pattern.test(record.route));
     if (injected) {
       injected.remaining--;
       this.state.counters.injectedFailures++;
+      if (injected.status === 429 && injected.until !== undefined) return rateLimitedUntil(injected.until, record.at);
       return { status: injected.status, body: injected.body ?? apiError(injected.status, ErrorCode.General).body };
     }
 

@@ -233,6 +233,8 @@ export interface FakeDiscord {
   readonly counters: FakeDiscordCounters;
   /** Throws with a readable report when `violations` is not empty. */
   assertClean(options?: AssertCleanOptions): void;
+  /** Calls `listener` after every message create, edit or delete and every violation; returns the unsubscribe. */
+  onChange(listener: () => void): () => void;
   /** Returns the violations so far and clears them (for tests that provoke some on purpose). */
   takeViolations(): string[];
 
@@ -268,6 +270,8 @@ export interface FakeDiscord {
    */
   failNext(routePattern: string, status: number, times?: number, body?: JsonObject): void;
   clearFailures(): void;
+  /** Like failNext, for every matching request during `durationMs`; a 429 carries Retry-After up to its end. */
+  failFor(routePattern: string, status: number, durationMs: number): void;
   /** Closes every gateway connection with this code (default 4000: the client resumes). */
   disconnectGateway(closeCode?: number): void;
 

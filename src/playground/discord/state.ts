@@ -106,6 +106,8 @@ export class DiscordState {
   emit: EventSink = () => {};
   /** Base of attachment URLs (the fake's own address). */
   baseUrl = 'http://127.0.0.1';
+  /** Told after every change someone watching the fake could see: messages, violations. */
+  readonly changeListeners = new Set<() => void>();
 
   private readonly users = new Map<string, FakeUser>();
   private readonly dmByUser = new Map<string, string>();
@@ -127,6 +129,11 @@ export class DiscordState {
 
   violation(text: string): void {
     this.violations.push(text);
+    this.changed();
+  }
+
+  changed(): void {
+    for (const listener of this.changeListeners) listener();
   }
 
   // ------------------------------------------------------------------ users and channels
@@ -314,6 +321,7 @@ export class DiscordState {
     this.counters.messagesCreated++;
     this.selfCheck(data);
     this.emitMessage('MESSAGE_CREATE', message);
+    this.changed();
     return message;
   }
 
@@ -323,6 +331,7 @@ export class DiscordState {
     this.counters.messagesEdited++;
     this.selfCheck(message.data);
     this.emitMessage('MESSAGE_UPDATE', message);
+    this.changed();
     return message;
   }
 
@@ -331,6 +340,7 @@ export class DiscordState {
     message.deleted = true;
     this.counters.messagesDeleted++;
     const channel = this.channels.get(message.channelId);
+    this.changed();
     if (!message.ephemeral) {
       this.emit('MESSAGE_DELETE', { id: message.id, channel_id: message.channelId, ...(channel?.guildId ? { guild_id: channel.guildId } : {}) }, this.messageIntent(channel));
     }

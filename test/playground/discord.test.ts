@@ -18,7 +18,7 @@ import {
 } from 'discord.js';
 import { WebSocket } from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeDiscord, type FakeDiscord } from './discord/index';
+import { startFakeDiscord, type FakeDiscord } from '../../src/playground/discord/index';
 
 const ALICE = { id: '200000000000000001', username: 'alice' };
 const BOB = { id: '200000000000000002', username: 'bob' };
@@ -269,6 +269,31 @@ describe('fake discord with a real discord.js client', () => {
 });
 
 describe('rate limits', () => {
+  it('failFor: a 429 with Retry-After up to the end of the window, then normal answers; onChange hears the message', async () => {
+    const fake = await startFakeDiscord();
+    try {
+      const channel = fake.guilds[0]!.channels[0]!.id;
+      const changes: string[] = [];
+      fake.onChange(() => changes.push(fake.channelMessages(channel).at(-1)?.data.content ?? 'none'));
+      const until = Date.now() + 200;
+      fake.failFor('/channels/*', 429, 200);
+      const limited = await rawRequest(fake, 'POST', `/channels/${channel}/messages`, { content: 'a' });
+      expect(limited.status).toBe(429);
+      const retryAfter = Number(limited.headers.get('retry-after'));
+      expect(retryAfter).toBeGreaterThan(0);
+      expect(retryAfter).toBeLessThanOrEqual(0.2);
+      expect(limited.body).toMatchObject({ message: 'You are being rate limited.', global: false });
+      expect(changes).toEqual([]);
+      await fake.waitFor(() => Date.now() >= until, 1000, 'the end of the window');
+      const sent = await rawRequest(fake, 'POST', `/channels/${channel}/messages`, { content: 'b' });
+      expect(sent.status).toBe(200);
+      expect(changes).toEqual(['b']);
+      fake.assertClean();
+    } finally {
+      await fake.close();
+    }
+  });
+
   it('announced per-channel bucket: real headers, and a 429 with Retry-After when exceeded', async () => {
     const fake = await startFakeDiscord({ rateLimits: { perChannelMessages: { limit: 2, windowMs: 1000 } } });
     try {

@@ -1,7 +1,7 @@
 /**
  * Runs the useapi.net emulator by hand, with a few demo jobs on the real clock.
  *
- *   npx tsx test/emulators/useapi/cli.ts [--port 8787] [--token user:12345-emulatortoken]
+ *   npx tsx src/playground/useapi/cli.ts [--port 8787] [--token user:12345-emulatortoken]
  */
 import { parseArgs } from 'node:util';
 import { makeJobId, startUseapiEmulator, timeline, type JobScript } from './index';
@@ -15,7 +15,7 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  console.log('Usage: npx tsx test/emulators/useapi/cli.ts [--port 8787] [--token user:12345-emulatortoken]');
+  console.log('Usage: npx tsx src/playground/useapi/cli.ts [--port 8787] [--token user:12345-emulatortoken]');
   process.exit(0);
 }
 

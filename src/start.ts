@@ -1,0 +1,12 @@
+/**
+ * `npm start`: the bot for real when a Discord token is set (in the environment or .env), else the
+ * playground, so a fresh clone shows what the bot does before anyone creates a Discord application.
+ */
+import 'dotenv/config';
+
+if (process.env.DISCORD_TOKEN?.trim()) {
+  await import('./index');
+} else {
+  if (process.env.USEAPI_TOKEN?.trim()) console.log('USEAPI_TOKEN is set but DISCORD_TOKEN is not, so this is the playground, not the bot.');
+  await import('./playground/main');
+}
