@@ -23,6 +23,13 @@ const envSchema = z.object({
     .default('')
     .transform((text) => text.split(',').map((id) => id.trim()).filter(Boolean))
     .pipe(z.array(z.string().regex(/^\d{17,20}$/, 'must be Discord user ids, comma separated'))),
+  /** /livez, /readyz and /metrics; 0 turns them off. */
+  HTTP_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
+  HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Finished jobs, their subscriptions and sent effects are deleted this many days after the job ended. */
+  RETENTION_DAYS: z.coerce.number().positive().default(30),
+  /** Decided reviews and their history are deleted after this many days; unset keeps them. */
+  REVIEW_RETENTION_DAYS: z.coerce.number().positive().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -39,6 +46,10 @@ export type Config = Readonly<{
   useapiTimeoutMs: number;
   upstreamMaxRps: number;
   ownerUserIds: readonly string[];
+  httpPort: number;
+  httpHost: string;
+  retentionDays: number;
+  reviewRetentionDays: number | null;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 }>;
 
@@ -71,6 +82,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     useapiTimeoutMs: e.USEAPI_TIMEOUT_MS,
     upstreamMaxRps: e.UPSTREAM_MAX_RPS,
     ownerUserIds: Object.freeze(e.OWNER_USER_IDS),
+    httpPort: e.HTTP_PORT,
+    httpHost: e.HTTP_HOST,
+    retentionDays: e.RETENTION_DAYS,
+    reviewRetentionDays: e.REVIEW_RETENTION_DAYS ?? null,
     logLevel: e.LOG_LEVEL,
   });
 }

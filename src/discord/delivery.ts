@@ -37,6 +37,8 @@ export interface Delivery {
   stop(): Promise<void>;
   /** One scan; resolves when the requests it started have settled. */
   flush(): Promise<void>;
+  /** Lanes (channels, DMs) waiting out a rate limit or Discord trouble now. */
+  lanesWaiting(): number;
 }
 
 /** What a failed Discord request means for the work that made it. */
@@ -304,6 +306,10 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     async flush() {
       scan();
       await Promise.allSettled([...inFlight.values()]);
+    },
+    lanesWaiting() {
+      const at = now();
+      return [...blockedUntil.values()].filter((until) => until > at).length;
     },
   };
 }

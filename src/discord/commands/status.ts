@@ -1,0 +1,19 @@
+import { ApplicationIntegrationType, InteractionContextType, MessageFlags, type RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
+import { trackerStatusView } from '../views/status';
+import { answer, type Command } from './command';
+
+export const trackerStatus: Command = {
+  definition: {
+    name: 'tracker-status',
+    description: "The bot's health: queue, upstream, Discord, outbox (bot owners only).",
+    integration_types: [ApplicationIntegrationType.GuildInstall],
+    contexts: [InteractionContextType.Guild, InteractionContextType.BotDM],
+  } as const satisfies RESTPostAPIChatInputApplicationCommandsJSONBody,
+
+  async execute(interaction, ctx) {
+    if (!ctx.ownerUserIds.includes(interaction.user.id)) {
+      return answer(interaction, 'Only the bot\'s owners (OWNER_USER_IDS) can see its status.');
+    }
+    await interaction.reply({ ...trackerStatusView(ctx.opsStatus(), ctx.now()), flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+  },
+};
