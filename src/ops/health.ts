@@ -33,11 +33,15 @@ export function checkReadiness(sources: ReadinessSources): Readiness {
   };
 }
 
-/** Takes the write lock and lets it go: fails on a read-only, locked or broken file, writes nothing. */
+/**
+ * Starts a write and takes it back: fails on a read-only, locked or broken file, writes nothing.
+ * (A bare BEGIN IMMEDIATE succeeds even on a read-only connection; a statement that writes does not.)
+ */
 function databaseWritable(db: Db): { ok: boolean; text: string } {
   const sqlite = db.$client;
   try {
     sqlite.exec('BEGIN IMMEDIATE');
+    sqlite.prepare('DELETE FROM upstream_account WHERE id = -1').run();
     sqlite.exec('ROLLBACK');
     return { ok: true, text: 'writable' };
   } catch (error) {
