@@ -66,7 +66,7 @@ describe('readiness', () => {
   it('is not ready on a database it cannot write, nor without the gateway', () => {
     const readOnly = new Database(join(dir, 'tracker.db'), { readonly: true });
     try {
-      const result = checkReadiness(sources({ db: drizzle(readOnly, { schema }) as unknown as Db, gatewayReady: () => false }));
+      const result = checkReadiness(sources({ db: drizzle(readOnly, { schema }), gatewayReady: () => false }));
       expect(result.ready).toBe(false);
       expect(result.checks.gateway).toBe('not connected');
       expect(result.checks.database).toMatch(/^not writable: .*readonly/);
