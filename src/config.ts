@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** Also read by `npm run backup`, which needs no tokens. */
+export const DEFAULT_DATABASE_PATH = './data/tracker.db';
+
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 const envSchema = z.object({
@@ -7,7 +10,7 @@ const envSchema = z.object({
   USEAPI_TOKEN: z.string().min(1),
   DISCORD_API_URL: z.url().default('https://discord.com/api'),
   USEAPI_BASE_URL: z.url().default('https://api.useapi.net'),
-  DATABASE_PATH: z.string().min(1).default('./data/tracker.db'),
+  DATABASE_PATH: z.string().min(1).default(DEFAULT_DATABASE_PATH),
   POLL_INTERVAL_MS: positiveInt(5000),
   MAX_ACTIVE_JOBS_PER_USER: positiveInt(25),
   /** Tracking stops after this long, whatever upstream says. */

@@ -1,5 +1,6 @@
 import 'dotenv/config';
 import { resolve } from 'node:path';
+import { DEFAULT_DATABASE_PATH } from '../config';
 import { backupDatabase } from './backup';
 
 /**
@@ -9,7 +10,7 @@ import { backupDatabase } from './backup';
 async function main(): Promise<void> {
   const destination = process.argv[2];
   if (!destination || destination.startsWith('-')) throw new Error('usage: npm run backup -- <file>');
-  const source = process.env.DATABASE_PATH?.trim() || './data/tracker.db';
+  const source = process.env.DATABASE_PATH?.trim() || DEFAULT_DATABASE_PATH;
   const started = performance.now();
   const result = await backupDatabase(resolve(source), resolve(destination));
   const seconds = ((performance.now() - started) / 1000).toFixed(1);

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/open';
 import { createLogger } from '../../src/log';
 import { ALICE, BOB, World } from './world';
 
@@ -183,6 +184,28 @@ describe('/tracker-status', () => {
     expect(reply.text()).toMatch(/Only the bot's owners/);
     expect(reply.text()).not.toMatch(/Jobs followed/);
     expect(count()).toEqual(before);
+  });
+});
+
+describe('retention in the running bot', () => {
+  it('prunes what the file held before the start, and gives the space back from then on', async () => {
+    const port = await freePort();
+    world = await World.start({ inProcess: false, env: { HTTP_PORT: String(port) } });
+    const longAgo = Date.now() - 40 * 24 * 60 * 60 * 1000;
+    // The file as an older version left it: migrated, no incremental auto-vacuum, an old finished job.
+    const sqlite = openDatabase(world.config.databasePath).$client;
+    sqlite.prepare("INSERT INTO jobs (job_id, status, terminal, tracked_at, finished_at) VALUES ('old-job', 'completed', 1, ?, ?)").run(longAgo, longAgo);
+    sqlite.prepare("INSERT INTO subscriptions (job_id, user_id, channel_id, dm, state, created_at) VALUES ('old-job', ?, '1', 0, 'done', ?)").run(BOB.id, longAgo);
+    expect(sqlite.pragma('auto_vacuum', { simple: true })).toBe(0);
+    sqlite.close();
+
+    await world.startBot();
+    await world.discord.waitFor(() => world.db.$client.prepare("SELECT 1 FROM jobs WHERE job_id = 'old-job'").get() === undefined, 5000, 'the old job to be pruned');
+    expect(world.db.$client.prepare('SELECT count(*) AS n FROM subscriptions').get()).toEqual({ n: 0 });
+    expect(world.db.$client.pragma('auto_vacuum', { simple: true })).toBe(2);
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(sample(text, 'tracker_retention_pruned_rows_total', { table: 'jobs' })).toBe(1);
+    expect(sample(text, 'tracker_retention_pruned_rows_total', { table: 'subscriptions' })).toBe(1);
   });
 });
 

@@ -1,13 +1,12 @@
-import { ApplicationIntegrationType, InteractionContextType, MessageFlags, type RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
+import { MessageFlags, type RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
 import { trackerStatusView } from '../views/status';
-import { answer, type Command } from './command';
+import { answer, COMMAND_CONTEXTS, type Command } from './command';
 
 export const trackerStatus: Command = {
   definition: {
     name: 'tracker-status',
     description: "The bot's health: queue, upstream, Discord, outbox (bot owners only).",
-    integration_types: [ApplicationIntegrationType.GuildInstall],
-    contexts: [InteractionContextType.Guild, InteractionContextType.BotDM],
+    ...COMMAND_CONTEXTS,
   } as const satisfies RESTPostAPIChatInputApplicationCommandsJSONBody,
 
   async execute(interaction, ctx) {
