@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
+import { firstPollableJobId, loadAccount } from '../db/jobs';
 import type { Db } from '../db/open';
 import type { Logger } from '../log';
 import { formatDuration } from '../discord/views/text';
-import { readOpsSnapshot } from './snapshot';
 import type { UpstreamHealth } from './upstream';
 
 export interface ReadinessSources {
@@ -51,11 +51,11 @@ function databaseWritable(db: Db): { ok: boolean; text: string } {
 }
 
 function upstreamCheck(sources: ReadinessSources, now: number): { ok: boolean; text: string } {
-  const { account, followedJobs } = readOpsSnapshot(sources.db, now);
+  const account = loadAccount(sources.db);
   if (account.problem) return { ok: true, text: `paused: the useapi account is refused (${account.problem}); probing until it recovers` };
   const answeredAt = sources.upstream.lastAnswerAt;
   if (answeredAt !== null && now - answeredAt <= sources.upstreamSilenceMs) return { ok: true, text: `answered ${formatDuration(now - answeredAt)} ago` };
-  if (Object.keys(followedJobs).length === 0) return { ok: true, text: 'idle: no job followed' };
+  if (firstPollableJobId(sources.db) === undefined) return { ok: true, text: 'idle: no job followed' };
   if (now - sources.startedAt <= sources.upstreamSilenceMs) return { ok: true, text: 'starting: no answer yet' };
   const silent = answeredAt === null ? 'never answered' : `no answer for ${formatDuration(now - answeredAt)}`;
   return { ok: false, text: `${silent} (last outcome: ${sources.upstream.lastOutcome ?? 'none'})` };

@@ -50,7 +50,7 @@ export function createMetrics(sources: MetricsSources): OpsMetrics {
   const prunedRows = new Counter({ name: name('retention_pruned_rows_total'), help: 'Rows deleted by retention, by table.', labelNames: ['table'], registers });
 
   const gauge = (suffix: string, help: string, labelNames: string[] = []) => new Gauge({ name: name(suffix), help, labelNames, registers });
-  const jobs = gauge('jobs', 'Jobs in the database: followed ones by upstream status, and finished ones.', ['state']);
+  const jobs = gauge('jobs', 'Jobs in the database: those being polled by upstream status, unfollowed (untracked by everyone before they ended), finished.', ['state']);
   const subscriptions = gauge('subscriptions', 'Subscriptions by state.', ['state']);
   const dueDepth = gauge('due_queue_depth', 'Job reads whose time has come.');
   const dueLag = gauge('due_queue_lag_seconds', 'How late the oldest due job read is.');
@@ -70,6 +70,7 @@ export function createMetrics(sources: MetricsSources): OpsMetrics {
     const snapshot = readOpsSnapshot(sources.db, now);
     jobs.reset();
     for (const [state, n] of Object.entries(snapshot.followedJobs)) jobs.set({ state }, n);
+    jobs.set({ state: 'unfollowed' }, snapshot.unfollowedJobs);
     jobs.set({ state: 'finished' }, snapshot.finishedJobs);
     for (const [state, n] of Object.entries(snapshot.subscriptions)) subscriptions.set({ state }, n);
     dueDepth.set(snapshot.due.depth);

@@ -103,6 +103,8 @@ export function ensureIncrementalVacuum(db: Db, log: Logger): void {
   const sqlite = db.$client;
   const INCREMENTAL = 2;
   if (sqlite.pragma('auto_vacuum', { simple: true }) === INCREMENTAL) return;
+  const bytes = (sqlite.pragma('page_count', { simple: true }) as number) * (sqlite.pragma('page_size', { simple: true }) as number);
+  log.info({ event: 'auto_vacuum_enabling', bytes }, 'one-time VACUUM so that freed space goes back to the file system (about a minute per 2 GB)');
   const started = performance.now();
   sqlite.pragma('auto_vacuum = INCREMENTAL');
   sqlite.exec('VACUUM');

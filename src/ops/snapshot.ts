@@ -8,8 +8,10 @@ const KNOWN_STATUSES: readonly string[] = [...RUNNING_STATUSES, ...FINISHED_STAT
 
 /** What the database says about the bot's work, for /metrics and /tracker-status. */
 export interface OpsSnapshot {
-  /** Jobs still followed, by upstream status ('unknown' before the first read). */
+  /** Jobs being polled, by upstream status ('unknown' before the first read). */
   followedJobs: Record<string, number>;
+  /** Unfinished jobs nobody follows any more (untracked by everyone): not polled, pruned by retention. */
+  unfollowedJobs: number;
   finishedJobs: number;
   subscriptions: Record<string, number>;
   /** Polls whose time has come, and how late the oldest of them is (urgent reads have no due time and count as depth only). */
@@ -27,11 +29,12 @@ export interface OpsSnapshot {
 export function readOpsSnapshot(db: Db, now: number): OpsSnapshot {
   const sqlite = db.$client;
   const followedJobs: Record<string, number> = {};
-  const rows = sqlite.prepare('SELECT status, count(*) AS n FROM jobs WHERE terminal = 0 GROUP BY status').all() as Array<{ status: string | null; n: number }>;
+  const rows = sqlite.prepare('SELECT status, count(*) AS n FROM jobs WHERE terminal = 0 AND next_poll_at IS NOT NULL GROUP BY status').all() as Array<{ status: string | null; n: number }>;
   for (const { status, n } of rows) {
     const label = status === null ? 'unknown' : KNOWN_STATUSES.includes(status) ? status : 'other';
     followedJobs[label] = (followedJobs[label] ?? 0) + n;
   }
+  const unfollowedJobs = (sqlite.prepare('SELECT count(*) AS n FROM jobs WHERE terminal = 0 AND next_poll_at IS NULL').get() as { n: number }).n;
   const finishedJobs = (sqlite.prepare('SELECT count(*) AS n FROM jobs WHERE terminal = 1').get() as { n: number }).n;
 
   const subscriptions = Object.fromEntries(SUBSCRIPTION_STATES.map((state) => [state, 0])) as Record<string, number>;
@@ -55,6 +58,7 @@ export function readOpsSnapshot(db: Db, now: number): OpsSnapshot {
 
   return {
     followedJobs,
+    unfollowedJobs,
     finishedJobs,
     subscriptions,
     due: { depth: due.depth, lagMs: due.oldest === null ? 0 : Math.max(0, now - due.oldest) },

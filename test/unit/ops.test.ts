@@ -59,6 +59,7 @@ describe('readiness', () => {
   });
 
   it('is ready with nothing to follow, however long upstream has been silent', () => {
+    followJob('untracked by everyone', null);
     clock = NOW + 24 * 3_600_000;
     expect(checkReadiness(sources())).toMatchObject({ ready: true, checks: { upstream: 'idle: no job followed' } });
   });
@@ -82,9 +83,10 @@ describe('snapshot', () => {
     followJob('urgent', 0);
     followJob('later', NOW + 5000);
     followJob('unpolled', null);
-    const { due, followedJobs } = readOpsSnapshot(db, NOW);
+    const { due, followedJobs, unfollowedJobs } = readOpsSnapshot(db, NOW);
     expect(due).toEqual({ depth: 2, lagMs: 5000 });
-    expect(followedJobs).toEqual({ progress: 4 });
+    expect(followedJobs).toEqual({ progress: 3 });
+    expect(unfollowedJobs).toBe(1);
   });
 });
 
