@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -221,6 +222,7 @@ describe('backup', () => {
       env: { ...process.env, DATABASE_PATH: world.config.databasePath },
     });
     expect(stdout).toMatch(/integrity ok/);
+    expect(statSync(destination).mode & 0o777).toBe(0o600);
     const copy = new Database(destination, { readonly: true });
     try {
       expect(copy.pragma('integrity_check', { simple: true })).toBe('ok');
