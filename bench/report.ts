@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { BudgetInfo } from './budget';
 import type { CompareResult, SideFigures } from './compare';
 import { MB, type Stats } from './measure';
+import type { PruneResult } from './prune';
 import type { ScaleResult } from './scale';
 
 
@@ -27,6 +28,7 @@ export interface BenchResults {
   scenario1?: CompareResult;
   scenario2?: CompareResult;
   scenario3?: ScaleResult;
+  prune?: PruneResult;
   budget: BudgetInfo & {
     /** What target 4 is judged on: the scale run at K=1, requests timed as the poller started them. */
     judged: { name: string; peak: number } | null;

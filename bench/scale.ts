@@ -25,9 +25,9 @@ import { peakInWindow, startCostMeter, stats, type ProcessCost, type Stats } fro
 import { createRng } from './prng';
 import { seededJobId } from './workload';
 
-const REAL_POLL_MS = 5000;
+export const REAL_POLL_MS = 5000;
 const SILENT = createLogger({ level: 'silent', secrets: [] });
-const settingsFor = (pollIntervalMs: number) => ({
+export const settingsFor = (pollIntervalMs: number) => ({
   pollIntervalMs,
   notFoundGraceMs: Math.round((60_000 * pollIntervalMs) / REAL_POLL_MS),
   maxTrackingAgeMs: Math.round((6 * 3600_000 * pollIntervalMs) / REAL_POLL_MS),
@@ -48,7 +48,7 @@ function record(jobid: string, status: 'progress' | 'completed', t: number): Ups
   return jobRecordAt({ jobid, prompt: LONG_PROMPT, startAt: t - 120_000, steps }, t) as UpstreamJob;
 }
 
-function insertJobs(
+export function insertJobs(
   sqlite: Database.Database,
   count: number,
   opts: { terminal: boolean; idOf: (i: number) => string; nextPollAt: (i: number) => number | null; now: number },
@@ -82,7 +82,7 @@ function insertJobs(
 }
 
 /** Fast, deterministic ids (the seeded generator is too slow for a million). */
-function bulkId(prefix: number, i: number): string {
+export function bulkId(prefix: number, i: number): string {
   return `j0822140000${String(prefix).padStart(3, '0')}${String(i).padStart(6, '0')}i-u12345-c1234567890123456789-bot:midjourney`;
 }
 
@@ -183,36 +183,14 @@ async function measureTicks(
     (db.$client.prepare('SELECT job_id AS id FROM jobs WHERE terminal = 0').all() as Array<{ id: string }>).map((r) => r.id),
   );
   let clock = start;
-  let reads = 0;
-  let listReads = 0;
-  const progress = new Map<string, number>();
-  // Built once: the stub must cost next to nothing, so that the tick is what is timed.
-  const template = record(bulkId(0, 0), 'progress', start);
-  const stub: UseapiClient = {
-    fetchJob(jobId): Promise<PollResult> {
-      reads++;
-      const p = ((progress.get(jobId) ?? 42) % 98) + 1;
-      progress.set(jobId, p);
-      const job: UpstreamJob = {
-        ...template,
-        jobid: jobId,
-        updated: new Date(clock).toISOString(),
-        response: { ...template.response, progress_percent: p, content: `**${LONG_PROMPT}** - <@1> (${p}%) (fast)` },
-      };
-      return Promise.resolve({ kind: 'ok', job });
-    },
-    listRunning(): Promise<ListResult> {
-      listReads++;
-      return Promise.resolve({ kind: 'ok', running: activeIds });
-    },
-  };
+  const upstream = instantUpstream(activeIds, () => clock);
   const rng = createRng(7);
   const settings = settingsFor(REAL_POLL_MS);
   // The poller's own loop period (see createPoller).
   const tickMs = Math.min(1000, Math.max(20, Math.floor(settings.pollIntervalMs / 10)));
   const poller = createPoller({
     db,
-    useapi: stub,
+    useapi: upstream.stub,
     log: SILENT,
     settings,
     now: () => clock,
@@ -224,7 +202,7 @@ async function measureTicks(
   const before = { reads: 0, listReads: 0 };
   for (let i = 0; i < params.warmup + params.ticks; i++) {
     clock += tickMs;
-    if (i === params.warmup) Object.assign(before, { reads, listReads });
+    if (i === params.warmup) Object.assign(before, { reads: upstream.reads, listReads: upstream.listReads });
     const c0 = process.cpuUsage();
     const w0 = performance.now();
     await poller.tick();
@@ -245,8 +223,46 @@ async function measureTicks(
     ticks: params.ticks,
     wallUs: stats(wall),
     cpuUs: stats(cpu),
-    readsPerTick: (reads - before.reads) / params.ticks,
-    listReadsPerTick: (listReads - before.listReads) / params.ticks,
+    readsPerTick: (upstream.reads - before.reads) / params.ticks,
+    listReadsPerTick: (upstream.listReads - before.listReads) / params.ticks,
+  };
+}
+
+/**
+ * Upstream as a stub answering at once (a running job whose progress moves; a list naming every
+ * active job), so that what is timed is the scheduler and SQLite, not HTTP.
+ */
+export function instantUpstream(activeIds: Set<string>, clock: () => number) {
+  const counts = { reads: 0, listReads: 0 };
+  const progress = new Map<string, number>();
+  // Built once: the stub must cost next to nothing, so that the tick is what is timed.
+  const template = record(bulkId(0, 0), 'progress', clock());
+  const stub: UseapiClient = {
+    fetchJob(jobId): Promise<PollResult> {
+      counts.reads++;
+      const p = ((progress.get(jobId) ?? 42) % 98) + 1;
+      progress.set(jobId, p);
+      const job: UpstreamJob = {
+        ...template,
+        jobid: jobId,
+        updated: new Date(clock()).toISOString(),
+        response: { ...template.response, progress_percent: p, content: `**${LONG_PROMPT}** - <@1> (${p}%) (fast)` },
+      };
+      return Promise.resolve({ kind: 'ok', job });
+    },
+    listRunning(): Promise<ListResult> {
+      counts.listReads++;
+      return Promise.resolve({ kind: 'ok', running: activeIds });
+    },
+  };
+  return {
+    stub,
+    get reads() {
+      return counts.reads;
+    },
+    get listReads() {
+      return counts.listReads;
+    },
   };
 }
 

@@ -21,7 +21,8 @@ export interface SideResult {
 }
 
 export async function runTrackerSide(params: TrackerParams, ctl: Control): Promise<SideResult> {
-  const config = loadConfig(params.env);
+  // No health server: benches run side by side, and it is not what they measure.
+  const config = loadConfig({ HTTP_PORT: '0', ...params.env });
   const log = createLogger({ level: config.logLevel, secrets: [config.discordToken, config.useapiToken] });
   const meter = startCostMeter();
   const bot = await startBot(config, log);

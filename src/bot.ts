@@ -5,6 +5,8 @@ import { openDatabase, type Db } from './db/open';
 import { createDiscordClient, loginAndWaitReady, routeInteractions } from './discord/client';
 import { createDelivery } from './discord/delivery';
 import type { Logger } from './log';
+import { createOps } from './ops/ops';
+import { ensureIncrementalVacuum } from './ops/retention';
 import { createPoller } from './tracker/poller';
 import { createUseapiClient } from './useapi/client';
 
@@ -29,7 +31,7 @@ export async function startBot(config: Config, log: Logger, clock: { now?: () =>
     lock.release();
     throw error;
   }
-  const useapi = createUseapiClient({ baseUrl: config.useapiBaseUrl, token: config.useapiToken, timeoutMs: config.useapiTimeoutMs, now });
+  ensureIncrementalVacuum(db, log);
   const client = createDiscordClient(config.discordApiUrl);
   const delivery = createDelivery({
     db,
@@ -39,6 +41,10 @@ export async function startBot(config: Config, log: Logger, clock: { now?: () =>
     retryBaseMs: config.discordRetryBaseMs,
     retryMaxMs: config.discordRetryMaxMs,
   });
+  const ops = createOps({ config, db, client, log: log.child({ part: 'ops' }), now, lanesWaiting: () => delivery.stats().blockedLanes });
+  const useapi = ops.observeUseapi(
+    createUseapiClient({ baseUrl: config.useapiBaseUrl, token: config.useapiToken, timeoutMs: config.useapiTimeoutMs, now }),
+  );
   const poller = createPoller({
     db,
     useapi,
@@ -60,11 +66,15 @@ export async function startBot(config: Config, log: Logger, clock: { now?: () =>
     maxActiveJobsPerUser: config.maxActiveJobsPerUser,
     useapiAccount: /^user:(\d+)-/.exec(config.useapiToken)?.[1] ?? null,
     onChange: () => delivery.wake(),
+    ownerUserIds: config.ownerUserIds,
+    opsStatus: () => ops.status(),
   });
 
+  ops.start();
   try {
     await loginAndWaitReady(client, config.discordToken);
   } catch (error) {
+    await ops.stop();
     await client.destroy();
     db.$client.close();
     lock.release();
@@ -78,6 +88,7 @@ export async function startBot(config: Config, log: Logger, clock: { now?: () =>
     client,
     db,
     async stop() {
+      await ops.stop();
       await poller.stop();
       await delivery.stop();
       await client.destroy();

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** Also read by `npm run backup`, which needs no tokens. */
+export const DEFAULT_DATABASE_PATH = './data/tracker.db';
+
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 const envSchema = z.object({
@@ -7,7 +10,7 @@ const envSchema = z.object({
   USEAPI_TOKEN: z.string().min(1),
   DISCORD_API_URL: z.url().default('https://discord.com/api'),
   USEAPI_BASE_URL: z.url().default('https://api.useapi.net'),
-  DATABASE_PATH: z.string().min(1).default('./data/tracker.db'),
+  DATABASE_PATH: z.string().min(1).default(DEFAULT_DATABASE_PATH),
   POLL_INTERVAL_MS: positiveInt(5000),
   MAX_ACTIVE_JOBS_PER_USER: positiveInt(25),
   /** Tracking stops after this long, whatever upstream says. */
@@ -26,6 +29,13 @@ const envSchema = z.object({
     .default('')
     .transform((text) => text.split(',').map((id) => id.trim()).filter(Boolean))
     .pipe(z.array(z.string().regex(/^\d{17,20}$/, 'must be Discord user ids, comma separated'))),
+  /** /livez, /readyz and /metrics; 0 turns them off. */
+  HTTP_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
+  HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Finished jobs, their subscriptions and sent effects are deleted this many days after the job ended. */
+  RETENTION_DAYS: z.coerce.number().positive().default(30),
+  /** Decided reviews and their history are deleted after this many days; unset keeps them. */
+  REVIEW_RETENTION_DAYS: z.coerce.number().positive().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -44,6 +54,10 @@ export type Config = Readonly<{
   discordRetryMaxMs: number;
   upstreamMaxRps: number;
   ownerUserIds: readonly string[];
+  httpPort: number;
+  httpHost: string;
+  retentionDays: number;
+  reviewRetentionDays: number | null;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 }>;
 
@@ -78,6 +92,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     discordRetryMaxMs: e.DISCORD_RETRY_MAX_MS,
     upstreamMaxRps: e.UPSTREAM_MAX_RPS,
     ownerUserIds: Object.freeze(e.OWNER_USER_IDS),
+    httpPort: e.HTTP_PORT,
+    httpHost: e.HTTP_HOST,
+    retentionDays: e.RETENTION_DAYS,
+    reviewRetentionDays: e.REVIEW_RETENTION_DAYS ?? null,
     logLevel: e.LOG_LEVEL,
   });
 }

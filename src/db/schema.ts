@@ -24,7 +24,11 @@ export const jobs = sqliteTable(
     upstreamMovedAt: integer('upstream_moved_at'),
     notFoundUntil: integer('not_found_until'),
   },
-  (t) => [index('jobs_due_idx').on(t.nextPollAt).where(sql`${t.terminal} = 0`)],
+  (t) => [
+    index('jobs_due_idx').on(t.nextPollAt).where(sql`${t.terminal} = 0`),
+    // Retention finds the oldest finished jobs without reading the others.
+    index('jobs_finished_idx').on(t.finishedAt).where(sql`${t.terminal} = 1`),
+  ],
 );
 
 export const SUBSCRIPTION_STATES = ['active', 'done', 'untracked', 'lost'] as const;
@@ -57,6 +61,8 @@ export const subscriptions = sqliteTable(
     uniqueIndex('subscriptions_user_job_uq').on(t.userId, t.jobId),
     index('subscriptions_active_job_idx').on(t.jobId).where(sql`${t.state} = 'active'`),
     index('subscriptions_user_idx').on(t.userId, t.state),
+    // Deleting a job (retention) looks up its subscriptions, whatever their state.
+    index('subscriptions_job_idx').on(t.jobId),
   ],
 );
 
@@ -81,7 +87,11 @@ export const outbox = sqliteTable(
     lastError: text('last_error'),
     createdAt: integer('created_at').notNull(),
   },
-  (t) => [index('outbox_due_idx').on(t.nextAttemptAt).where(sql`${t.state} = 'pending'`)],
+  (t) => [
+    index('outbox_due_idx').on(t.nextAttemptAt).where(sql`${t.state} = 'pending'`),
+    // Deleting a subscription (retention) looks up its effects.
+    index('outbox_subscription_idx').on(t.subscriptionId),
+  ],
 );
 
 /** The health of the useapi account behind USEAPI_TOKEN (one row). 401/402 pause all polling until a probe succeeds. */
@@ -123,7 +133,12 @@ export const reviews = sqliteTable(
     postChannelId: text('post_channel_id'),
     postMessageId: text('post_message_id'),
   },
-  (t) => [uniqueIndex('reviews_guild_job_uq').on(t.guildId, t.jobId), index('reviews_guild_idx').on(t.guildId, t.status, t.createdAt)],
+  (t) => [
+    uniqueIndex('reviews_guild_job_uq').on(t.guildId, t.jobId),
+    index('reviews_guild_idx').on(t.guildId, t.status, t.createdAt),
+    // Retention asks of each old job whether a review keeps it.
+    index('reviews_job_idx').on(t.jobId),
+  ],
 );
 
 /** What happened to a review, in order. */

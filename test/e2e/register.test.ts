@@ -27,9 +27,9 @@ function register(...args: string[]) {
 describe('npm run register', () => {
   it('deploys every command globally, with bodies Discord accepts', async () => {
     const { stdout } = await register();
-    expect(stdout).toMatch(/Registered 5 commands globally/);
+    expect(stdout).toMatch(/Registered 6 commands globally/);
     const names = fake.commands().map((c) => c.name);
-    expect(names.sort()).toEqual(['jobs', 'review', 'track', 'tracker-settings', 'untrack']);
+    expect(names.sort()).toEqual(['jobs', 'review', 'track', 'tracker-settings', 'tracker-status', 'untrack']);
     const settings = fake.commands().find((c) => c.name === 'tracker-settings')!;
     expect(settings.default_member_permissions).toBe('32');
   });
@@ -38,7 +38,7 @@ describe('npm run register', () => {
     const guildId = fake.guilds[0]!.id;
     const { stdout } = await register('--guild', guildId);
     expect(stdout).toContain(`in server ${guildId}`);
-    expect(fake.commands(guildId)).toHaveLength(5);
+    expect(fake.commands(guildId)).toHaveLength(6);
     expect(fake.commands()).toHaveLength(0);
   });
 

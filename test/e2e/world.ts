@@ -61,6 +61,8 @@ export class World {
       // Polling every 60 ms needs more than the default budget; the budget has its own test.
       UPSTREAM_MAX_RPS: '500',
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      // Tests that want /metrics or /readyz pick a free port; the others must not fight over 9464.
+      HTTP_PORT: '0',
       ...env,
     };
     this.config = loadConfig(this.env);
@@ -89,8 +91,8 @@ export class World {
     return world;
   }
 
-  async startBot(): Promise<Bot> {
-    const log = createLogger({ level: this.config.logLevel, secrets: [this.config.discordToken, this.config.useapiToken] });
+  /** `log`: to read what the bot logs (the default writes to stdout at LOG_LEVEL). */
+  async startBot(log = createLogger({ level: this.config.logLevel, secrets: [this.config.discordToken, this.config.useapiToken] })): Promise<Bot> {
     this.bot = await startBot(this.config, log);
     return this.bot;
   }

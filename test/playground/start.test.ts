@@ -45,7 +45,7 @@ it('without a Discord token, serves the playground, prints its URL and how to ru
   expect(page.status).toBe(200);
   expect(await page.text()).toContain('<title>Job Tracker · playground</title>');
   const world = (await (await fetch(`${url}api/world`)).json()) as { commands: Array<{ name: string }> };
-  expect(world.commands.map((c) => c.name).sort()).toEqual(['jobs', 'review', 'track', 'tracker-settings', 'untrack']);
+  expect(world.commands.map((c) => c.name).sort()).toEqual(['jobs', 'review', 'track', 'tracker-settings', 'tracker-status', 'untrack']);
 
   run.child.kill('SIGINT');
   expect(await run.exited).toBe(0);

@@ -9,6 +9,7 @@ import {
 } from 'discord.js';
 import type { Db } from '../../db/open';
 import type { Logger } from '../../log';
+import type { StatusFacts } from '../views/status';
 
 export interface CommandContext {
   db: Db;
@@ -20,6 +21,10 @@ export interface CommandContext {
   useapiAccount: string | null;
   /** Tells delivery there is something to post. */
   onChange: () => void;
+  /** Discord ids of the bot's owners (OWNER_USER_IDS). */
+  ownerUserIds: readonly string[];
+  /** What /tracker-status shows, read now. */
+  opsStatus: () => StatusFacts;
 }
 
 export interface Command {

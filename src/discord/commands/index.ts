@@ -2,10 +2,11 @@ import type { Command } from './command';
 import { jobsCommand } from './jobs';
 import { review } from './review';
 import { trackerSettings } from './settings';
+import { trackerStatus } from './status';
 import { track } from './track';
 import { untrack } from './untrack';
 
-export const COMMANDS: readonly Command[] = [track, untrack, jobsCommand, trackerSettings, review];
+export const COMMANDS: readonly Command[] = [track, untrack, jobsCommand, trackerSettings, review, trackerStatus];
 
 export const commandDefinitions = () => COMMANDS.map((c) => c.definition);
 

@@ -103,6 +103,12 @@ export class GatewayServer {
     for (const socket of this.wss.clients) socket.close(code, 'fake discord: disconnect');
   }
 
+  /** Forgets every session, then closes the connections: a RESUME is answered with INVALID_SESSION (not resumable). */
+  invalidateSessions(code: number = CloseCode.UnknownError): void {
+    this.sessions.clear();
+    this.disconnectAll(code);
+  }
+
   async close(): Promise<void> {
     for (const socket of this.wss.clients) socket.terminate();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));

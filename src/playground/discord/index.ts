@@ -262,6 +262,11 @@ class LoopbackDiscord implements FakeDiscord {
     this.gateway.disconnectAll(closeCode);
   }
 
+  /** Closes the gateway connections and forgets their sessions, so the bot's RESUME gets INVALID_SESSION and it identifies anew. */
+  invalidateGatewaySessions(closeCode?: number): void {
+    this.gateway.invalidateSessions(closeCode);
+  }
+
   // ------------------------------------------------------------------ waiting, lifecycle
 
   async waitFor(predicate: () => boolean, timeoutMs = 2000, what = 'condition'): Promise<void> {

@@ -274,6 +274,8 @@ export interface FakeDiscord {
   failFor(routePattern: string, status: number, durationMs: number): void;
   /** Closes every gateway connection with this code (default 4000: the client resumes). */
   disconnectGateway(closeCode?: number): void;
+  /** Closes every gateway connection and forgets the sessions: the client's RESUME gets INVALID_SESSION (not resumable). */
+  invalidateGatewaySessions(closeCode?: number): void;
 
   /** Resolves when predicate() is true; rejects with a useful message after timeoutMs (default 2000). */
   waitFor(predicate: () => boolean, timeoutMs?: number, what?: string): Promise<void>;

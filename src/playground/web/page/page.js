@@ -306,13 +306,18 @@ function pickerFor(text) {
     .join('');
 }
 
+const ADMINISTRATOR = 1n << 3n;
+
 /** As Discord does: a command shows where its contexts allow it, and to members with its default permissions. */
 function available(command) {
   const contexts = command.contexts ?? [0, 1];
   if (!contexts.includes(state.channel === 'dm' ? 1 : 0)) return false;
   if (state.channel === 'dm' || command.default_member_permissions == null) return true;
   const needed = BigInt(command.default_member_permissions);
-  return (BigInt(me().permissions) & needed) === needed;
+  const mine = BigInt(me().permissions);
+  // Administrators see everything; "0" means nobody else.
+  if ((mine & ADMINISTRATOR) === ADMINISTRATOR) return true;
+  return needed !== 0n && (mine & needed) === needed;
 }
 
 function chooseCommand(name) {
