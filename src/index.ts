@@ -20,7 +20,9 @@ const log = createLogger({ level: config.logLevel, secrets: [config.discordToken
 
 process.on('unhandledRejection', (reason) => log.error({ event: 'unhandled_rejection', err: reason }, 'unhandled rejection'));
 
-const bot = await startBot(config, log).catch((error: unknown) => {
+// Signals are heard from the start: one that arrives while the bot is still starting stops it as
+// soon as it is up, instead of killing the process half-way through.
+const started = startBot(config, log).catch((error: unknown) => {
   log.fatal({ event: 'start_failed', err: error }, `could not start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });
@@ -31,8 +33,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     if (stopping) return;
     stopping = true;
     log.info({ event: 'stopping', signal }, 'stopping');
-    bot
-      .stop()
+    started
+      .then((bot) => bot.stop())
       .then(() => process.exit(0))
       .catch((error: unknown) => {
         log.error({ event: 'stop_failed', err: error }, 'stop failed');
