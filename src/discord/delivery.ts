@@ -198,7 +198,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       succeeded(sub.channelId);
       log.debug({ event: 'message_rendered', subscription: sub.id, version: job.version }, 'tracking message up to date');
     } catch (error) {
-      const failure = classify(error);
+      const failure = failureOf(error);
       if (failure.kind === 'lost') return loseMessage(sub, failure.reason);
       if (failure.kind === 'later') {
         postpone(sub.channelId, failure);
@@ -246,7 +246,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       succeeded(lane);
       log.info({ event: 'effect_sent', outbox: row.id, kind: row.kind, userId: row.userId, channelId: row.channelId }, 'message sent');
     } catch (error) {
-      const failure = classify(error);
+      const failure = failureOf(error);
       let reason = failureDetail(failure);
       if (failure.kind === 'later') {
         const retryAt = postpone(lane, failure);
@@ -308,7 +308,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     return until;
   }
 
-  function classify(error: unknown): Failure {
+  function failureOf(error: unknown): Failure {
     if (error instanceof RateLimitError) {
       return { kind: 'later', retryAfterMs: Math.max(error.retryAfter, error.timeToReset, 50), detail: `rate limited on ${error.route}` };
     }
