@@ -2,10 +2,9 @@ import { and, asc, desc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import { loadGuildSettings } from './guilds';
 import type { Db } from './open';
 import { enqueue } from './outbox';
-import { jobs, REVIEW_STATUSES, reviewEvents, reviews, subscriptions } from './schema';
+import { jobs, reviewEvents, reviews, subscriptions, type ReviewStatus } from './schema';
 
 export type ReviewRow = typeof reviews.$inferSelect;
-export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
 
 export function addReviewEvent(db: Db, reviewId: number, at: number, action: string, actorId: string | null = null, detail: string | null = null): void {
   db.insert(reviewEvents).values({ reviewId, at, action, actorId, detail }).run();

@@ -5,7 +5,10 @@ import { inTransaction } from '../../db/open';
 import { enqueue } from '../../db/outbox';
 import { decideReview, findReview, loadReview, reviewHistory, reviewPage, type ReviewRow } from '../../db/reviews';
 import { parseJobId } from '../../useapi/jobId';
-import { parseReviewButtonId, parseReviewPageId, REVIEW_PAGE_SIZE, reviewDetail, reviewList, reviewPost, type ReviewAction } from '../views/review';
+import { reviewDetail } from '../views/reviewDetail';
+import { parseReviewButtonId, parseReviewPageId, type ReviewAction } from '../views/reviewIds';
+import { REVIEW_PAGE_SIZE, reviewList } from '../views/reviewList';
+import { reviewPost } from '../views/reviewPost';
 import { answer, GUILD_ONLY, type Command, type CommandContext } from './command';
 import { canReview } from './permissions';
 
