@@ -1,6 +1,4 @@
 import {
-  DiscordAPIError,
-  RateLimitError,
   RESTEvents,
   Routes,
   type APIMessage,
@@ -17,6 +15,7 @@ import { subscriptions } from '../db/schema';
 import { markRendered, perGeneration, staleSubscriptions, type SubscriptionRow } from '../db/subscriptions';
 import type { Logger } from '../log';
 import { effectMessage } from './effects';
+import { failureDetail, failureOf, type Failure } from './failures';
 import { trackingMessage } from './views/tracking';
 
 export interface DeliveryOptions {
@@ -58,14 +57,6 @@ export interface Delivery {
   stats(): DeliveryStats;
 }
 
-/** What a failed Discord request means for the work that made it. */
-type Failure =
-  | { kind: 'lost'; reason: 'deleted' | 'no_access' }
-  | { kind: 'dms_closed' }
-  | { kind: 'rejected'; detail: string }
-  /** Discord is down, slow or rate limiting: try again later (when Discord says, for a rate limit). */
-  | { kind: 'later'; detail: string; retryAfterMs?: number };
-
 const CHANNEL_MESSAGES = /^\/channels\/(\d+)\/messages/;
 /** Requests of a channel's bucket that progress edits leave to final states and new messages. */
 const PROGRESS_HEADROOM = 1;
@@ -76,14 +67,6 @@ const PROGRESS_HEADROOM = 1;
  * explains what happened), so one deadline serves all of them.
  */
 export const OUTBOX_DEADLINE_MS = 24 * 60 * 60 * 1000;
-const DISCORD_CODE = {
-  unknownChannel: 10003,
-  unknownMessage: 10008,
-  missingAccess: 50001,
-  cannotDmUser: 50007,
-  missingPermissions: 50013,
-} as const;
-
 /**
  * Talks to Discord from what the database says is owed: tracking messages to post or bring up to
  * date, and outbox effects (DMs) to send. An edit always renders the job's latest state, so
@@ -308,28 +291,6 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     return until;
   }
 
-  function failureOf(error: unknown): Failure {
-    if (error instanceof RateLimitError) {
-      return { kind: 'later', retryAfterMs: Math.max(error.retryAfter, error.timeToReset, 50), detail: `rate limited on ${error.route}` };
-    }
-    if (error instanceof DiscordAPIError) {
-      switch (error.code) {
-        case DISCORD_CODE.unknownMessage:
-        case DISCORD_CODE.unknownChannel:
-          return { kind: 'lost', reason: 'deleted' };
-        case DISCORD_CODE.missingAccess:
-        case DISCORD_CODE.missingPermissions:
-          return { kind: 'lost', reason: 'no_access' };
-        case DISCORD_CODE.cannotDmUser:
-          return { kind: 'dms_closed' };
-      }
-      if (error.status >= 500) return { kind: 'later', detail: `HTTP ${error.status}` };
-      return { kind: 'rejected', detail: `${error.status} ${error.code}: ${error.message.slice(0, 200)}` };
-    }
-    // HTTPError (5xx after discord.js' own retries), timeouts and network failures.
-    return { kind: 'later', detail: error instanceof Error ? error.message.slice(0, 200) : String(error) };
-  }
-
   function wake(): void {
     if (!running || scanQueued) return;
     scanQueued = true;
@@ -382,15 +343,4 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
 /** Posts to a channel share that channel's lane (and rate limit) with its tracking messages. */
 function laneOf(row: OutboxRow): string {
   return row.channelId ?? `dm:${row.userId}`;
-}
-
-function failureDetail(failure: Failure): string {
-  switch (failure.kind) {
-    case 'lost':
-      return failure.reason === 'deleted' ? 'the channel or message no longer exists' : 'missing access';
-    case 'dms_closed':
-      return 'dms_closed';
-    default:
-      return failure.detail;
-  }
 }
