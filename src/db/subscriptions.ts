@@ -91,6 +91,11 @@ export function markRendered(db: Db, id: number, messageId: string, version: num
     .run();
 }
 
+/** The tracking message can no longer be posted or edited (`reason`: deleted, no_access, rejected); delivery leaves it. */
+export function markLost(db: Db, id: number, reason: string): void {
+  db.update(subscriptions).set({ state: 'lost', lostReason: reason }).where(eq(subscriptions.id, id)).run();
+}
+
 /** Where a person follows a job from: the channel their tracking message goes to, and whether they want a DM. */
 export interface FollowRequest {
   jobId: string;

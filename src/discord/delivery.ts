@@ -7,12 +7,10 @@ import {
   type ResponseLike,
   type RESTPostAPIChannelMessageJSONBody,
 } from 'discord.js';
-import { eq } from 'drizzle-orm';
 import { loadJob } from '../db/jobs';
 import { inTransaction, type Db } from '../db/open';
 import { dueOutbox, enqueue, enqueueResultDm, markFailed, markRetry, markSent, type OutboxRow } from '../db/outbox';
-import { subscriptions } from '../db/schema';
-import { markRendered, perGeneration, staleSubscriptions, type SubscriptionRow } from '../db/subscriptions';
+import { markLost, markRendered, perGeneration, staleSubscriptions, type SubscriptionRow } from '../db/subscriptions';
 import type { Logger } from '../log';
 import { effectMessage } from './effects';
 import { failureDetail, failureOf, type Failure } from './failures';
@@ -190,7 +188,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       // Discord refused this body: retrying the same version would fail the same way.
       log.error({ event: 'render_rejected', subscription: sub.id, detail: failureDetail(failure) }, 'Discord refused a tracking message');
       if (sub.messageId === null) {
-        db.update(subscriptions).set({ state: 'lost', lostReason: 'rejected' }).where(eq(subscriptions.id, sub.id)).run();
+        markLost(db, sub.id, 'rejected');
       } else {
         markRendered(db, sub.id, sub.messageId, version, terminal);
       }
@@ -201,7 +199,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
   function loseMessage(sub: SubscriptionRow, reason: 'deleted' | 'no_access'): void {
     const at = now();
     inTransaction(db, () => {
-      db.update(subscriptions).set({ state: 'lost', lostReason: reason }).where(eq(subscriptions.id, sub.id)).run();
+      markLost(db, sub.id, reason);
       enqueue(db, { kind: 'message_lost_dm', dedupeKey: perGeneration('lost:', sub), subscriptionId: sub.id, userId: sub.userId, payload: { reason } }, at);
       const job = loadJob(db, sub.jobId);
       if (job?.terminal && job.problem === null) enqueueResultDm(db, sub, at);
