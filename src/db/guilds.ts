@@ -44,6 +44,7 @@ export function block(db: Db, entry: { guildId: string; userId: string; blockedB
     .run();
 }
 
-export function unblock(db: Db, guildId: string, userId: string): boolean {
-  return db.delete(blocks).where(and(eq(blocks.guildId, guildId), eq(blocks.userId, userId))).run().changes > 0;
+/** The block lifted, or undefined when the person was not blocked. */
+export function unblock(db: Db, guildId: string, userId: string): typeof blocks.$inferSelect | undefined {
+  return db.delete(blocks).where(and(eq(blocks.guildId, guildId), eq(blocks.userId, userId))).returning().get();
 }

@@ -1,11 +1,10 @@
 import { and, asc, desc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
-import { loadGuildSettings } from './guilds';
-import type { Db } from './open';
+import { block, loadGuildSettings, unblock } from './guilds';
+import { inTransaction, type Db } from './open';
 import { enqueue } from './outbox';
-import { jobs, REVIEW_STATUSES, reviewEvents, reviews, subscriptions } from './schema';
+import { jobs, reviewEvents, reviews, subscriptions, type ReviewStatus } from './schema';
 
 export type ReviewRow = typeof reviews.$inferSelect;
-export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
 
 export function addReviewEvent(db: Db, reviewId: number, at: number, action: string, actorId: string | null = null, detail: string | null = null): void {
   db.insert(reviewEvents).values({ reviewId, at, action, actorId, detail }).run();
@@ -52,16 +51,41 @@ export function findReview(db: Db, guildId: string, jobId: string): ReviewRow | 
   return db.select().from(reviews).where(and(eq(reviews.guildId, guildId), eq(reviews.jobId, jobId))).get();
 }
 
-/** Records an admin's decision if nobody decided first; false when the review was already handled. */
-export function decideReview(db: Db, id: number, status: Exclude<ReviewStatus, 'pending'>, actorId: string, at: number): boolean {
-  const changed = db
-    .update(reviews)
-    .set({ status, actedBy: actorId, actedAt: at })
-    .where(and(eq(reviews.id, id), eq(reviews.status, 'pending')))
-    .run().changes;
-  if (changed === 0) return false;
-  addReviewEvent(db, id, at, status, actorId);
-  return true;
+/**
+ * Records an admin's decision if nobody decided first, with what it sets off: a Warn queues the
+ * DM, a Block blocks the person in the review's server. False when the review was already handled.
+ */
+export function decideReview(
+  db: Db,
+  review: ReviewRow,
+  decision: { status: Exclude<ReviewStatus, 'pending'>; actorId: string; at: number; guildName: string | null },
+): boolean {
+  const { status, actorId, at } = decision;
+  return inTransaction(db, () => {
+    const changed = db
+      .update(reviews)
+      .set({ status, actedBy: actorId, actedAt: at })
+      .where(and(eq(reviews.id, review.id), eq(reviews.status, 'pending')))
+      .run().changes;
+    if (changed === 0) return false;
+    addReviewEvent(db, review.id, at, status, actorId);
+    if (status === 'warned') {
+      const payload = { jobId: review.jobId, guildName: decision.guildName };
+      enqueue(db, { kind: 'warn_dm', dedupeKey: `warn:${review.id}`, userId: review.userId, payload }, at);
+    }
+    if (status === 'blocked') block(db, { guildId: review.guildId, userId: review.userId, blockedBy: actorId, at, reviewId: review.id });
+    return true;
+  });
+}
+
+/** Lets a blocked person /track again; a block that came from a review is noted in its history. False when they were not blocked. */
+export function liftBlock(db: Db, guildId: string, userId: string, actorId: string, at: number): boolean {
+  return inTransaction(db, () => {
+    const entry = unblock(db, guildId, userId);
+    if (!entry) return false;
+    if (entry.reviewId !== null) addReviewEvent(db, entry.reviewId, at, 'unblocked', actorId);
+    return true;
+  });
 }
 
 export function reviewPage(db: Db, guildId: string, filter: 'pending' | 'all', page: number, perPage: number) {

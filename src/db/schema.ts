@@ -114,6 +114,7 @@ export const guildSettings = sqliteTable('guild_settings', {
 });
 
 export const REVIEW_STATUSES = ['pending', 'dismissed', 'warned', 'blocked'] as const;
+export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
 
 /** One moderated job in one server's review queue. */
 export const reviews = sqliteTable(

@@ -1,5 +1,6 @@
 import { and, desc, eq, inArray, isNull, lt, notInArray, or, sql } from 'drizzle-orm';
-import type { Db } from './open';
+import { URGENT, type AccountProblem } from './jobs';
+import { inTransaction, type Db } from './open';
 import { jobs, subscriptions } from './schema';
 
 export type SubscriptionRow = typeof subscriptions.$inferSelect;
@@ -88,4 +89,74 @@ export function markRendered(db: Db, id: number, messageId: string, version: num
     })
     .where(and(eq(subscriptions.id, id), eq(subscriptions.state, 'active')))
     .run();
+}
+
+/** The tracking message can no longer be posted or edited (`reason`: deleted, no_access, rejected); delivery leaves it. */
+export function markLost(db: Db, id: number, reason: string): void {
+  db.update(subscriptions).set({ state: 'lost', lostReason: reason }).where(eq(subscriptions.id, id)).run();
+}
+
+/** Where a person follows a job from: the channel their tracking message goes to, and whether they want a DM. */
+export interface FollowRequest {
+  jobId: string;
+  userId: string;
+  guildId: string | null;
+  channelId: string;
+  dm: boolean;
+}
+
+/** The person's subscription, waiting for a new tracking message in this channel (a new generation of an old one). */
+export function follow(db: Db, existing: SubscriptionRow | undefined, request: FollowRequest, now: number): SubscriptionRow {
+  const fresh = { guildId: request.guildId, channelId: request.channelId, dm: request.dm, messageId: null, renderedVersion: 0, createdAt: now, state: 'active' as const };
+  if (existing) {
+    return db
+      .update(subscriptions)
+      .set({ ...fresh, lostReason: null, generation: existing.generation + 1 })
+      .where(eq(subscriptions.id, existing.id))
+      .returning()
+      .get();
+  }
+  return db.insert(subscriptions).values({ ...fresh, jobId: request.jobId, userId: request.userId }).returning().get();
+}
+
+/**
+ * Everyone whose message said the tracker had given up follows the job again: the job is one, and
+ * their messages should not keep saying "not found" while it runs or after it ends.
+ */
+export function followAgainAfterGivingUp(db: Db, jobId: string): void {
+  db.update(subscriptions)
+    .set({ state: 'active' })
+    .where(and(eq(subscriptions.jobId, jobId), eq(subscriptions.state, 'done')))
+    .run();
+}
+
+/** A job the tracker has not seen before, to be read first: someone just ran /track for it. It shows the account's problem, if any. */
+export function addJob(db: Db, jobId: string, accountProblem: AccountProblem | null, now: number): void {
+  db.insert(jobs).values({ jobId, trackedAt: now, nextPollAt: URGENT, problem: accountProblem }).run();
+}
+
+/** A job nobody followed any more was parked (no poll time): it is read again, first. */
+export function wakeParkedJob(db: Db, jobId: string): void {
+  db.update(jobs)
+    .set({ nextPollAt: URGENT })
+    .where(and(eq(jobs.jobId, jobId), eq(jobs.terminal, false), isNull(jobs.nextPollAt)))
+    .run();
+}
+
+/** Ends a person's subscription; a job nobody follows any more is parked. False when they were not following it. */
+export function unfollow(db: Db, userId: string, jobId: string): boolean {
+  return inTransaction(db, () => {
+    const sub = findSubscription(db, userId, jobId);
+    if (!sub || sub.state === 'untracked') return false;
+    db.update(subscriptions).set({ state: 'untracked' }).where(eq(subscriptions.id, sub.id)).run();
+    const stillFollowed = db
+      .select({ n: sql<number>`count(*)` })
+      .from(subscriptions)
+      .where(and(eq(subscriptions.jobId, jobId), inArray(subscriptions.state, ['active', 'lost'])))
+      .get();
+    if ((stillFollowed?.n ?? 0) === 0) {
+      db.update(jobs).set({ nextPollAt: null }).where(and(eq(jobs.jobId, jobId), eq(jobs.terminal, false))).run();
+    }
+    return true;
+  });
 }

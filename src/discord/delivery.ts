@@ -1,6 +1,4 @@
 import {
-  DiscordAPIError,
-  RateLimitError,
   RESTEvents,
   Routes,
   type APIMessage,
@@ -9,14 +7,13 @@ import {
   type ResponseLike,
   type RESTPostAPIChannelMessageJSONBody,
 } from 'discord.js';
-import { eq } from 'drizzle-orm';
 import { loadJob } from '../db/jobs';
 import { inTransaction, type Db } from '../db/open';
 import { dueOutbox, enqueue, enqueueResultDm, markFailed, markRetry, markSent, type OutboxRow } from '../db/outbox';
-import { subscriptions } from '../db/schema';
-import { markRendered, perGeneration, staleSubscriptions, type SubscriptionRow } from '../db/subscriptions';
+import { markLost, markRendered, perGeneration, staleSubscriptions, type SubscriptionRow } from '../db/subscriptions';
 import type { Logger } from '../log';
 import { effectMessage } from './effects';
+import { failureDetail, failureOf, type Failure } from './failures';
 import { trackingMessage } from './views/tracking';
 
 export interface DeliveryOptions {
@@ -58,14 +55,6 @@ export interface Delivery {
   stats(): DeliveryStats;
 }
 
-/** What a failed Discord request means for the work that made it. */
-type Failure =
-  | { kind: 'lost'; reason: 'deleted' | 'no_access' }
-  | { kind: 'dms_closed' }
-  | { kind: 'rejected'; detail: string }
-  /** Discord is down, slow or rate limiting: try again later (when Discord says, for a rate limit). */
-  | { kind: 'later'; detail: string; retryAfterMs?: number };
-
 const CHANNEL_MESSAGES = /^\/channels\/(\d+)\/messages/;
 /** Requests of a channel's bucket that progress edits leave to final states and new messages. */
 const PROGRESS_HEADROOM = 1;
@@ -76,14 +65,6 @@ const PROGRESS_HEADROOM = 1;
  * explains what happened), so one deadline serves all of them.
  */
 export const OUTBOX_DEADLINE_MS = 24 * 60 * 60 * 1000;
-const DISCORD_CODE = {
-  unknownChannel: 10003,
-  unknownMessage: 10008,
-  missingAccess: 50001,
-  cannotDmUser: 50007,
-  missingPermissions: 50013,
-} as const;
-
 /**
  * Talks to Discord from what the database says is owed: tracking messages to post or bring up to
  * date, and outbox effects (DMs) to send. An edit always renders the job's latest state, so
@@ -198,7 +179,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       succeeded(sub.channelId);
       log.debug({ event: 'message_rendered', subscription: sub.id, version: job.version }, 'tracking message up to date');
     } catch (error) {
-      const failure = classify(error);
+      const failure = failureOf(error);
       if (failure.kind === 'lost') return loseMessage(sub, failure.reason);
       if (failure.kind === 'later') {
         postpone(sub.channelId, failure);
@@ -207,7 +188,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       // Discord refused this body: retrying the same version would fail the same way.
       log.error({ event: 'render_rejected', subscription: sub.id, detail: failureDetail(failure) }, 'Discord refused a tracking message');
       if (sub.messageId === null) {
-        db.update(subscriptions).set({ state: 'lost', lostReason: 'rejected' }).where(eq(subscriptions.id, sub.id)).run();
+        markLost(db, sub.id, 'rejected');
       } else {
         markRendered(db, sub.id, sub.messageId, version, terminal);
       }
@@ -218,7 +199,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
   function loseMessage(sub: SubscriptionRow, reason: 'deleted' | 'no_access'): void {
     const at = now();
     inTransaction(db, () => {
-      db.update(subscriptions).set({ state: 'lost', lostReason: reason }).where(eq(subscriptions.id, sub.id)).run();
+      markLost(db, sub.id, reason);
       enqueue(db, { kind: 'message_lost_dm', dedupeKey: perGeneration('lost:', sub), subscriptionId: sub.id, userId: sub.userId, payload: { reason } }, at);
       const job = loadJob(db, sub.jobId);
       if (job?.terminal && job.problem === null) enqueueResultDm(db, sub, at);
@@ -246,7 +227,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       succeeded(lane);
       log.info({ event: 'effect_sent', outbox: row.id, kind: row.kind, userId: row.userId, channelId: row.channelId }, 'message sent');
     } catch (error) {
-      const failure = classify(error);
+      const failure = failureOf(error);
       let reason = failureDetail(failure);
       if (failure.kind === 'later') {
         const retryAt = postpone(lane, failure);
@@ -308,28 +289,6 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     return until;
   }
 
-  function classify(error: unknown): Failure {
-    if (error instanceof RateLimitError) {
-      return { kind: 'later', retryAfterMs: Math.max(error.retryAfter, error.timeToReset, 50), detail: `rate limited on ${error.route}` };
-    }
-    if (error instanceof DiscordAPIError) {
-      switch (error.code) {
-        case DISCORD_CODE.unknownMessage:
-        case DISCORD_CODE.unknownChannel:
-          return { kind: 'lost', reason: 'deleted' };
-        case DISCORD_CODE.missingAccess:
-        case DISCORD_CODE.missingPermissions:
-          return { kind: 'lost', reason: 'no_access' };
-        case DISCORD_CODE.cannotDmUser:
-          return { kind: 'dms_closed' };
-      }
-      if (error.status >= 500) return { kind: 'later', detail: `HTTP ${error.status}` };
-      return { kind: 'rejected', detail: `${error.status} ${error.code}: ${error.message.slice(0, 200)}` };
-    }
-    // HTTPError (5xx after discord.js' own retries), timeouts and network failures.
-    return { kind: 'later', detail: error instanceof Error ? error.message.slice(0, 200) : String(error) };
-  }
-
   function wake(): void {
     if (!running || scanQueued) return;
     scanQueued = true;
@@ -382,15 +341,4 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
 /** Posts to a channel share that channel's lane (and rate limit) with its tracking messages. */
 function laneOf(row: OutboxRow): string {
   return row.channelId ?? `dm:${row.userId}`;
-}
-
-function failureDetail(failure: Failure): string {
-  switch (failure.kind) {
-    case 'lost':
-      return failure.reason === 'deleted' ? 'the channel or message no longer exists' : 'missing access';
-    case 'dms_closed':
-      return 'dms_closed';
-    default:
-      return failure.detail;
-  }
 }

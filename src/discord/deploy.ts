@@ -1,19 +1,15 @@
-import { Client } from 'discord.js';
-import { loginAndWaitReady } from './client';
+import { REST, Routes, type APIApplication, type APIApplicationCommand } from 'discord.js';
 import { commandDefinitions } from './commands';
 
 /**
- * Deploys the slash commands, globally or to one server, and returns their names. One login, one
- * bulk overwrite: used by `npm run register` and by the playground.
+ * Deploys the slash commands, globally or to one server, and returns their names. One REST bulk
+ * overwrite with the application id from `GET /applications/@me`, as the discord.js guide's
+ * deploy script does: no gateway login.
  */
 export async function deployCommands(opts: { apiUrl: string; token: string; guildId?: string }): Promise<string[]> {
-  const client = new Client({ intents: [], rest: { api: opts.apiUrl } });
-  try {
-    await loginAndWaitReady(client, opts.token);
-    const commands = client.application!.commands;
-    const registered = opts.guildId ? await commands.set(commandDefinitions(), opts.guildId) : await commands.set(commandDefinitions());
-    return [...registered.values()].map((c) => c.name);
-  } finally {
-    await client.destroy();
-  }
+  const rest = new REST({ api: opts.apiUrl }).setToken(opts.token);
+  const application = (await rest.get(Routes.currentApplication())) as APIApplication;
+  const route = opts.guildId ? Routes.applicationGuildCommands(application.id, opts.guildId) : Routes.applicationCommands(application.id);
+  const registered = (await rest.put(route, { body: commandDefinitions() })) as APIApplicationCommand[];
+  return registered.map((c) => c.name);
 }

@@ -8,7 +8,8 @@ import { subscriptions } from '../db/schema';
 import type { IncidentKind } from '../tracker/account';
 import { accountAlert, accountRecovered } from './views/admin';
 import { messageLostDm, resultDm } from './views/dm';
-import { reviewPost, warnDm } from './views/review';
+import { reviewPost } from './views/reviewPost';
+import { warnDm } from './views/warnDm';
 
 export interface EffectMessage {
   body: RESTPostAPIChannelMessageJSONBody;

@@ -32,6 +32,7 @@ describe('npm run register', () => {
     expect(names.sort()).toEqual(['jobs', 'review', 'track', 'tracker-settings', 'tracker-status', 'untrack']);
     const settings = fake.commands().find((c) => c.name === 'tracker-settings')!;
     expect(settings.default_member_permissions).toBe('32');
+    expect(fake.counters.identifies).toBe(0);
   });
 
   it('deploys to one server with --guild', async () => {
@@ -40,6 +41,7 @@ describe('npm run register', () => {
     expect(stdout).toContain(`in server ${guildId}`);
     expect(fake.commands(guildId)).toHaveLength(6);
     expect(fake.commands()).toHaveLength(0);
+    expect(fake.counters.identifies).toBe(0);
   });
 
   it('names every missing setting and exits non-zero', async () => {

@@ -17,7 +17,8 @@ import { trackingMessage } from '../../src/discord/views/tracking';
 import { messageLostDm, resultDm } from '../../src/discord/views/dm';
 import { jobListMessage } from '../../src/discord/views/jobList';
 import { accountAlert, accountRecovered } from '../../src/discord/views/admin';
-import { reviewPost, type ReviewRecord } from '../../src/discord/views/review';
+import { reviewPost } from '../../src/discord/views/reviewPost';
+import type { ReviewRecord } from '../../src/discord/views/reviewStatus';
 
 const outDir = process.argv[2] ?? '/tmp/embeds';
 const chromium = process.env.CHROMIUM ?? 'chromium';

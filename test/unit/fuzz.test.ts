@@ -9,7 +9,10 @@ import { accountAlert, accountRecovered, type AccountIncidentKind } from '../../
 import { resultDm } from '../../src/discord/views/dm';
 import { jobListMessage } from '../../src/discord/views/jobList';
 import { PROBLEM_HEADLINES } from '../../src/discord/views/jobView';
-import { reviewDetail, reviewList, reviewPost, type ReviewEvent, type ReviewRecord } from '../../src/discord/views/review';
+import { reviewDetail } from '../../src/discord/views/reviewDetail';
+import { reviewList } from '../../src/discord/views/reviewList';
+import { reviewPost } from '../../src/discord/views/reviewPost';
+import type { ReviewEvent, ReviewRecord } from '../../src/discord/views/reviewStatus';
 import { trackingMessage } from '../../src/discord/views/tracking';
 import type { JobSnapshot, Problem } from '../../src/tracker/state';
 import { upstreamJobSchema } from '../../src/useapi/job';

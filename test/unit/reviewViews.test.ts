@@ -3,19 +3,12 @@ import type { APIEmbed } from 'discord.js';
 import type { JobSnapshot } from '../../src/tracker/state';
 import type { UpstreamJob } from '../../src/useapi/job';
 import { EMBED_COLORS } from '../../src/discord/views/jobView';
-import {
-  REVIEW_ACTIONS,
-  parseReviewButtonId,
-  parseReviewPageId,
-  reviewButtonId,
-  reviewDetail,
-  reviewList,
-  reviewPageId,
-  reviewPost,
-  warnDm,
-  type ReviewEvent,
-  type ReviewRecord,
-} from '../../src/discord/views/review';
+import { REVIEW_ACTIONS, parseReviewButtonId, parseReviewPageId, reviewButtonId, reviewPageId } from '../../src/discord/views/reviewIds';
+import { reviewDetail } from '../../src/discord/views/reviewDetail';
+import { reviewList } from '../../src/discord/views/reviewList';
+import { reviewPost } from '../../src/discord/views/reviewPost';
+import type { ReviewEvent, ReviewRecord } from '../../src/discord/views/reviewStatus';
+import { warnDm } from '../../src/discord/views/warnDm';
 import { accountAlert, accountRecovered, blocksView, settingsView } from '../../src/discord/views/admin';
 import * as views from '../../src/discord/views';
 

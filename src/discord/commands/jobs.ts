@@ -1,25 +1,25 @@
-import { MessageFlags } from 'discord.js';
+import type { RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
 import { toTrackedJob } from '../../db/jobs';
 import { subscriptionsOf } from '../../db/subscriptions';
 import { messageLink } from '../views/dm';
 import { jobListMessage } from '../views/jobList';
-import { COMMAND_CONTEXTS, type Command } from './command';
+import { answer, COMMAND_CONTEXTS, defineCommand } from './command';
 
 /** The listing shows this many of the person's newest jobs. */
 const LISTED = 25;
 
-export const jobsCommand: Command = {
-  definition: {
-    name: 'jobs',
-    description: 'List the jobs you track: status, progress and results.',
-    ...COMMAND_CONTEXTS,
-  },
+export const jobsDefinition = {
+  name: 'jobs',
+  description: 'List the jobs you track: status, progress and results.',
+  ...COMMAND_CONTEXTS,
+} as const satisfies RESTPostAPIChatInputApplicationCommandsJSONBody;
 
-  async execute(interaction, ctx) {
+export const jobsCommand = defineCommand(jobsDefinition, {
+  async execute(interaction, _options, ctx) {
     const rows = subscriptionsOf(ctx.db, interaction.user.id, LISTED).map(({ subscription, job }) => ({
       job: toTrackedJob(job),
       link: subscription.state === 'lost' ? null : messageLink(subscription),
     }));
-    await interaction.reply({ ...jobListMessage(rows, ctx.now()), flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+    await answer(interaction, jobListMessage(rows, ctx.now()));
   },
-};
+});

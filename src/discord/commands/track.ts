@@ -1,15 +1,22 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { ApplicationCommandOptionType, type RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
 import { isBlocked, loadGuildSettings } from '../../db/guilds';
 import { loadAccount, loadJob, saveJob, URGENT } from '../../db/jobs';
-import { inTransaction, type Db } from '../../db/open';
-import { jobs, subscriptions } from '../../db/schema';
+import { inTransaction } from '../../db/open';
 import { enqueueResultDm } from '../../db/outbox';
-import { countOpenSubscriptions, findSubscription, type SubscriptionRow } from '../../db/subscriptions';
+import {
+  addJob,
+  countOpenSubscriptions,
+  findSubscription,
+  follow,
+  followAgainAfterGivingUp,
+  wakeParkedJob,
+  type FollowRequest,
+} from '../../db/subscriptions';
 import { alertOpenIncidents } from '../../tracker/account';
 import { endOf, trackAgain } from '../../tracker/lifecycle';
 import { jobIdProblemText, parseJobId } from '../../useapi/jobId';
 import { messageLink } from '../views/dm';
-import { answer, COMMAND_CONTEXTS, DM_DEFAULT, type Command, type CommandContext } from './command';
+import { answer, COMMAND_CONTEXTS, defineCommand, DM_DEFAULT, type CommandContext } from './command';
 import { NEEDED_TO_POST } from './permissions';
 
 type TrackOutcome =
@@ -22,30 +29,22 @@ type TrackOutcome =
   | { kind: 'again'; gaveUp: 'not_found' | 'max_age' }
   | { kind: 'expired' };
 
-interface TrackRequest {
-  jobId: string;
-  userId: string;
-  guildId: string | null;
-  channelId: string;
-  dm: boolean;
-}
-
 /** Why the tracker had stopped, in the words of the answer. */
 const GAVE_UP_BECAUSE = { not_found: 'not found', max_age: 'it ran longer than I follow a job' } as const;
 
-export const track: Command = {
-  definition: {
-    name: 'track',
-    description: 'Follow a useapi.net Midjourney v3 job: a message here stays up to date until it ends.',
-    options: [
-      { type: 3, name: 'jobid', description: 'The v3 job id (j…-u…-c…-bot:midjourney)', required: true, max_length: 200 },
-      { type: 5, name: 'dm', description: 'DM me when the job ends (default: yes, unless the server says otherwise)', required: false },
-    ],
-    ...COMMAND_CONTEXTS,
-  },
+export const trackDefinition = {
+  name: 'track',
+  description: 'Follow a useapi.net Midjourney v3 job: a message here stays up to date until it ends.',
+  options: [
+    { type: ApplicationCommandOptionType.String, name: 'jobid', description: 'The v3 job id (j…-u…-c…-bot:midjourney)', required: true, max_length: 200 },
+    { type: ApplicationCommandOptionType.Boolean, name: 'dm', description: 'DM me when the job ends (default: yes, unless the server says otherwise)', required: false },
+  ],
+  ...COMMAND_CONTEXTS,
+} as const satisfies RESTPostAPIChatInputApplicationCommandsJSONBody;
 
-  async execute(interaction, ctx) {
-    const parsed = parseJobId(interaction.options.getString('jobid', true));
+export const track = defineCommand(trackDefinition, {
+  async execute(interaction, options, ctx) {
+    const parsed = parseJobId(options.getString('jobid', true));
     if (!parsed.ok) return answer(interaction, jobIdProblemText(parsed.reason));
     const { jobId } = parsed;
     if (ctx.useapiAccount !== null && jobId.account !== ctx.useapiAccount) {
@@ -66,7 +65,7 @@ export const track: Command = {
       return answer(interaction, 'The admins of this server have blocked you from tracking jobs here.');
     }
     const cap = settings?.maxActiveJobsPerUser ?? ctx.maxActiveJobsPerUser;
-    const dm = interaction.options.getBoolean('dm') ?? settings?.dmDefault ?? DM_DEFAULT;
+    const dm = options.getBoolean('dm') ?? settings?.dmDefault ?? DM_DEFAULT;
     const outcome = subscribe(ctx, cap, {
       jobId: jobId.id,
       userId: interaction.user.id,
@@ -105,9 +104,9 @@ export const track: Command = {
         );
     }
   },
-};
+});
 
-function subscribe(ctx: CommandContext, cap: number, request: TrackRequest): TrackOutcome {
+function subscribe(ctx: CommandContext, cap: number, request: FollowRequest): TrackOutcome {
   const now = ctx.now();
   const { db } = ctx;
   return inTransaction(db, (): TrackOutcome => {
@@ -128,20 +127,11 @@ function subscribe(ctx: CommandContext, cap: number, request: TrackRequest): Tra
       outcome = { kind: 'again', gaveUp: job.problem === 'max_age' ? 'max_age' : 'not_found' };
       // A newly tracked job is read first: the person who just ran /track is waiting for it.
       saveJob(db, { ...trackAgain(job, now), problem: accountProblem, nextPollAt: URGENT }, true);
-      // Everyone whose message said the tracker had given up follows it again: the job is one, and
-      // their messages should not keep saying "not found" while it runs or after it ends.
-      db.update(subscriptions)
-        .set({ state: 'active' })
-        .where(and(eq(subscriptions.jobId, request.jobId), eq(subscriptions.state, 'done')))
-        .run();
+      followAgainAfterGivingUp(db, request.jobId);
     } else if (!job) {
-      db.insert(jobs).values({ jobId: request.jobId, trackedAt: now, nextPollAt: URGENT, problem: accountProblem }).run();
+      addJob(db, request.jobId, accountProblem, now);
     } else {
-      // A job nobody followed any more was parked (no poll time): wake it.
-      db.update(jobs)
-        .set({ nextPollAt: URGENT })
-        .where(and(eq(jobs.jobId, request.jobId), eq(jobs.terminal, false), isNull(jobs.nextPollAt)))
-        .run();
+      wakeParkedJob(db, request.jobId);
     }
 
     const sub = follow(db, existing, request, now);
@@ -149,18 +139,4 @@ function subscribe(ctx: CommandContext, cap: number, request: TrackRequest): Tra
     alertOpenIncidents(db, now);
     return outcome;
   });
-}
-
-/** The person's subscription, waiting for a new tracking message in this channel (a new generation of an old one). */
-function follow(db: Db, existing: SubscriptionRow | undefined, request: TrackRequest, now: number): SubscriptionRow {
-  const fresh = { guildId: request.guildId, channelId: request.channelId, dm: request.dm, messageId: null, renderedVersion: 0, createdAt: now, state: 'active' as const };
-  if (existing) {
-    return db
-      .update(subscriptions)
-      .set({ ...fresh, lostReason: null, generation: existing.generation + 1 })
-      .where(eq(subscriptions.id, existing.id))
-      .returning()
-      .get();
-  }
-  return db.insert(subscriptions).values({ ...fresh, jobId: request.jobId, userId: request.userId }).returning().get();
 }

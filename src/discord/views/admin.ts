@@ -2,10 +2,11 @@
  * What server admins see: `/tracker-settings show`, the list of blocks, and the account alerts
  * posted to review channels. Pure: values in, Discord API JSON out.
  */
-import type { APIEmbed, APIEmbedField } from 'discord.js';
+import { TimestampStyles, type APIEmbed, type APIEmbedField } from 'discord.js';
 import { EMBED_COLORS, FOOTER_TEXT, PROBLEM_HEADLINES, PROBLEM_TEXTS } from './jobView';
 import { DISCORD_LIMITS, clampEmbed } from './limits';
-import { channelMention, discordTime, isoTimestamp, postFailure, roleMention, userMention, whenText } from './review';
+import { isKnownTime, isoTimestamp, safeChannelMention, safeRoleMention, safeTime, safeUserMention, whenText } from './markup';
+import { postFailure } from './reviewDetail';
 import { cleanText, formatDuration, joinWithinBudget, truncate } from './text';
 
 export interface GuildSettingsView {
@@ -31,8 +32,8 @@ export function settingsView(
   /** The server's latest review post event (`posted` or `post_failed`), if any. */
   lastPost?: { action: string; at: number; detail: string | null } | null,
 ): { embeds: APIEmbed[] } {
-  const channel = channelMention(settings.reviewChannelId);
-  const role = roleMention(settings.adminRoleId);
+  const channel = safeChannelMention(settings.reviewChannelId);
+  const role = safeRoleMention(settings.adminRoleId);
   const cap = settings.maxActiveJobsPerUser;
   const fields: APIEmbedField[] = [
     { name: 'Review channel', value: channel ?? 'Not set', inline: false },
@@ -60,7 +61,7 @@ export function settingsView(
   ];
   const failure = lastPost?.action === 'post_failed' ? postFailure(lastPost.detail) : null;
   if (failure) {
-    fields.push({ name: '⚠️ Review posts', value: `Last post to ${failure.channel} failed ${discordTime(lastPost!.at, 'R')}: ${failure.reason}`, inline: false });
+    fields.push({ name: '⚠️ Review posts', value: `Last post to ${failure.channel} failed ${safeTime(lastPost!.at, TimestampStyles.RelativeTime)}: ${failure.reason}`, inline: false });
   }
   const description = channel
     ? `Moderated jobs tracked in this server go into the review queue and are posted to ${channel} with Dismiss / Warn / Block buttons. \`/review list\` and \`/review show\` work as well.`
@@ -97,7 +98,7 @@ export function blocksView(blocks: Array<{ userId: string; blockedBy: string; bl
   const footer = 'A blocked person cannot /track in this server until unblocked with /tracker-settings.';
   const sorted = [...list].sort((a, b) => (Number.isFinite(b.blockedAt) ? b.blockedAt : 0) - (Number.isFinite(a.blockedAt) ? a.blockedAt : 0));
   const budget = Math.min(L.description, L.total - title.length - footer.length - 16);
-  const lines = sorted.map((b) => truncate(`${userMention(b.userId)} — blocked by ${userMention(b.blockedBy)} ${discordTime(b.blockedAt, 'R')}`, 200));
+  const lines = sorted.map((b) => truncate(`${safeUserMention(b.userId)} — blocked by ${safeUserMention(b.blockedBy)} ${safeTime(b.blockedAt, TimestampStyles.RelativeTime)}`, 200));
   const description = joinWithinBudget(lines, '\n', budget);
   return {
     embeds: [clampEmbed({ title, description, color: EMBED_COLORS.failed, footer: { text: footer } })],
@@ -168,9 +169,8 @@ const RECOVERED_TITLES: Record<AccountIncidentKind, string> = {
 /** The follow-up when polling works again: "Resolved after <duration>". */
 export function accountRecovered(kind: AccountIncidentKind, since: number, now: number): { embeds: APIEmbed[] } {
   const k = kindOf(kind);
-  const began = discordTime(since, 'f');
   const description = `Resolved after ${formatDuration(now - since)}${
-    began.startsWith('<t:') ? ` (the problem began ${began})` : ''
+    isKnownTime(since) ? ` (the problem began ${safeTime(since)})` : ''
   }. Polling has resumed and tracking messages catch up by themselves.`;
   const embed: APIEmbed = {
     title: RECOVERED_TITLES[k],

@@ -4,23 +4,12 @@ export { jobListMessage, type JobListRow } from './jobList';
 export { EMBED_COLORS, PROBLEM_HEADLINES, PROBLEM_TEXTS, FOOTER_TEXT, deriveJobView, type JobView } from './jobView';
 export { DISCORD_LIMITS, embedLength, embedsLength, clampEmbed } from './limits';
 export { cleanPrompt, progressBar, truncate, formatDuration } from './text';
-export {
-  REVIEW_ACTIONS,
-  REVIEW_COLORS,
-  REVIEW_PAGE_SIZE,
-  reviewButtonId,
-  parseReviewButtonId,
-  reviewPageId,
-  parseReviewPageId,
-  reviewPost,
-  reviewList,
-  reviewDetail,
-  warnDm,
-  type ReviewAction,
-  type ReviewEvent,
-  type ReviewRecord,
-  type ReviewStatus,
-} from './review';
+export { REVIEW_ACTIONS, reviewButtonId, parseReviewButtonId, reviewPageId, parseReviewPageId, type ReviewAction } from './reviewIds';
+export { REVIEW_COLORS, type ReviewEvent, type ReviewRecord, type ReviewStatus } from './reviewStatus';
+export { reviewPost } from './reviewPost';
+export { REVIEW_PAGE_SIZE, reviewList } from './reviewList';
+export { reviewDetail } from './reviewDetail';
+export { warnDm } from './warnDm';
 export {
   settingsView,
   blocksView,

@@ -1,4 +1,4 @@
-import type { APIActionRowComponent, APIButtonComponent, APIEmbed } from 'discord.js';
+import type { APIActionRowComponent, APIButtonComponent, APIEmbed, APIEmbedField } from 'discord.js';
 import { truncate } from './text';
 
 /** Discord's message limits the views stay within (lengths in UTF-16 code units). */
@@ -89,4 +89,48 @@ export function clampRows(
     .map((r) => ({ ...r, components: r.components.slice(0, DISCORD_LIMITS.buttonsPerRow) }))
     .filter((r) => r.components.length > 0)
     .slice(0, DISCORD_LIMITS.rows);
+}
+
+/**
+ * Upstream details as embed fields within `room` characters (names and values) and `maxFields`
+ * fields: each value up to 1,024, and when they do not all fit, an equal share each.
+ */
+export function fitFields(details: ReadonlyArray<{ name: string; value: string }>, room: number, maxFields: number): APIEmbedField[] {
+  const L = DISCORD_LIMITS;
+  const list = details.slice(0, Math.max(0, maxFields));
+  const names = list.map((d) => truncate(d.name, L.fieldName) || 'Details');
+  const namesLength = names.reduce((n, s) => n + s.length, 0);
+  const wanted = list.reduce((n, d) => n + Math.min(d.value.length, L.fieldValue), 0);
+  const perValue =
+    namesLength + wanted <= room ? L.fieldValue : Math.max(16, Math.floor((room - namesLength) / Math.max(1, list.length)));
+  return list.map((d, i) => ({ name: names[i]!, value: truncate(d.value, Math.min(L.fieldValue, perValue)) || '—', inline: false }));
+}
+
+/**
+ * As many of `items` as fit in `budget` characters joined by `separator`, and `more(n)` in place
+ * of the n left out. `keep: 'last'` keeps the last items (the newest of a history) and puts the
+ * note first.
+ */
+export function fitItems(
+  items: readonly string[],
+  separator: string,
+  budget: number,
+  more: (hidden: number) => string,
+  keep: 'first' | 'last' = 'first',
+): string {
+  const ordered = keep === 'first' ? items : [...items].reverse();
+  const shown: string[] = [];
+  let used = 0;
+  for (const [i, item] of ordered.entries()) {
+    const left = ordered.length - i - 1;
+    const reserve = left > 0 ? separator.length + more(left).length : 0;
+    const sep = shown.length ? separator.length : 0;
+    if (used + sep + item.length + reserve > budget) break;
+    shown.push(item);
+    used += sep + item.length;
+  }
+  const hidden = items.length - shown.length;
+  if (hidden > 0) shown.push(more(hidden));
+  if (keep === 'last') shown.reverse();
+  return shown.join(separator);
 }
