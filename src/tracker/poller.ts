@@ -66,7 +66,8 @@ export function createPoller(opts: PollerOptions): Poller {
     const at = now();
     const outcome = inTransaction(db, () => {
       const before = loadJob(db, jobId);
-      if (!before || before.terminal) return null;
+      // Parked while the read was on its way (its last follower left): nobody is waiting for it.
+      if (!before || before.terminal || before.nextPollAt === null) return null;
       const transition = advance(before, result, settings, { now: at, random, listCovered: list.coveredUntil > at });
       saveJob(db, transition.job, transition.visible);
       let dms = 0;

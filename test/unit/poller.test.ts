@@ -214,3 +214,17 @@ describe('account warnings over a poll loop', () => {
     expect(outboxOf('account_alert')).toHaveLength(1);
   });
 });
+
+describe('a job nobody follows any more', () => {
+  it('stays parked when a read that was in flight as the last follower left comes back', async () => {
+    const jobid = trackJob(runsFor(3600_000));
+    await poller.tick();
+    // The read is on its way; /untrack of the last follower parks the job, as db/subscriptions' unfollow does.
+    db.update(jobs).set({ nextPollAt: null }).where(eq(jobs.jobId, jobid)).run();
+    await poller.stop();
+    expect(useapi.jobReads(jobid)).toBe(1);
+    expect(db.select({ nextPollAt: jobs.nextPollAt }).from(jobs).where(eq(jobs.jobId, jobid)).get()).toEqual({ nextPollAt: null });
+    await runFor(60_000);
+    expect(useapi.jobReads(jobid)).toBe(1);
+  });
+});
