@@ -3,6 +3,8 @@
  * the answer of GET /jobs/{jobid} (§1.1) and the running-jobs list (§3.1).
  */
 import { createHash } from 'node:crypto';
+import { USEAPI_NOT_FOUND, useapiExpiredBody } from '../emulator/http';
+import { sortSteps } from '../emulator/steps';
 import { channelOf, jobTypeOf } from './ids';
 import type {
   DiscordAttachment,
@@ -46,16 +48,11 @@ export function isRunning(status: string): boolean {
 }
 
 export function notFoundBody(): ErrorBody {
-  return { error: 'Job not found' };
+  return USEAPI_NOT_FOUND;
 }
 
 export function expiredBody(jobid: string): ErrorBody {
-  return { error: `Job ${jobid} has expired` };
-}
-
-/** Steps sorted by time; steps at the same time keep their order (the later one wins). */
-export function sortSteps(steps: readonly JobStep[]): JobStep[] {
-  return [...steps].sort((a, b) => a.afterMs - b.afterMs);
+  return useapiExpiredBody(jobid);
 }
 
 interface VisibleState {

@@ -4,6 +4,7 @@
  * Shapes follow /work/shared/useapi-v3.md (§1.2, §1.3, §3.1, §6). Fields that the notes mark as
  * inferred ([INF]) are inferred here too; see README.md in this folder.
  */
+import type { Fault, LoggedRequest, LoopbackServer, UseapiAccountFault } from '../emulator/http';
 
 export type JobType = 'image' | 'video';
 export type Speed = 'fast' | 'relaxed' | 'turbo';
@@ -44,46 +45,9 @@ export interface JobScript {
   steps: JobStep[];
 }
 
-export type Fault =
-  | {
-      kind: 'status';
-      status: number;
-      /** Raw Retry-After header value: seconds or an HTTP date. */
-      retryAfter?: string;
-      /** Default: `{"error": <standard message>}`. A string is sent verbatim as `contentType`. */
-      body?: unknown;
-      /** Only for a string body. Default: 'text/plain; charset=utf-8'. */
-      contentType?: string;
-    }
-  /** Answers correctly (as computed on arrival) but only after `delayMs` of real time. */
-  | { kind: 'slow'; delayMs: number }
-  /** 200 with a broken JSON body. */
-  | { kind: 'malformed' }
-  /** 200 with valid JSON that is not a job: `{"foo":1}`. */
-  | { kind: 'wrong-shape' }
-  /** Destroys the socket without an answer. */
-  | { kind: 'reset' };
-
-export type FaultKind = Fault['kind'];
-export type AccountFault = 401 | 402 | 596;
-
-export interface RecordedRequest {
-  method: string;
-  /** Path as received (query string removed), e.g. with `%3A` still encoded. */
-  path: string;
-  /** Which endpoint the path names: one job, the running-jobs list, or nothing known. */
-  route: 'job' | 'list' | 'other';
-  /** The decoded job id, for job routes. */
-  jobid?: string;
-  /** Status answered; 0 when the socket was reset. */
-  status: number;
-  /** Emulator clock (ms) on arrival. */
-  time: number;
-  /** Whether `Authorization` was exactly `Bearer <token>`. */
-  authOk: boolean;
-  /** What produced the answer when it was not the normal one. */
-  fault?: FaultKind | 'account';
-}
+export type { Fault, FaultKind } from '../emulator/http';
+export type AccountFault = UseapiAccountFault;
+export type RecordedRequest = LoggedRequest<'job' | 'list' | 'other'>;
 
 export interface EmulatorOptions {
   /** Default: 'user:12345-emulatortoken'. */
@@ -97,12 +61,16 @@ export interface EmulatorOptions {
    * as a real account cannot read another account's jobs. Default: false.
    */
   ownerCheck?: boolean;
+  /** Mount on this server (sharing its port with other emulators) instead of starting one. */
+  server?: LoopbackServer;
 }
 
 export interface UseapiEmulator {
   /** `http://127.0.0.1:PORT`; the bot reads `${url}/v3/midjourney/jobs/${jobid}`. */
   url: string;
   port: number;
+  /** The server it is mounted on; other useapi.net emulators can join it to share the base URL. */
+  server: LoopbackServer;
   token: string;
   close(): Promise<void>;
   /** Defines or redefines a job (a redefinition also undoes a cancel). Throws on an invalid script. */
