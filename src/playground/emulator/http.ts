@@ -132,6 +132,25 @@ export function faultOutcome(fault: Fault, normal: Reply, style: FaultStyle, job
   }
 }
 
+/** The fault controls and counters every emulator offers its tests. */
+export interface EmulatorControls<Route extends string, AccountFault extends number> {
+  /** Every request, in arrival order. */
+  requests: LoggedRequest<Route>[];
+  /** Number of GET requests of one job (any answer, any auth). */
+  jobReads(jobid: string): number;
+  /** Number of reads of the running-jobs list (any answer, any auth). */
+  listReads(): number;
+  /** Account-wide fault: every authorised request answers this until cleared with null. */
+  setAccountFault(status: AccountFault | null): void;
+  /** Faults consumed in order by the next GETs of that job; '*' = any job (used after the job's own queue). */
+  // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- '*' is spelled out for readers
+  queueFaults(jobid: string | '*', ...faults: Fault[]): void;
+  /** Faults consumed in order by the next reads of the list. */
+  queueListFaults(...faults: Fault[]): void;
+  /** Drops all queued faults and the account fault. */
+  clearFaults(): void;
+}
+
 /**
  * The request log, the queued faults and the account fault of one emulator, and the order of checks
  * for a request: auth, account fault, route, queued fault, normal answer.
@@ -182,12 +201,23 @@ export class FaultsAndLog<Route extends string, AccountFault extends number> {
     return this.jobFaults.get(jobid)?.shift() ?? this.jobFaults.get('*')?.shift();
   }
 
-  /** Number of GET requests of one job (any answer, any auth). */
+  /** The controls, bound, to spread into an emulator's handle. */
+  controls(): EmulatorControls<Route, AccountFault> {
+    return {
+      requests: this.requests,
+      jobReads: (jobid) => this.jobReads(jobid),
+      listReads: () => this.listReads(),
+      setAccountFault: (status) => this.setAccountFault(status),
+      queueFaults: (jobid, ...faults) => this.queueFaults(jobid, ...faults),
+      queueListFaults: (...faults) => this.queueListFaults(...faults),
+      clearFaults: () => this.clearFaults(),
+    };
+  }
+
   jobReads(jobid: string): number {
     return this.requests.filter((r) => r.route === 'job' && r.jobid === jobid && r.method === 'GET').length;
   }
 
-  /** Number of reads of the running-jobs list (any answer, any auth). */
   listReads(): number {
     return this.requests.filter((r) => r.route === 'list' && r.method === this.listMethod).length;
   }
@@ -224,8 +254,6 @@ export interface EmulatorRequest {
   body: string;
   /** Emulator clock (ms) on arrival, from the handler's own clock. */
   time: number;
-  /** `http://127.0.0.1:PORT` of the server that received it. */
-  origin: string;
 }
 
 /** One emulator's routes: it answers every request whose path starts with one of `prefixes`. */
@@ -248,7 +276,6 @@ export interface LoopbackServer {
 export async function startLoopbackServer(port = 0): Promise<LoopbackServer> {
   const mounts = new Set<Mount>();
   const pendingTimers = new Set<NodeJS.Timeout>();
-  let origin = '';
 
   function mountFor(path: string): { mount: Mount; prefix: string } | undefined {
     let best: { mount: Mount; prefix: string } | undefined;
@@ -296,7 +323,6 @@ export async function startLoopbackServer(port = 0): Promise<LoopbackServer> {
         headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
         time,
-        origin,
       };
       deliver(req, res, found.mount.handle(request));
     });
@@ -312,10 +338,9 @@ export async function startLoopbackServer(port = 0): Promise<LoopbackServer> {
     });
   });
   const actualPort = (server.address() as AddressInfo).port;
-  origin = `http://127.0.0.1:${actualPort}`;
 
   return {
-    url: origin,
+    url: `http://127.0.0.1:${actualPort}`,
     port: actualPort,
     mount(mount) {
       mounts.add(mount);

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { USEAPI_NOT_FOUND, useapiExpiredBody } from '../emulator/http';
-import { sortSteps } from '../emulator/steps';
+import { iso, minutesSeconds, scriptedAnswerAt, sortSteps } from '../emulator/steps';
 import { channelOf, jobTypeOf } from './ids';
 import type {
   DiscordAttachment,
@@ -116,13 +116,7 @@ export function jobRecordAt(script: JobScript, t: number): JobRecord | undefined
 
 /** What GET /jobs/{jobid} answers at `t`, before faults: 200 with the record, 404 or 410. */
 export function jobAnswerAt(script: JobScript, t: number): JobAnswer {
-  if (script.gone === 410) return { status: 410, body: expiredBody(script.jobid) };
-  if (script.gone === 404) return { status: 404, body: notFoundBody() };
-  const elapsed = t - (script.startAt ?? 0);
-  if (elapsed < (script.visibleAfterMs ?? 0)) return { status: 404, body: notFoundBody() };
-  if (elapsed > RETENTION_MS) return { status: 410, body: expiredBody(script.jobid) };
-  const record = jobRecordAt(script, t);
-  return record ? { status: 200, body: record } : { status: 404, body: notFoundBody() };
+  return scriptedAnswerAt(script, t, RETENTION_MS, () => jobRecordAt(script, t));
 }
 
 /** The script of a job cancelled at `t`: steps after `t` dropped, then failed "Job cancelled by user". */
@@ -294,13 +288,4 @@ function gridAttachment(job: JobShape, issuedAt: number): DiscordAttachment {
       .replace(/^_+|_+$/g, '')
       .slice(0, 40) || 'image';
   return discordAttachment(job, `emulator_${slug}_${mediaIdsOf(job.jobid).uuid}.png`, issuedAt, 2048);
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
-
-function minutesSeconds(ms: number): string {
-  const seconds = Math.max(0, Math.floor(ms / 1000));
-  return `${String(Math.floor(seconds / 60)).padStart(2, '0')}:${String(seconds % 60).padStart(2, '0')}`;
 }

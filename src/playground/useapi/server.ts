@@ -20,7 +20,7 @@ import {
   type EmulatorRequest,
   type Reply,
 } from '../emulator/http';
-import { normalizeScript, validateScript } from '../emulator/steps';
+import { checkedScript } from '../emulator/steps';
 import { userOf } from './ids';
 import { jobPicture } from './pictures';
 import {
@@ -181,20 +181,11 @@ export async function startUseapiEmulator(opts: EmulatorOptions = {}): Promise<U
     port: host.server.port,
     server: host.server,
     token,
-    requests: log.requests,
+    ...log.controls(),
     close: () => host.close(),
 
-    addJob(script) {
-      validateScript(script);
-      jobs.set(script.jobid, normalizeScript(script, now()));
-    },
+    addJob: (script) => void jobs.set(script.jobid, checkedScript(script, now())),
 
-    jobReads: (jobid) => log.jobReads(jobid),
-    listReads: () => log.listReads(),
-    setAccountFault: (status) => log.setAccountFault(status),
-    queueFaults: (jobid, ...faults) => log.queueFaults(jobid, ...faults),
-    queueListFaults: (...faults) => log.queueListFaults(...faults),
-    clearFaults: () => log.clearFaults(),
 
     terminalAt(jobid) {
       const script = jobs.get(jobid);

@@ -4,7 +4,8 @@
  * Shapes follow /work/shared/useapi-v3.md (§1.2, §1.3, §3.1, §6). Fields that the notes mark as
  * inferred ([INF]) are inferred here too; see README.md in this folder.
  */
-import type { Fault, LoggedRequest, LoopbackServer, UseapiAccountFault } from '../emulator/http';
+import type { EmulatorControls, LoggedRequest, LoopbackServer, UseapiAccountFault } from '../emulator/http';
+import type { ScriptedAnswer, VisibleScript } from '../emulator/steps';
 
 export type JobType = 'image' | 'video';
 export type Speed = 'fast' | 'relaxed' | 'turbo';
@@ -25,8 +26,7 @@ export interface JobStep {
   extra?: Record<string, unknown>;
 }
 
-export interface JobScript {
-  jobid: string;
+export interface JobScript extends VisibleScript<JobStep> {
   /** Default: 'a lighthouse on a cliff at dusk --ar 16:9'. */
   prompt?: string;
   /** Default: from the id's type letter (`…v-u…` is video), else image. */
@@ -35,14 +35,6 @@ export interface JobScript {
   verb?: string;
   /** Speed shown in `response.content`. Default: 'fast'. */
   speed?: Speed;
-  /** Emulator clock (ms) when the timeline starts; also the record's `created`. Default: the clock at addJob. */
-  startAt?: number;
-  /** The job answers 404 until this long after `startAt`. */
-  visibleAfterMs?: number;
-  /** The job always answers this status (unknown or expired job). */
-  gone?: 404 | 410;
-  /** Sorted by `afterMs` (stable). The job is not visible (404) before the first step. */
-  steps: JobStep[];
 }
 
 export type { Fault, FaultKind } from '../emulator/http';
@@ -65,7 +57,7 @@ export interface EmulatorOptions {
   server?: LoopbackServer;
 }
 
-export interface UseapiEmulator {
+export interface UseapiEmulator extends EmulatorControls<RecordedRequest['route'], AccountFault> {
   /** `http://127.0.0.1:PORT`; the bot reads `${url}/v3/midjourney/jobs/${jobid}`. */
   url: string;
   port: number;
@@ -75,21 +67,6 @@ export interface UseapiEmulator {
   close(): Promise<void>;
   /** Defines or redefines a job (a redefinition also undoes a cancel). Throws on an invalid script. */
   addJob(script: JobScript): void;
-  /** Every request, in arrival order. */
-  requests: RecordedRequest[];
-  /** Number of GET /jobs/{jobid} requests (any answer, any auth). */
-  jobReads(jobid: string): number;
-  /** Number of GET /jobs requests (any answer, any auth). */
-  listReads(): number;
-  /** Account-wide fault: every authorised request answers this until cleared with null. */
-  setAccountFault(status: AccountFault | null): void;
-  /** Faults consumed in order by the next GETs of that job; '*' = any job (used after the job's own queue). */
-  // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- '*' is spelled out for readers
-  queueFaults(jobid: string | '*', ...faults: Fault[]): void;
-  /** Faults consumed in order by the next GET /jobs (list) requests. */
-  queueListFaults(...faults: Fault[]): void;
-  /** Drops all queued faults and the account fault. */
-  clearFaults(): void;
   /** Terminal moment of a job (emulator clock): its first non-running step, or its cancel. */
   terminalAt(jobid: string): number | undefined;
   /** What GET /jobs/{jobid} would answer at `t` (default: now), without faults and without recording. */
@@ -153,7 +130,7 @@ export interface ErrorBody {
 }
 
 /** What a GET of one job answers, before faults. */
-export type JobAnswer = { status: 200; body: JobRecord } | { status: 404 | 410; body: ErrorBody };
+export type JobAnswer = ScriptedAnswer<JobRecord>;
 
 /** The body of a 200 from GET /v3/midjourney/jobs (§3.1). */
 export interface RunningJobsList {
