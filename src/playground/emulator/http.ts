@@ -71,6 +71,13 @@ export function png(bytes: Buffer): Reply {
   return { status: 200, headers: { 'content-type': 'image/png', 'cache-control': 'max-age=3600' }, body: bytes };
 }
 
+/** The start of an MP4 file (an `ftyp` box): enough for a client to see video bytes. */
+const VIDEO_BYTES = Buffer.from('00000018667479706973736f0000020069736f6d6d703431', 'hex');
+
+export function mp4(): Reply {
+  return { status: 200, headers: { 'content-type': 'video/mp4' }, body: VIDEO_BYTES };
+}
+
 // ---------------------------------------------------------------------------------------------
 // The useapi.net family's error bodies (Midjourney v3, Google Flow, Dreamina)
 
@@ -98,6 +105,26 @@ export function useapiErrorBody(status: number, jobid?: string): { error: string
 
 export function useapiAuthOk(headers: IncomingHttpHeaders, token: string): boolean {
   return headers.authorization === `Bearer ${token}`;
+}
+
+/** The request log and faults of a useapi.net API, whose truncated answers start like `malformedBody`. */
+export function useapiFaultsAndLog<Route extends string>(malformedBody: FaultStyle['malformedBody']): FaultsAndLog<Route, UseapiAccountFault> {
+  return new FaultsAndLog<Route, UseapiAccountFault>({
+    errorBody: useapiErrorBody,
+    malformedBody,
+    accountReply: (status) => json(status, useapiErrorBody(status)),
+  });
+}
+
+/** `log.answer` behind the useapi.net auth: `Authorization: Bearer <token>`, else 401 `{"error":"Unauthorized"}`. */
+export function answerUseapi<Route extends string>(
+  log: FaultsAndLog<Route, UseapiAccountFault>,
+  req: EmulatorRequest,
+  token: string,
+  call: { route: Route; jobid?: string | undefined; faultable: boolean; normal: () => Reply },
+): Outcome {
+  const { jobid, ...rest } = call;
+  return log.answer(req, { ...rest, ...(jobid !== undefined && { jobid }), authOk: useapiAuthOk(req.headers, token), unauthorized: json(401, useapiErrorBody(401)) });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -130,6 +157,28 @@ export function faultOutcome(fault: Fault, normal: Reply, style: FaultStyle, job
     case 'reset':
       return { reset: true };
   }
+}
+
+/** How every emulator is started. */
+export interface EmulatorOptions {
+  /** The secret it demands. Default: the emulator's own (the useapi.net ones share 'user:12345-emulatortoken'). */
+  token?: string;
+  /** Emulator clock in ms. Default: Date.now. */
+  now?: () => number;
+  /** Default: 0 (a random free port). Ignored with `server`. */
+  port?: number;
+  /** Mount on this server (sharing its port, e.g. the useapi emulator's) instead of starting one; close() then unmounts. */
+  server?: LoopbackServer;
+}
+
+/** What every started emulator offers: its address, its secret, the fault controls and counters. */
+export interface EmulatorHandle<Route extends string, AccountFault extends number> extends EmulatorControls<Route, AccountFault> {
+  /** `http://127.0.0.1:PORT` */
+  url: string;
+  /** The server it is mounted on; other emulators can join it to share the base URL. */
+  server: LoopbackServer;
+  token: string;
+  close(): Promise<void>;
 }
 
 /** The fault controls and counters every emulator offers its tests. */
@@ -360,14 +409,14 @@ export async function startLoopbackServer(port = 0): Promise<LoopbackServer> {
  * Mounts an emulator on `server` when given (its close() then only unmounts), else on a server of its own
  * at `port` (its close() stops it).
  */
-export async function hostEmulator(mount: Mount, opts: { server?: LoopbackServer; port?: number }): Promise<{ server: LoopbackServer; close(): Promise<void> }> {
+export async function hostEmulator(mount: Mount, opts: { server?: LoopbackServer; port?: number }): Promise<{ url: string; server: LoopbackServer; close(): Promise<void> }> {
   if (opts.server) {
     const unmount = opts.server.mount(mount);
-    return { server: opts.server, close: () => Promise.resolve(void unmount()) };
+    return { url: opts.server.url, server: opts.server, close: () => Promise.resolve(void unmount()) };
   }
   const server = await startLoopbackServer(opts.port);
   server.mount(mount);
-  return { server, close: () => server.close() };
+  return { url: server.url, server, close: () => server.close() };
 }
 
 /** The decoded path segment, or the raw one when it does not decode. */

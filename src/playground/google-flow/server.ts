@@ -9,7 +9,7 @@
  */
 import { DEFAULT_TOKEN } from '../useapi/server';
 import { jobPicture } from '../useapi/pictures';
-import { FaultsAndLog, hostEmulator, json, png, text, useapiAuthOk, useapiErrorBody, type EmulatorRequest, type Outcome, type Reply } from '../emulator/http';
+import { answerUseapi, useapiFaultsAndLog, hostEmulator, json, mp4, png, text, useapiErrorBody, type EmulatorRequest, type Outcome, type Reply } from '../emulator/http';
 import { checkedScript } from '../emulator/steps';
 import { GOOGLE_FLOW_JOB_ID_PATTERN } from './ids';
 import {
@@ -25,14 +25,11 @@ import {
   signedUrl,
   type LinkSigning,
 } from './records';
-import type { FlowAccountFault, FlowJobRecord, FlowJobScript, FlowRoute, GoogleFlowEmulator, GoogleFlowEmulatorOptions } from './types';
+import type { FlowJobRecord, FlowJobScript, FlowRoute, GoogleFlowEmulator, GoogleFlowEmulatorOptions } from './types';
 
 export const API_PATH = '/v1/google-flow';
 const JOBS_PATH = `${API_PATH}/jobs`;
 const ASSETS_PATH = `${API_PATH}/assets/`;
-
-/** The start of an MP4 file (an `ftyp` box): enough for a client to see video bytes. */
-const VIDEO_BYTES = Buffer.from('00000018667479706973736f0000020069736f6d6d703431', 'hex');
 
 type Route = { kind: 'list' } | { kind: 'job'; jobid: string } | { kind: 'bad-id'; raw: string } | { kind: 'asset'; id: string } | { kind: 'other' };
 
@@ -54,11 +51,7 @@ export async function startGoogleFlowEmulator(opts: GoogleFlowEmulatorOptions = 
   const now = opts.now ?? Date.now;
   const lifetimeMs = opts.urlLifetimeMs ?? URL_LIFETIME_MS;
   const jobs = new Map<string, FlowJobScript>();
-  const log = new FaultsAndLog<FlowRoute, FlowAccountFault>({
-    errorBody: useapiErrorBody,
-    malformedBody: (jobid) => `{"jobid":"${jobid ?? ''}","type":"video","status":"started","response":{"operations":[`,
-    accountReply: (status) => json(status, useapiErrorBody(status)),
-  });
+  const log = useapiFaultsAndLog<FlowRoute>((jobid) => `{"jobid":"${jobid ?? ''}","type":"video","status":"started","response":{"operations":[`);
   // The links point back at the server, known once it listens (before any request arrives).
   let signing: LinkSigning = { origin: '', lifetimeMs };
 
@@ -114,7 +107,7 @@ export async function startGoogleFlowEmulator(opts: GoogleFlowEmulatorOptions = 
       const code = check === 'expired' ? 'ExpiredToken' : 'SignatureDoesNotMatch';
       return text(403, `<?xml version='1.0' encoding='UTF-8'?><Error><Code>${code}</Code></Error>`, 'application/xml; charset=UTF-8');
     }
-    if (match[1] === 'video') return { status: 200, headers: { 'content-type': 'video/mp4' }, body: VIDEO_BYTES };
+    if (match[1] === 'video') return mp4();
     const prompt = owner.script.prompt ?? DEFAULT_PROMPT;
     const size = match[1] === 'thumbnail' ? { width: 480, height: 270 } : { width: 512, height: 288 };
     return png(jobPicture({ prompt, ...size, image: owner.index + 1 }));
@@ -123,11 +116,9 @@ export async function startGoogleFlowEmulator(opts: GoogleFlowEmulatorOptions = 
   function handle(req: EmulatorRequest): Outcome {
     if (req.method === 'GET' && req.path.startsWith(`${MEDIA_PATH}/`)) return { reply: media(req) };
     const route = routeOf(req.path);
-    return log.answer(req, {
+    return answerUseapi(log, req, token, {
       route: loggedRoute(route),
-      ...(route.kind === 'job' && { jobid: route.jobid }),
-      authOk: useapiAuthOk(req.headers, token),
-      unauthorized: json(401, useapiErrorBody(401)),
+      jobid: route.kind === 'job' ? route.jobid : undefined,
       faultable: req.method === 'GET' && (route.kind === 'job' || route.kind === 'list'),
       normal: () => normalReply(req, route),
     });
@@ -137,11 +128,9 @@ export async function startGoogleFlowEmulator(opts: GoogleFlowEmulatorOptions = 
   signing = { origin: host.server.url, lifetimeMs };
 
   return {
-    url: host.server.url,
-    server: host.server,
+    ...host,
     token,
     ...log.controls(),
-    close: () => host.close(),
     addJob: (script) => void jobs.set(script.jobid, checkedScript(script, now())),
     peek(jobid, t = now()) {
       const script = jobs.get(jobid);

@@ -2,7 +2,7 @@
  * Types of the useapi.net Google Flow v1 emulator. Shapes follow /work/shared/providers.md §1.1; what is
  * inferred there ([INF]) is inferred here too (see README.md in this folder).
  */
-import type { EmulatorControls, LoggedRequest, LoopbackServer, UseapiAccountFault } from '../emulator/http';
+import type { EmulatorHandle, EmulatorOptions, LoggedRequest, UseapiAccountFault } from '../emulator/http';
 import type { ScriptedAnswer, VisibleScript } from '../emulator/steps';
 
 export type FlowJobType = 'image' | 'video';
@@ -39,15 +39,7 @@ export interface FlowJobScript extends VisibleScript<FlowStep> {
   count?: number;
 }
 
-export interface GoogleFlowEmulatorOptions {
-  /** Default: the useapi emulator's token, 'user:12345-emulatortoken'. */
-  token?: string;
-  /** Emulator clock in ms. Default: Date.now. */
-  now?: () => number;
-  /** Default: 0 (a random free port). Ignored with `server`. */
-  port?: number;
-  /** Mount on this server (e.g. the useapi emulator's, to share the base URL) instead of starting one. */
-  server?: LoopbackServer;
+export interface GoogleFlowEmulatorOptions extends EmulatorOptions {
   /** How long a signed media URL stays valid after it is issued. Default: 1 hour. */
   urlLifetimeMs?: number;
 }
@@ -56,12 +48,8 @@ export type FlowAccountFault = UseapiAccountFault;
 export type FlowRoute = 'job' | 'list' | 'asset' | 'other';
 export type FlowRequest = LoggedRequest<FlowRoute>;
 
-export interface GoogleFlowEmulator extends EmulatorControls<FlowRoute, FlowAccountFault> {
-  /** `http://127.0.0.1:PORT`; the bot reads `${url}/v1/google-flow/jobs/${jobid}` (jobid raw). */
-  url: string;
-  server: LoopbackServer;
-  token: string;
-  close(): Promise<void>;
+/** The bot reads `${url}/v1/google-flow/jobs/${jobid}` (jobid raw). */
+export interface GoogleFlowEmulator extends EmulatorHandle<FlowRoute, FlowAccountFault> {
   /** Defines or redefines a job. Throws on an invalid script. */
   addJob(script: FlowJobScript): void;
   /** What GET /jobs/{jobid} would answer at `t` (default: now), without faults and without recording. */

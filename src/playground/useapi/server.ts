@@ -9,14 +9,13 @@
  * Order of checks for every request: auth (401), account fault, route (404/405), queued fault, normal answer.
  */
 import {
-  FaultsAndLog,
+  answerUseapi,
+  useapiFaultsAndLog,
   hostEmulator,
   json,
   noContent,
   png,
   decodeSegment,
-  useapiAuthOk,
-  useapiErrorBody,
   type EmulatorRequest,
   type Reply,
 } from '../emulator/http';
@@ -35,7 +34,6 @@ import {
   terminalTimeOf,
 } from './records';
 import type {
-  AccountFault,
   EmulatorOptions,
   JobAnswer,
   JobRecord,
@@ -89,12 +87,7 @@ export async function startUseapiEmulator(opts: EmulatorOptions = {}): Promise<U
   const tokenUser = /^user:(\d+)-/.exec(token)?.[1];
 
   const jobs = new Map<string, JobScript>();
-  const log = new FaultsAndLog<RecordedRequest['route'], AccountFault>({
-    errorBody: useapiErrorBody,
-    // A JSON document cut off in the middle, as from a truncated upstream answer.
-    malformedBody: (jobid) => `{"jobid":"${jobid ?? ''}","status":"progress","response":{"progress_percent":4`,
-    accountReply: (status) => json(status, useapiErrorBody(status)),
-  });
+  const log = useapiFaultsAndLog<RecordedRequest['route']>((jobid) => `{"jobid":"${jobid ?? ''}","status":"progress","response":{"progress_percent":4`);
 
   /** The script a request may see, honouring ownerCheck. */
   function visibleScript(jobid: string): JobScript | undefined {
@@ -164,11 +157,9 @@ export async function startUseapiEmulator(opts: EmulatorOptions = {}): Promise<U
       return { reply: bytes ? png(bytes) : json(404, { error: 'Not found' }) };
     }
     const route = routeOf(req.path);
-    return log.answer(req, {
+    return answerUseapi(log, req, token, {
       route: route.kind,
-      ...(route.kind === 'job' && { jobid: route.jobid }),
-      authOk: useapiAuthOk(req.headers, token),
-      unauthorized: json(401, useapiErrorBody(401)),
+      jobid: route.kind === 'job' ? route.jobid : undefined,
       faultable: req.method === 'GET' && route.kind !== 'other',
       normal: () => normalReply(req.method, route, req.time),
     });
@@ -177,12 +168,10 @@ export async function startUseapiEmulator(opts: EmulatorOptions = {}): Promise<U
   const host = await hostEmulator({ prefixes: ['/'], now, handle }, opts);
 
   return {
-    url: host.server.url,
+    ...host,
     port: host.server.port,
-    server: host.server,
     token,
     ...log.controls(),
-    close: () => host.close(),
 
     addJob: (script) => void jobs.set(script.jobid, checkedScript(script, now())),
 

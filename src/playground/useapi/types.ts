@@ -4,7 +4,7 @@
  * Shapes follow /work/shared/useapi-v3.md (§1.2, §1.3, §3.1, §6). Fields that the notes mark as
  * inferred ([INF]) are inferred here too; see README.md in this folder.
  */
-import type { EmulatorControls, LoggedRequest, LoopbackServer, UseapiAccountFault } from '../emulator/http';
+import type { EmulatorHandle, EmulatorOptions as SharedEmulatorOptions, LoggedRequest, UseapiAccountFault } from '../emulator/http';
 import type { ScriptedAnswer, VisibleScript } from '../emulator/steps';
 
 export type JobType = 'image' | 'video';
@@ -41,30 +41,17 @@ export type { Fault, FaultKind } from '../emulator/http';
 export type AccountFault = UseapiAccountFault;
 export type RecordedRequest = LoggedRequest<'job' | 'list' | 'other'>;
 
-export interface EmulatorOptions {
-  /** Default: 'user:12345-emulatortoken'. */
-  token?: string;
-  /** Emulator clock in ms. Default: Date.now. */
-  now?: () => number;
-  /** Default: 0 (a random free port). */
-  port?: number;
+export interface EmulatorOptions extends SharedEmulatorOptions {
   /**
    * When true, jobs whose `u<id>` differs from the token's `user:<id>` answer 404 and are not listed,
    * as a real account cannot read another account's jobs. Default: false.
    */
   ownerCheck?: boolean;
-  /** Mount on this server (sharing its port with other emulators) instead of starting one. */
-  server?: LoopbackServer;
 }
 
-export interface UseapiEmulator extends EmulatorControls<RecordedRequest['route'], AccountFault> {
-  /** `http://127.0.0.1:PORT`; the bot reads `${url}/v3/midjourney/jobs/${jobid}`. */
-  url: string;
+/** The bot reads `${url}/v3/midjourney/jobs/${jobid}`. */
+export interface UseapiEmulator extends EmulatorHandle<RecordedRequest['route'], AccountFault> {
   port: number;
-  /** The server it is mounted on; other useapi.net emulators can join it to share the base URL. */
-  server: LoopbackServer;
-  token: string;
-  close(): Promise<void>;
   /** Defines or redefines a job (a redefinition also undoes a cancel). Throws on an invalid script. */
   addJob(script: JobScript): void;
   /** Terminal moment of a job (emulator clock): its first non-running step, or its cancel. */
