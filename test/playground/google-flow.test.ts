@@ -146,7 +146,12 @@ describe('Google Flow emulator over HTTP', () => {
     expect(list.videos.summary[EMAIL]).toMatchObject({ executing: 1, completed: 1, failed: 0 });
     const summary = (await (await get('/v1/google-flow/jobs/?options=summary')).json()) as FlowJobsList;
     expect(summary.combined.executing).toBeUndefined();
-    expect(emu.listReads()).toBe(2);
+    const recent = Array.from({ length: 12 }, (_, n) => image(10 + n));
+    recent.forEach((jobid, n) => emu.addJob({ jobid, startAt: T0 + n * 1000, steps: [{ afterMs: 0, status: 'completed' }] }));
+    const history = (await (await get('/v1/google-flow/jobs?options=history')).json()) as FlowJobsList;
+    expect(Object.keys(history.images.history!)).toEqual(recent.slice(2).reverse());
+    expect(Object.keys(history.videos.history!)).toEqual([finished]);
+    expect(emu.listReads()).toBe(3);
   });
 
   it('checks the token, plays account faults and queued faults, and counts reads', async () => {

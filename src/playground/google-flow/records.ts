@@ -165,7 +165,9 @@ export function terminalTimeOf(script: FlowJobScript): number | undefined {
   return terminal && (script.startAt ?? 0) + terminal.afterMs;
 }
 
+/** `history`: "top 10 completed jobs in the last 15 min" [DOC]. */
 const HISTORY_WINDOW_MS = 15 * 60 * 1000;
+const HISTORY_SIZE = 10;
 
 /** GET /jobs?options=summary|executing|history for the visible records at `t`. */
 export function flowJobsList(records: readonly FlowJobRecord[], t: number, option: string | null): FlowJobsList {
@@ -187,13 +189,16 @@ export function flowJobsList(records: readonly FlowJobRecord[], t: number, optio
         if (group.executing) group.executing[record.jobid] = { email, timestamp: record.created, elapsed: minutesSeconds(t - Date.parse(record.created)) };
       } else if (record.status === 'completed') {
         counts.completed += 1;
-        if (group.history && t - finishedAt <= HISTORY_WINDOW_MS && Object.keys(group.history).length < 10) {
+        if (group.history && t - finishedAt <= HISTORY_WINDOW_MS) {
           group.history[record.jobid] = { email, timestamp: record.updated ?? record.created, httpStatus: 200, responseTime: finishedAt - Date.parse(record.created) };
         }
       } else if (record.status === 'failed') {
         counts.failed += 1;
       }
     }
+  }
+  for (const group of [list.videos, list.images, list.combined]) {
+    if (group.history) group.history = Object.fromEntries(Object.entries(group.history).sort(([, a], [, b]) => Date.parse(b.timestamp) - Date.parse(a.timestamp)).slice(0, HISTORY_SIZE));
   }
   return list;
 }
