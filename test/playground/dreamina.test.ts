@@ -49,6 +49,7 @@ describe('Dreamina emulator over HTTP', () => {
     expect(processing).toMatchObject({ jobid, status: 'created', code: 200, response: { forecastCost: 50 } });
     expect(processing.response.videoUrl).toBeUndefined();
 
+    expect([emu.terminalAt(jobid), emu.terminalAt(id('v', 5))]).toEqual([T0 + 90_000, undefined]);
     clock = T0 + 90_000;
     const done = await read('videos', jobid);
     expect(done).toMatchObject({ status: 'completed', code: 200, updated: new Date(T0 + 90_000).toISOString() });

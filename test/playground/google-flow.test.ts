@@ -60,6 +60,7 @@ describe('Google Flow emulator over HTTP', () => {
     clock = T0 + 3000;
     expect(await getJob(jobid)).toMatchObject({ status: 'started', updated: new Date(T0 + 2000).toISOString() });
 
+    expect(emu.terminalAt(jobid)).toBe(T0 + 62_000);
     clock = T0 + 62_000;
     const done = await getJob(jobid);
     expect(done.status).toBe('completed');

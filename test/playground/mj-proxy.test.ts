@@ -67,6 +67,7 @@ describe('midjourney-proxy emulator over HTTP', () => {
     expect(running).toMatchObject({ status: 'IN_PROGRESS', progress: '50%', finishTime: null });
     expect((await fetch(running.imageUrl!)).headers.get('content-type')).toBe('image/png');
 
+    expect(emu.terminalAt(id)).toBe(T0 + 5000);
     clock = T0 + 5000;
     const done = await task(id);
     expect(done).toMatchObject({ status: 'SUCCESS', progress: '100%', finishTime: T0 + 5000, failReason: null, promptEn: 'a red fox --ar 16:9' });
@@ -88,6 +89,7 @@ describe('midjourney-proxy emulator over HTTP', () => {
     expect(await task(banned!)).toMatchObject({ status: 'FAILURE', failReason: 'Banned prompt detected' });
     expect(await task(cancelled!)).toMatchObject({ status: 'CANCEL', progress: '' });
     expect(await task(modal!)).toMatchObject({ status: 'MODAL', progress: '0%', finishTime: null });
+    expect([emu.terminalAt(cancelled!), emu.terminalAt(modal!)]).toEqual([T0 + 1000, undefined]);
   });
 
   it('answers list-by-condition with the known tasks among the ids, in one request', async () => {

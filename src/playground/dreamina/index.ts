@@ -6,6 +6,7 @@ export {
   dreaminaAnswerAt,
   dreaminaScheduler,
   dreaminaTimeline,
+  terminalTimeOf,
   isRunning,
   RUNNING_STATUSES,
   RETENTION_MS,

@@ -3,7 +3,7 @@
  * GET /videos|images/{jobid}, and the scheduler's list of running jobs.
  */
 import { createHash } from 'node:crypto';
-import { iso, scriptedAnswerAt, stepAt } from '../emulator/steps';
+import { firstEndOf, iso, scriptedAnswerAt, stepAt } from '../emulator/steps';
 import { DEFAULT_ACCOUNT, accountOf, collectionOf } from './ids';
 import type { DreaminaJobAnswer, DreaminaJobRecord, DreaminaJobScript, DreaminaScheduler, DreaminaStep } from './types';
 
@@ -92,6 +92,11 @@ export function dreaminaRecordAt(script: DreaminaJobScript, t: number, origin: s
 
 export function dreaminaAnswerAt(script: DreaminaJobScript, t: number, origin: string): DreaminaJobAnswer {
   return scriptedAnswerAt(script, t, RETENTION_MS, () => dreaminaRecordAt(script, t, origin));
+}
+
+/** Emulator time of the first non-running step. */
+export function terminalTimeOf(script: DreaminaJobScript): number | undefined {
+  return firstEndOf(script, (status) => !isRunning(status));
 }
 
 /** GET /scheduler for the visible records at `t`: the running jobs grouped by `<REGION>:<email>`. */

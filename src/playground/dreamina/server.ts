@@ -12,7 +12,7 @@ import { DEFAULT_TOKEN } from '../useapi/server';
 import { answerUseapi, useapiFaultsAndLog, hostEmulator, json, mp4, png, useapiErrorBody, type EmulatorRequest, type Outcome, type Reply } from '../emulator/http';
 import { checkedScript } from '../emulator/steps';
 import { collectionOf } from './ids';
-import { DEFAULT_PROMPT, MEDIA_PATH, dreaminaAnswerAt, dreaminaScheduler, mediaIdsOf } from './records';
+import { DEFAULT_PROMPT, MEDIA_PATH, dreaminaAnswerAt, dreaminaScheduler, mediaIdsOf, terminalTimeOf } from './records';
 import type { DreaminaEmulator, DreaminaEmulatorOptions, DreaminaJobAnswer, DreaminaJobRecord, DreaminaJobScript, DreaminaRoute } from './types';
 
 export const API_PATH = '/v1/dreamina';
@@ -86,6 +86,10 @@ export async function startDreaminaEmulator(opts: DreaminaEmulatorOptions = {}):
     token,
     ...log.controls(),
     addJob: (script) => void jobs.set(script.jobid, checkedScript(script, now())),
+    terminalAt(jobid) {
+      const script = jobs.get(jobid);
+      return script && terminalTimeOf(script);
+    },
     peek: (jobid, t = now()) => answerAt(jobid, t),
   };
 }

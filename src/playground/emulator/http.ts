@@ -179,6 +179,8 @@ export interface EmulatorHandle<Route extends string, AccountFault extends numbe
   server: LoopbackServer;
   token: string;
   close(): Promise<void>;
+  /** Terminal moment of a job (emulator clock): its first step with a final status (for useapi v3, or its cancel). */
+  terminalAt(jobid: string): number | undefined;
 }
 
 /** The fault controls and counters every emulator offers its tests. */

@@ -65,6 +65,13 @@ export function scriptedAnswerAt<Body>(script: VisibleScript, t: number, retenti
   return record ? { status: 200, body: record } : notFound;
 }
 
+/** Emulator time of the script's first step whose status `ends`; undefined for gone jobs or jobs that never end. */
+export function firstEndOf(script: VisibleScript<TimedStep & { status: string }>, ends: (status: string) => boolean): number | undefined {
+  if (script.gone) return undefined;
+  const terminal = sortSteps(script.steps).find((step) => ends(step.status));
+  return terminal && (script.startAt ?? 0) + terminal.afterMs;
+}
+
 export function iso(ms: number): string {
   return new Date(ms).toISOString();
 }

@@ -3,7 +3,7 @@
  * of GET /jobs/{jobId}, the jobs list (?options=…), and the signed media URLs.
  */
 import { createHash } from 'node:crypto';
-import { iso, minutesSeconds, scriptedAnswerAt, sortSteps, stepAt } from '../emulator/steps';
+import { firstEndOf, iso, minutesSeconds, scriptedAnswerAt, stepAt } from '../emulator/steps';
 import { DEFAULT_EMAIL, emailOf } from './ids';
 import type { FlowImageMedia, FlowJobAnswer, FlowJobRecord, FlowJobScript, FlowJobsGroup, FlowJobsList, FlowJobType, FlowStep, FlowVideoMedia, GoogleError } from './types';
 
@@ -161,8 +161,7 @@ export function flowAnswerAt(script: FlowJobScript, t: number, signing: LinkSign
 
 /** Emulator time of the first non-running step. */
 export function terminalTimeOf(script: FlowJobScript): number | undefined {
-  const terminal = sortSteps(script.steps).find((step) => !isRunning(step.status));
-  return terminal && (script.startAt ?? 0) + terminal.afterMs;
+  return firstEndOf(script, (status) => !isRunning(status));
 }
 
 /** `history`: "top 10 completed jobs in the last 15 min" [DOC]. */

@@ -23,6 +23,7 @@ import {
   mediaGenerationIds,
   mediaPath,
   signedUrl,
+  terminalTimeOf,
   type LinkSigning,
 } from './records';
 import type { FlowJobRecord, FlowJobScript, FlowRoute, GoogleFlowEmulator, GoogleFlowEmulatorOptions } from './types';
@@ -132,6 +133,10 @@ export async function startGoogleFlowEmulator(opts: GoogleFlowEmulatorOptions = 
     token,
     ...log.controls(),
     addJob: (script) => void jobs.set(script.jobid, checkedScript(script, now())),
+    terminalAt(jobid) {
+      const script = jobs.get(jobid);
+      return script && terminalTimeOf(script);
+    },
     peek(jobid, t = now()) {
       const script = jobs.get(jobid);
       return script ? flowAnswerAt(script, t, signing) : { status: 404, body: useapiErrorBody(404) };

@@ -1,5 +1,5 @@
 /** Pure functions from a task script and a moment to the task a midjourney-proxy shows. */
-import { sortSteps } from '../emulator/steps';
+import { firstEndOf, sortSteps } from '../emulator/steps';
 import { timeline, type TimelineOptions } from '../useapi/timeline';
 import type { MjButton, MjStep, MjTask, MjTaskScript } from './types';
 
@@ -32,6 +32,11 @@ export function mjTimeline(opts: Pick<TimelineOptions, 'queueMs' | 'runMs' | 'st
 
 export function isTerminal(status: string): boolean {
   return TERMINAL_STATUSES.includes(status);
+}
+
+/** Emulator time of the first SUCCESS, FAILURE or CANCEL step. */
+export function terminalTimeOf(script: MjTaskScript): number | undefined {
+  return firstEndOf(script, isTerminal);
 }
 
 const BUTTONS: MjButton[] = [

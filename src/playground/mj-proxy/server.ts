@@ -11,7 +11,7 @@ import { jobPicture } from '../useapi/pictures';
 import { dimensions } from '../useapi/records';
 import { FaultsAndLog, decodeSegment, hostEmulator, json, noContent, png, text, type EmulatorRequest, type Outcome, type Reply } from '../emulator/http';
 import { checkedScript } from '../emulator/steps';
-import { DEFAULT_PROMPT, mjTaskAt } from './records';
+import { DEFAULT_PROMPT, mjTaskAt, terminalTimeOf } from './records';
 import type { MjProxyAccountFault, MjProxyEmulator, MjProxyEmulatorOptions, MjProxyRoute, MjTask, MjTaskScript } from './types';
 
 export const DEFAULT_SECRET = 'emulator-mj-secret';
@@ -116,6 +116,10 @@ export async function startMjProxyEmulator(opts: MjProxyEmulatorOptions = {}): P
     ...log.controls(),
     authHeaders: () => ({ [authHeader]: authValue }),
     addJob: (script) => void tasks.set(script.jobid, checkedScript(script, now())),
+    terminalAt(jobid) {
+      const script = tasks.get(jobid);
+      return script && terminalTimeOf(script);
+    },
     peek: (id, t = now()) => taskAt(id, t),
   };
 }

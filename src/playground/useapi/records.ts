@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { USEAPI_NOT_FOUND, useapiExpiredBody } from '../emulator/http';
-import { iso, minutesSeconds, scriptedAnswerAt, sortSteps } from '../emulator/steps';
+import { firstEndOf, iso, minutesSeconds, scriptedAnswerAt, sortSteps } from '../emulator/steps';
 import { channelOf, jobTypeOf } from './ids';
 import type {
   DiscordAttachment,
@@ -131,9 +131,7 @@ export function cancelledScript(script: JobScript, t: number): JobScript {
 
 /** Emulator time of the first non-running step; undefined for gone jobs or jobs that never end. */
 export function terminalTimeOf(script: JobScript): number | undefined {
-  if (script.gone) return undefined;
-  const terminal = sortSteps(script.steps).find((step) => !isRunning(step.status));
-  return terminal && (script.startAt ?? 0) + terminal.afterMs;
+  return firstEndOf(script, (status) => !isRunning(status));
 }
 
 /** The GET /jobs body for the records of the running jobs at `t`. */

@@ -54,8 +54,6 @@ export interface UseapiEmulator extends EmulatorHandle<RecordedRequest['route'],
   port: number;
   /** Defines or redefines a job (a redefinition also undoes a cancel). Throws on an invalid script. */
   addJob(script: JobScript): void;
-  /** Terminal moment of a job (emulator clock): its first non-running step, or its cancel. */
-  terminalAt(jobid: string): number | undefined;
   /** What GET /jobs/{jobid} would answer at `t` (default: now), without faults and without recording. */
   peek(jobid: string, t?: number): JobAnswer;
 }
