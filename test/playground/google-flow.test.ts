@@ -108,6 +108,7 @@ describe('Google Flow emulator over HTTP', () => {
     expect(await getJob(failed)).toMatchObject({
       status: 'failed',
       error: 'API error: 500',
+      errorDetails: 'Internal error encountered.',
       code: 500,
       response: { error: { code: 500, status: 'INTERNAL' } },
     });

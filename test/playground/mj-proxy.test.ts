@@ -113,8 +113,15 @@ describe('midjourney-proxy emulator over HTTP', () => {
     ['new-api', 200, '{"code":4,"description":"task_no_found"}'],
   ] as const)('answers an unknown task the %s way', async (style, status, body) => {
     await start({ unknownTaskStyle: style });
-    const res = await fetchTask(makeMjProxyTaskId());
-    expect([res.status, await res.text()]).toEqual([status, body]);
+    const [gone, late] = [1, 2].map((suffix) => makeMjProxyTaskId({ at: new Date(T0), suffix })) as [string, string];
+    emu.addJob({ jobid: gone, gone: 404, steps: [] });
+    emu.addJob({ jobid: late, visibleAfterMs: 1000, steps: [{ afterMs: 0, status: 'SUBMITTED' }] });
+    for (const id of [makeMjProxyTaskId(), gone, late]) {
+      const res = await fetchTask(id);
+      expect([res.status, await res.text()]).toEqual([status, body]);
+    }
+    clock = T0 + 1000;
+    expect((await task(late)).status).toBe('SUBMITTED');
   });
 
   it.each([

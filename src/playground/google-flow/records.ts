@@ -148,8 +148,9 @@ export function flowRecordAt(script: FlowJobScript, t: number, signing: LinkSign
   if (step.status === 'completed') record.response = { media: media(script, updatedAt, signing), remainingCredits: 100 };
   if (step.status === 'failed') {
     Object.assign(record, { error: step.error ?? DEFAULT_FAILED_ERROR, code: step.code ?? DEFAULT_FAILED_CODE });
-    if (step.errorDetails !== undefined) record.errorDetails = step.errorDetails;
-    record.response = { error: step.responseError ?? DEFAULT_RESPONSE_ERROR };
+    const responseError = step.responseError ?? DEFAULT_RESPONSE_ERROR;
+    record.errorDetails = step.errorDetails ?? responseError.message;
+    record.response = { error: responseError };
   }
   if (step.extra) Object.assign(record, step.extra);
   return record;

@@ -19,7 +19,7 @@ export interface FlowStep {
   afterMs: number;
   /** created | started | completed | failed, or anything else (sent as is). */
   status: string;
-  /** Failed steps: defaults "API error: 500", code 500, a 500 INTERNAL `response.error`. */
+  /** Failed steps: defaults "API error: 500", code 500, a 500 INTERNAL `response.error` whose message is the errorDetails. */
   error?: string;
   errorDetails?: string;
   code?: number;
