@@ -10,6 +10,9 @@ import { loadConfig } from '../config';
 import { deployCommands } from '../discord/deploy';
 import { createLogger } from '../log';
 import { startFakeDiscord, type FakeDiscord } from './discord';
+import { startDreaminaEmulator, type DreaminaEmulator } from './dreamina';
+import { startGoogleFlowEmulator, type GoogleFlowEmulator } from './google-flow';
+import { startMjProxyEmulator, type MjProxyEmulator } from './mj-proxy';
 import { startUseapiEmulator, type UseapiEmulator } from './useapi';
 import { BOT_NAME, GENERAL_CHANNEL_ID, GUILD_ID, PERSONAS, REVIEW_CHANNEL_ID } from './guild';
 import { startPlaygroundServer, type PlaygroundServer } from './web/server';
@@ -29,6 +32,10 @@ export interface Playground {
   url: string;
   discord: FakeDiscord;
   useapi: UseapiEmulator;
+  /** Google Flow and Dreamina share the useapi emulator's base URL and token, as on api.useapi.net. */
+  googleFlow: GoogleFlowEmulator;
+  dreamina: DreaminaEmulator;
+  mjProxy: MjProxyEmulator;
   bot: Bot;
   stop(): Promise<void>;
 }
@@ -55,6 +62,12 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
     stack.push(() => discord.close());
     const useapi = await startUseapiEmulator();
     stack.push(() => useapi.close());
+    const googleFlow = await startGoogleFlowEmulator({ server: useapi.server, token: useapi.token });
+    stack.push(() => googleFlow.close());
+    const dreamina = await startDreaminaEmulator({ server: useapi.server, token: useapi.token });
+    stack.push(() => dreamina.close());
+    const mjProxy = await startMjProxyEmulator();
+    stack.push(() => mjProxy.close());
 
     await deployCommands({ apiUrl: discord.apiUrl, token: discord.token, guildId: GUILD_ID });
 
@@ -65,19 +78,22 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
       USEAPI_TOKEN: useapi.token,
       DISCORD_API_URL: discord.apiUrl,
       USEAPI_BASE_URL: useapi.url,
+      MJ_PROXY_URL: mjProxy.baseUrl,
+      MJ_PROXY_SECRET: mjProxy.token,
+      MJ_PROXY_AUTH: mjProxy.auth,
       DATABASE_PATH: opts.databasePath,
       POLL_INTERVAL_MS: String(opts.pollIntervalMs ?? 1000),
       NOT_FOUND_GRACE_MS: '5000',
       OWNER_USER_IDS: PERSONAS.filter((p) => p.about.startsWith('admin')).map((p) => p.id).join(','),
       LOG_LEVEL: opts.logLevel ?? 'warn',
     });
-    const log = createLogger({ level: config.logLevel, secrets: [config.discordToken, config.useapiToken] });
+    const log = createLogger({ level: config.logLevel, secrets: [config.discordToken, config.useapiToken, mjProxy.token] });
     const bot = await startBot(config, log);
     stack.push(() => bot.stop());
 
     const server: PlaygroundServer = await startPlaygroundServer({ port: opts.port, discord, useapi });
     stack.push(() => server.close());
-    return { url: server.url, discord, useapi, bot, stop };
+    return { url: server.url, discord, useapi, googleFlow, dreamina, mjProxy, bot, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -12,6 +12,9 @@ import { GENERAL_CHANNEL_ID, PERSONAS } from '../../src/playground/guild';
 import { scenarioJob } from '../../src/playground/scenarios';
 import { jobAnswerAt, terminalTimeOf } from '../../src/playground/useapi';
 import { messageText } from '../../src/playground/discord';
+import { makeDreaminaJobId } from '../../src/playground/dreamina';
+import { makeGoogleFlowJobId } from '../../src/playground/google-flow';
+import { makeMjProxyTaskId } from '../../src/playground/mj-proxy';
 
 const [ADA, BEN, CLEO] = PERSONAS as [(typeof PERSONAS)[0], (typeof PERSONAS)[0], (typeof PERSONAS)[0]];
 const T0 = Date.parse('2026-11-30T12:00:00Z');
@@ -66,6 +69,20 @@ describe('page API', () => {
   afterAll(async () => {
     await playground.stop();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('starts the other upstreams’ emulators: Google Flow and Dreamina on the useapi base URL, midjourney-proxy on its own', async () => {
+    const { useapi, googleFlow, dreamina, mjProxy } = playground;
+    const flowJob = makeGoogleFlowJobId();
+    const dreaminaJob = makeDreaminaJobId();
+    googleFlow.addJob({ jobid: flowJob, steps: [{ afterMs: 0, status: 'started' }] });
+    dreamina.addJob({ jobid: dreaminaJob, steps: [{ afterMs: 0, status: 'created' }] });
+    const headers = { authorization: `Bearer ${useapi.token}` };
+    const flow = await fetch(`${useapi.url}/v1/google-flow/jobs/${flowJob}`, { headers });
+    const video = await fetch(`${useapi.url}/v1/dreamina/videos/${dreaminaJob}`, { headers });
+    expect([flow.status, video.status]).toEqual([200, 200]);
+    const unknown = await fetch(`${mjProxy.baseUrl}/task/${makeMjProxyTaskId()}/fetch`, { headers: mjProxy.authHeaders() });
+    expect([unknown.status, await unknown.text()]).toEqual([200, '']);
   });
 
   it('refuses bad input with a clear message and changes nothing', async () => {

@@ -29,6 +29,15 @@ export function makeJobId(opts: JobIdOptions = {}): string {
   if (!Number.isSafeInteger(user) || user < 0) throw new Error(`makeJobId: invalid user ${user}`);
   if (!/^\d{17,20}$/.test(channel)) throw new Error(`makeJobId: channel must be 17 to 20 digits, got "${channel}"`);
 
+  return `j${idDigits(at, opts.suffix)}${opts.type ?? 'i'}-u${user}-c${channel}-bot:midjourney`;
+}
+
+/**
+ * The 19 digits that open every useapi.net job id: UTC MMddHHmmss, milliseconds (3 digits), then
+ * `suffix` (6 digits, default random).
+ */
+export function idDigits(at: Date, suffix = randomInt(0, 1_000_000)): string {
+  if (Number.isNaN(at.getTime())) throw new Error('invalid date for a job id');
   const two = (n: number) => String(n).padStart(2, '0');
   const stamp =
     two(at.getUTCMonth() + 1) +
@@ -37,8 +46,7 @@ export function makeJobId(opts: JobIdOptions = {}): string {
     two(at.getUTCMinutes()) +
     two(at.getUTCSeconds()) +
     String(at.getUTCMilliseconds()).padStart(3, '0');
-  const random = String(opts.suffix ?? randomInt(0, 1_000_000)).padStart(6, '0');
-  return `j${stamp}${random}${opts.type ?? 'i'}-u${user}-c${channel}-bot:midjourney`;
+  return stamp + String(suffix).padStart(6, '0');
 }
 
 export interface JobIdParts {

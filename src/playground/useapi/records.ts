@@ -3,6 +3,8 @@
  * the answer of GET /jobs/{jobid} (§1.1) and the running-jobs list (§3.1).
  */
 import { createHash } from 'node:crypto';
+import { USEAPI_NOT_FOUND, useapiExpiredBody } from '../emulator/http';
+import { firstEndOf, iso, minutesSeconds, scriptedAnswerAt, sortSteps } from '../emulator/steps';
 import { channelOf, jobTypeOf } from './ids';
 import type {
   DiscordAttachment,
@@ -66,16 +68,11 @@ export function isRunning(status: string): boolean {
 }
 
 export function notFoundBody(): ErrorBody {
-  return { error: 'Job not found' };
+  return USEAPI_NOT_FOUND;
 }
 
 export function expiredBody(jobid: string): ErrorBody {
-  return { error: `Job ${jobid} has expired` };
-}
-
-/** Steps sorted by time; steps at the same time keep their order (the later one wins). */
-export function sortSteps(steps: readonly JobStep[]): JobStep[] {
-  return [...steps].sort((a, b) => a.afterMs - b.afterMs);
+  return useapiExpiredBody(jobid);
 }
 
 interface VisibleState {
@@ -139,13 +136,7 @@ export function jobRecordAt(script: JobScript, t: number): JobRecord | undefined
 
 /** What GET /jobs/{jobid} answers at `t`, before faults: 200 with the record, 404 or 410. */
 export function jobAnswerAt(script: JobScript, t: number): JobAnswer {
-  if (script.gone === 410) return { status: 410, body: expiredBody(script.jobid) };
-  if (script.gone === 404) return { status: 404, body: notFoundBody() };
-  const elapsed = t - (script.startAt ?? 0);
-  if (elapsed < (script.visibleAfterMs ?? 0)) return { status: 404, body: notFoundBody() };
-  if (elapsed > RETENTION_MS) return { status: 410, body: expiredBody(script.jobid) };
-  const record = jobRecordAt(script, t);
-  return record ? { status: 200, body: record } : { status: 404, body: notFoundBody() };
+  return scriptedAnswerAt(script, t, RETENTION_MS, () => jobRecordAt(script, t));
 }
 
 /** The script of a job cancelled at `t`: steps after `t` dropped, then failed "Job cancelled by user". */
@@ -160,9 +151,7 @@ export function cancelledScript(script: JobScript, t: number): JobScript {
 
 /** Emulator time of the first non-running step; undefined for gone jobs or jobs that never end. */
 export function terminalTimeOf(script: JobScript): number | undefined {
-  if (script.gone) return undefined;
-  const terminal = sortSteps(script.steps).find((step) => !isRunning(step.status));
-  return terminal && (script.startAt ?? 0) + terminal.afterMs;
+  return firstEndOf(script, (status) => !isRunning(status));
 }
 
 /** The GET /jobs body for the records of the running jobs at `t`. */
@@ -346,13 +335,4 @@ function gridAttachment(job: JobShape, issuedAt: number): DiscordAttachment {
       .replace(/^_+|_+$/g, '')
       .slice(0, 40) || 'image';
   return discordAttachment(job, `emulator_${slug}_${mediaIdsOf(job.jobid).uuid}.png`, issuedAt, 2048);
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
-
-function minutesSeconds(ms: number): string {
-  const seconds = Math.max(0, Math.floor(ms / 1000));
-  return `${String(Math.floor(seconds / 60)).padStart(2, '0')}:${String(seconds % 60).padStart(2, '0')}`;
 }

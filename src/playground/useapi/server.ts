@@ -8,8 +8,18 @@
  *
  * Order of checks for every request: auth (401), account fault, route (404/405), queued fault, normal answer.
  */
-import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import {
+  answerUseapi,
+  useapiFaultsAndLog,
+  hostEmulator,
+  json,
+  noContent,
+  png,
+  decodeSegment,
+  type EmulatorRequest,
+  type Reply,
+} from '../emulator/http';
+import { checkedScript } from '../emulator/steps';
 import { userOf } from './ids';
 import { jobPicture } from './pictures';
 import {
@@ -17,18 +27,14 @@ import {
   DEFAULT_PROMPT,
   dimensions,
   mediaIdsOf,
-  expiredBody,
   isRunning,
   jobAnswerAt,
   notFoundBody,
   runningJobsList,
-  sortSteps,
   terminalTimeOf,
 } from './records';
 import type {
-  AccountFault,
   EmulatorOptions,
-  Fault,
   JobAnswer,
   JobRecord,
   JobScript,
@@ -54,70 +60,6 @@ export function localMediaUrl(emulatorUrl: string, remoteUrl: string): string | 
   return `${emulatorUrl}${MEDIA_PREFIX}${url.hostname}${url.pathname}`;
 }
 
-const ACCOUNT_FAULT_MESSAGES: Record<AccountFault, string> = {
-  401: 'Unauthorized',
-  402: 'Account has no subscription or subscription expired',
-  596: 'Account has pending moderation message',
-};
-
-// ---------------------------------------------------------------------------------------------
-// Replies
-
-interface Reply {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
-/** A reply, or the socket destroyed without one. */
-type Outcome = { reply: Reply; delayMs?: number; fault?: RecordedRequest['fault'] } | { reset: true };
-
-function json(status: number, body: unknown, headers: Record<string, string> = {}): Reply {
-  return { status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
-}
-
-function noContent(): Reply {
-  return { status: 204, headers: {}, body: '' };
-}
-
-/** The usual `{"error": …}` for a status. */
-function errorBodyFor(status: number, jobid?: string): { error: string } {
-  if (status === 404) return notFoundBody();
-  if (status === 410) return jobid === undefined ? { error: 'Job has expired' } : expiredBody(jobid);
-  if (status in ACCOUNT_FAULT_MESSAGES) return { error: ACCOUNT_FAULT_MESSAGES[status as AccountFault] };
-  return { error: STATUS_CODES[status] ?? `HTTP ${status}` };
-}
-
-function answerReply(answer: JobAnswer): Reply {
-  return json(answer.status, answer.body);
-}
-
-/** The outcome of an injected fault; `normal` is the reply the request would otherwise get. */
-function faultOutcome(fault: Fault, normal: Reply, jobid?: string): Outcome {
-  switch (fault.kind) {
-    case 'status': {
-      const headers: Record<string, string> = fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter };
-      if (typeof fault.body === 'string') {
-        const contentType = fault.contentType ?? 'text/plain; charset=utf-8';
-        return { reply: { status: fault.status, headers: { 'content-type': contentType, ...headers }, body: fault.body }, fault: 'status' };
-      }
-      return { reply: json(fault.status, fault.body ?? errorBodyFor(fault.status, jobid), headers), fault: 'status' };
-    }
-    case 'slow':
-      return { reply: normal, delayMs: fault.delayMs, fault: 'slow' };
-    case 'malformed':
-      // A JSON document cut off in the middle, as from a truncated upstream answer.
-      return {
-        reply: { status: 200, headers: { 'content-type': 'application/json' }, body: `{"jobid":"${jobid ?? ''}","status":"progress","response":{"progress_percent":4` },
-        fault: 'malformed',
-      };
-    case 'wrong-shape':
-      return { reply: json(200, { foo: 1 }), fault: 'wrong-shape' };
-    case 'reset':
-      return { reset: true };
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Routing
 
@@ -128,25 +70,15 @@ function routeOf(path: string): Route {
   if (!path.startsWith(`${JOBS_PATH}/`)) return { kind: 'other' };
   const raw = path.slice(JOBS_PATH.length + 1);
   if (raw.includes('/')) return { kind: 'other' };
-  try {
-    return { kind: 'job', jobid: decodeURIComponent(raw) };
-  } catch {
-    return { kind: 'job', jobid: raw }; // not decodable: looked up as is (and not found)
-  }
+  return { kind: 'job', jobid: decodeSegment(raw) }; // not decodable: looked up as is (and not found)
 }
 
 const ALLOWED_METHODS: Record<Route['kind'], string[]> = { list: ['GET'], job: ['GET', 'DELETE'], other: [] };
 
 // ---------------------------------------------------------------------------------------------
 
-function validateScript(script: JobScript): void {
-  if (typeof script.jobid !== 'string' || script.jobid === '') throw new Error('addJob: jobid is required');
-  if (!script.gone && script.steps.length === 0) throw new Error(`addJob(${script.jobid}): steps must not be empty`);
-  for (const step of script.steps) {
-    if (!Number.isFinite(step.afterMs) || step.afterMs < 0) {
-      throw new Error(`addJob(${script.jobid}): afterMs must be a finite number >= 0, got ${step.afterMs}`);
-    }
-  }
+function answerReply(answer: JobAnswer): Reply {
+  return json(answer.status, answer.body);
 }
 
 export async function startUseapiEmulator(opts: EmulatorOptions = {}): Promise<UseapiEmulator> {
@@ -155,11 +87,7 @@ export async function startUseapiEmulator(opts: EmulatorOptions = {}): Promise<U
   const tokenUser = /^user:(\d+)-/.exec(token)?.[1];
 
   const jobs = new Map<string, JobScript>();
-  const requests: RecordedRequest[] = [];
-  const jobFaults = new Map<string, Fault[]>();
-  let listFaults: Fault[] = [];
-  let accountFault: AccountFault | null = null;
-  const pendingTimers = new Set<NodeJS.Timeout>();
+  const log = useapiFaultsAndLog<RecordedRequest['route']>((jobid) => `{"jobid":"${jobid ?? ''}","status":"progress","response":{"progress_percent":4`);
 
   /** The script a request may see, honouring ownerCheck. */
   function visibleScript(jobid: string): JobScript | undefined {
@@ -170,10 +98,6 @@ export async function startUseapiEmulator(opts: EmulatorOptions = {}): Promise<U
   function answerAt(jobid: string, t: number): JobAnswer {
     const script = visibleScript(jobid);
     return script ? jobAnswerAt(script, t) : { status: 404, body: notFoundBody() };
-  }
-
-  function takeJobFault(jobid: string): Fault | undefined {
-    return jobFaults.get(jobid)?.shift() ?? jobFaults.get('*')?.shift();
   }
 
   function listAt(t: number): Reply {
@@ -197,28 +121,14 @@ export async function startUseapiEmulator(opts: EmulatorOptions = {}): Promise<U
     return noContent();
   }
 
-  function decide(method: string, route: Route, authOk: boolean, t: number): Outcome {
-    if (!authOk) return { reply: json(401, errorBodyFor(401)) };
-    if (accountFault !== null) return { reply: json(accountFault, errorBodyFor(accountFault)), fault: 'account' };
-    if (route.kind === 'other') return { reply: json(404, { error: 'Not found' }) };
+  function normalReply(method: string, route: Route, t: number): Reply {
+    if (route.kind === 'other') return json(404, { error: 'Not found' });
     if (!ALLOWED_METHODS[route.kind].includes(method)) {
-      return { reply: json(405, { error: 'Method not allowed' }, { allow: ALLOWED_METHODS[route.kind].join(', ') }) };
+      return json(405, { error: 'Method not allowed' }, { allow: ALLOWED_METHODS[route.kind].join(', ') });
     }
-    if (route.kind === 'list') {
-      const normal = listAt(t);
-      const fault = listFaults.shift();
-      return fault ? faultOutcome(fault, normal) : { reply: normal };
-    }
-    if (method === 'DELETE') return { reply: cancel(route.jobid, t) };
-    const normal = answerReply(answerAt(route.jobid, t));
-    const fault = takeJobFault(route.jobid);
-    return fault ? faultOutcome(fault, normal, route.jobid) : { reply: normal };
-  }
-
-  function send(res: ServerResponse, reply: Reply): void {
-    if (res.destroyed || res.writableEnded) return; // the client went away meanwhile
-    res.writeHead(reply.status, { ...reply.headers, 'content-length': String(Buffer.byteLength(reply.body)) });
-    res.end(reply.body);
+    if (route.kind === 'list') return listAt(t);
+    if (method === 'DELETE') return cancel(route.jobid, t);
+    return answerReply(answerAt(route.jobid, t));
   }
 
   const pictures = new Map<string, Buffer>();
@@ -241,109 +151,30 @@ export async function startUseapiEmulator(opts: EmulatorOptions = {}): Promise<U
     return bytes;
   }
 
-  function handle(req: IncomingMessage, res: ServerResponse): void {
-    const t = now();
-    const method = req.method ?? 'GET';
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (method === 'GET' && path.startsWith(MEDIA_PREFIX)) {
-      const bytes = picture(path);
-      if (!bytes) return send(res, json(404, { error: 'Not found' }));
-      res.writeHead(200, { 'content-type': 'image/png', 'content-length': String(bytes.length), 'cache-control': 'max-age=3600' });
-      res.end(bytes);
-      return;
+  function handle(req: EmulatorRequest) {
+    if (req.method === 'GET' && req.path.startsWith(MEDIA_PREFIX)) {
+      const bytes = picture(req.path);
+      return { reply: bytes ? png(bytes) : json(404, { error: 'Not found' }) };
     }
-    const route = routeOf(path);
-    const authOk = req.headers.authorization === `Bearer ${token}`;
-    const outcome = decide(method, route, authOk, t);
-
-    const record: RecordedRequest = {
-      method,
-      path,
+    const route = routeOf(req.path);
+    return answerUseapi(log, req, token, {
       route: route.kind,
-      status: 'reset' in outcome ? 0 : outcome.reply.status,
-      time: t,
-      authOk,
-    };
-    if (route.kind === 'job') record.jobid = route.jobid;
-    const fault = 'reset' in outcome ? 'reset' : outcome.fault;
-    if (fault) record.fault = fault;
-    requests.push(record);
-
-    if ('reset' in outcome) {
-      req.socket.destroy();
-      return;
-    }
-    const { reply, delayMs = 0 } = outcome;
-    if (delayMs <= 0) {
-      send(res, reply);
-      return;
-    }
-    const timer = setTimeout(() => {
-      pendingTimers.delete(timer);
-      send(res, reply);
-    }, delayMs);
-    pendingTimers.add(timer);
+      jobid: route.kind === 'job' ? route.jobid : undefined,
+      faultable: req.method === 'GET' && route.kind !== 'other',
+      normal: () => normalReply(req.method, route, req.time),
+    });
   }
 
-  const server = createServer(handle);
-  server.on('clientError', (_error, socket) => socket.destroy());
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const host = await hostEmulator({ prefixes: ['/'], now, handle }, opts);
 
   return {
-    url: `http://127.0.0.1:${port}`,
-    port,
+    ...host,
+    port: host.server.port,
     token,
-    requests,
+    ...log.controls(),
 
-    async close() {
-      for (const timer of pendingTimers) clearTimeout(timer);
-      pendingTimers.clear();
-      const closed = new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
-      server.closeAllConnections();
-      await closed;
-    },
+    addJob: (script) => void jobs.set(script.jobid, checkedScript(script, now())),
 
-    addJob(script) {
-      validateScript(script);
-      jobs.set(script.jobid, {
-        ...script,
-        startAt: script.startAt ?? now(),
-        steps: sortSteps(script.steps.map((step) => ({ ...step }))),
-      });
-    },
-
-    jobReads(jobid) {
-      return requests.filter((r) => r.method === 'GET' && r.route === 'job' && r.jobid === jobid).length;
-    },
-
-    listReads() {
-      return requests.filter((r) => r.method === 'GET' && r.route === 'list').length;
-    },
-
-    setAccountFault(status) {
-      accountFault = status;
-    },
-
-    queueFaults(jobid, ...faults) {
-      jobFaults.set(jobid, [...(jobFaults.get(jobid) ?? []), ...faults]);
-    },
-
-    queueListFaults(...faults) {
-      listFaults = [...listFaults, ...faults];
-    },
-
-    clearFaults() {
-      jobFaults.clear();
-      listFaults = [];
-      accountFault = null;
-    },
 
     terminalAt(jobid) {
       const script = jobs.get(jobid);

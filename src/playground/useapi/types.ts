@@ -4,6 +4,8 @@
  * Shapes follow /work/shared/useapi-v3.md (§1.2, §1.3, §3.1, §6). Fields that the notes mark as
  * inferred ([INF]) are inferred here too; see README.md in this folder.
  */
+import type { EmulatorHandle, EmulatorOptions as SharedEmulatorOptions, LoggedRequest, UseapiAccountFault } from '../emulator/http';
+import type { ScriptedAnswer, VisibleScript } from '../emulator/steps';
 
 export type JobType = 'image' | 'video';
 export type Speed = 'fast' | 'relaxed' | 'turbo';
@@ -29,8 +31,7 @@ export interface JobStep {
   shape?: 'captured';
 }
 
-export interface JobScript {
-  jobid: string;
+export interface JobScript extends VisibleScript<JobStep> {
   /** Default: 'a lighthouse on a cliff at dusk --ar 16:9'. */
   prompt?: string;
   /** Default: from the id's type letter (`…v-u…` is video), else image. */
@@ -39,64 +40,13 @@ export interface JobScript {
   verb?: string;
   /** Speed shown in `response.content`. Default: 'fast'. */
   speed?: Speed;
-  /** Emulator clock (ms) when the timeline starts; also the record's `created`. Default: the clock at addJob. */
-  startAt?: number;
-  /** The job answers 404 until this long after `startAt`. */
-  visibleAfterMs?: number;
-  /** The job always answers this status (unknown or expired job). */
-  gone?: 404 | 410;
-  /** Sorted by `afterMs` (stable). The job is not visible (404) before the first step. */
-  steps: JobStep[];
 }
 
-export type Fault =
-  | {
-      kind: 'status';
-      status: number;
-      /** Raw Retry-After header value: seconds or an HTTP date. */
-      retryAfter?: string;
-      /** Default: `{"error": <standard message>}`. A string is sent verbatim as `contentType`. */
-      body?: unknown;
-      /** Only for a string body. Default: 'text/plain; charset=utf-8'. */
-      contentType?: string;
-    }
-  /** Answers correctly (as computed on arrival) but only after `delayMs` of real time. */
-  | { kind: 'slow'; delayMs: number }
-  /** 200 with a broken JSON body. */
-  | { kind: 'malformed' }
-  /** 200 with valid JSON that is not a job: `{"foo":1}`. */
-  | { kind: 'wrong-shape' }
-  /** Destroys the socket without an answer. */
-  | { kind: 'reset' };
+export type { Fault, FaultKind } from '../emulator/http';
+export type AccountFault = UseapiAccountFault;
+export type RecordedRequest = LoggedRequest<'job' | 'list' | 'other'>;
 
-export type FaultKind = Fault['kind'];
-export type AccountFault = 401 | 402 | 596;
-
-export interface RecordedRequest {
-  method: string;
-  /** Path as received (query string removed), e.g. with `%3A` still encoded. */
-  path: string;
-  /** Which endpoint the path names: one job, the running-jobs list, or nothing known. */
-  route: 'job' | 'list' | 'other';
-  /** The decoded job id, for job routes. */
-  jobid?: string;
-  /** Status answered; 0 when the socket was reset. */
-  status: number;
-  /** Emulator clock (ms) on arrival. */
-  time: number;
-  /** Whether `Authorization` was exactly `Bearer <token>`. */
-  authOk: boolean;
-  /** What produced the answer when it was not the normal one. */
-  fault?: FaultKind | 'account';
-}
-
-export interface EmulatorOptions {
-  /** Default: 'user:12345-emulatortoken'. */
-  token?: string;
-  /** Emulator clock in ms. Default: Date.now. */
-  now?: () => number;
-  /** Default: 0 (a random free port). */
-  port?: number;
+export interface EmulatorOptions extends SharedEmulatorOptions {
   /**
    * When true, jobs whose `u<id>` differs from the token's `user:<id>` answer 404 and are not listed,
    * as a real account cannot read another account's jobs. Default: false.
@@ -104,31 +54,11 @@ export interface EmulatorOptions {
   ownerCheck?: boolean;
 }
 
-export interface UseapiEmulator {
-  /** `http://127.0.0.1:PORT`; the bot reads `${url}/v3/midjourney/jobs/${jobid}`. */
-  url: string;
+/** The bot reads `${url}/v3/midjourney/jobs/${jobid}`. */
+export interface UseapiEmulator extends EmulatorHandle<RecordedRequest['route'], AccountFault> {
   port: number;
-  token: string;
-  close(): Promise<void>;
   /** Defines or redefines a job (a redefinition also undoes a cancel). Throws on an invalid script. */
   addJob(script: JobScript): void;
-  /** Every request, in arrival order. */
-  requests: RecordedRequest[];
-  /** Number of GET /jobs/{jobid} requests (any answer, any auth). */
-  jobReads(jobid: string): number;
-  /** Number of GET /jobs requests (any answer, any auth). */
-  listReads(): number;
-  /** Account-wide fault: every authorised request answers this until cleared with null. */
-  setAccountFault(status: AccountFault | null): void;
-  /** Faults consumed in order by the next GETs of that job; '*' = any job (used after the job's own queue). */
-  // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- '*' is spelled out for readers
-  queueFaults(jobid: string | '*', ...faults: Fault[]): void;
-  /** Faults consumed in order by the next GET /jobs (list) requests. */
-  queueListFaults(...faults: Fault[]): void;
-  /** Drops all queued faults and the account fault. */
-  clearFaults(): void;
-  /** Terminal moment of a job (emulator clock): its first non-running step, or its cancel. */
-  terminalAt(jobid: string): number | undefined;
   /** What GET /jobs/{jobid} would answer at `t` (default: now), without faults and without recording. */
   peek(jobid: string, t?: number): JobAnswer;
 }
@@ -192,7 +122,7 @@ export interface ErrorBody {
 }
 
 /** What a GET of one job answers, before faults. */
-export type JobAnswer = { status: 200; body: JobRecord } | { status: 404 | 410; body: ErrorBody };
+export type JobAnswer = ScriptedAnswer<JobRecord>;
 
 /** The body of a 200 from GET /v3/midjourney/jobs (§3.1). */
 export interface RunningJobsList {
