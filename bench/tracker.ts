@@ -22,7 +22,7 @@ export interface SideResult {
 
 export async function runTrackerSide(params: TrackerParams, ctl: Control): Promise<SideResult> {
   const config = loadConfig(params.env);
-  const log = createLogger({ level: config.logLevel, secrets: [config.discordToken, config.useapiToken] });
+  const log = createLogger({ level: config.logLevel, secrets: [config.discordToken, config.useapiToken ?? ''] });
   const meter = startCostMeter();
   const bot = await startBot(config, log);
   const notes = [compressRest(bot.client.rest, params.k)];

@@ -5,8 +5,9 @@ import { openDatabase, type Db } from './db/open';
 import { createDiscordClient, loginAndWaitReady, routeInteractions } from './discord/client';
 import { createDelivery } from './discord/delivery';
 import type { Logger } from './log';
+import { upgradeStoredRecords } from './db/jobs';
 import { createPoller } from './tracker/poller';
-import { createUseapiClient } from './useapi/client';
+import { createRegistry } from './upstreams/registry';
 
 export interface Bot {
   client: Client;
@@ -16,7 +17,7 @@ export interface Bot {
 }
 
 /**
- * Composes the bot from its parts: config → db → useapi → Discord → poller and delivery. Refuses
+ * Composes the bot from its parts: config → db → upstreams → Discord → poller and delivery. Refuses
  * (DatabaseInUseError) while another bot runs on the same database.
  */
 export async function startBot(config: Config, log: Logger, clock: { now?: () => number } = {}): Promise<Bot> {
@@ -29,7 +30,16 @@ export async function startBot(config: Config, log: Logger, clock: { now?: () =>
     lock.release();
     throw error;
   }
-  const useapi = createUseapiClient({ baseUrl: config.useapiBaseUrl, token: config.useapiToken, timeoutMs: config.useapiTimeoutMs, now });
+  const upstreams = createRegistry(config, now);
+  const upgraded = upgradeStoredRecords(
+    db,
+    (upstream, raw) => upstreams.get(upstream)?.normalize(raw) ?? null,
+    (upstream, jobId) => {
+      const answer = upstreams.get(upstream)?.recognise(jobId);
+      return answer?.kind === 'ref' ? answer.ref.scope : null;
+    },
+  );
+  if (upgraded > 0) log.info({ event: 'records_upgraded', jobs: upgraded }, 'stored upstream records read into normalized readings');
   const client = createDiscordClient(config.discordApiUrl);
   const delivery = createDelivery({
     db,
@@ -41,7 +51,7 @@ export async function startBot(config: Config, log: Logger, clock: { now?: () =>
   });
   const poller = createPoller({
     db,
-    useapi,
+    upstreams: upstreams.adapters,
     log: log.child({ part: 'poller' }),
     now,
     settings: {
@@ -50,7 +60,6 @@ export async function startBot(config: Config, log: Logger, clock: { now?: () =>
       maxTrackingAgeMs: config.maxTrackingAgeMs,
     },
     ownerUserIds: config.ownerUserIds,
-    maxRequestsPerSecond: config.upstreamMaxRps,
     onChange: () => delivery.wake(),
   });
   routeInteractions(client, {
@@ -58,7 +67,7 @@ export async function startBot(config: Config, log: Logger, clock: { now?: () =>
     log: log.child({ part: 'commands' }),
     now,
     maxActiveJobsPerUser: config.maxActiveJobsPerUser,
-    useapiAccount: /^user:(\d+)-/.exec(config.useapiToken)?.[1] ?? null,
+    upstreams,
     onChange: () => delivery.wake(),
   });
 

@@ -90,7 +90,7 @@ export class World {
   }
 
   async startBot(): Promise<Bot> {
-    const log = createLogger({ level: this.config.logLevel, secrets: [this.config.discordToken, this.config.useapiToken] });
+    const log = createLogger({ level: this.config.logLevel, secrets: [this.config.discordToken, this.config.useapiToken ?? ''] });
     this.bot = await startBot(this.config, log);
     return this.bot;
   }

@@ -5,15 +5,17 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { accountAlert, accountRecovered, type AccountIncidentKind } from '../../src/discord/views/admin';
+import { accountAlert, accountRecovered } from '../../src/discord/views/admin';
+import type { AccountIncidentKind } from '../../src/domain/job';
 import { resultDm } from '../../src/discord/views/dm';
 import { jobListMessage } from '../../src/discord/views/jobList';
 import { PROBLEM_HEADLINES } from '../../src/discord/views/jobView';
 import { reviewDetail, reviewList, reviewPost, type ReviewEvent, type ReviewRecord } from '../../src/discord/views/review';
 import { trackingMessage } from '../../src/discord/views/tracking';
-import type { JobSnapshot, Problem } from '../../src/tracker/state';
-import { upstreamJobSchema } from '../../src/useapi/job';
-import { jobIdProblemText, parseJobId } from '../../src/useapi/jobId';
+import type { JobSnapshot, Problem } from '../../src/domain/job';
+import { upstreamJobSchema } from '../../src/upstreams/useapi-midjourney/record';
+import { withRecord } from './fixtures';
+import { jobIdProblemText, parseJobId } from '../../src/upstreams/useapi-midjourney/jobId';
 import { expectWithinLimits } from './discordBody';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
@@ -83,7 +85,7 @@ const snapshot: fc.Arbitrary<JobSnapshot> = fc
   .filter(({ record }) => record === null || upstreamJobSchema.safeParse(record).success)
   .map(({ record, ...rest }) => {
     const payload = record === null ? null : (upstreamJobSchema.parse(record));
-    return { jobId: J, status: payload?.status ?? null, payload, ...rest };
+    return withRecord({ jobId: J, upstream: 'useapi-midjourney', status: null, reading: null, ...rest }, payload);
   });
 
 const review: fc.Arbitrary<ReviewRecord> = fc.record({

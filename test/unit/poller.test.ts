@@ -10,7 +10,8 @@ import { createLogger } from '../../src/log';
 import { WARNING_CALM_MS } from '../../src/tracker/account';
 import type { LifecycleSettings } from '../../src/tracker/lifecycle';
 import { createPoller, type Poller } from '../../src/tracker/poller';
-import { createUseapiClient } from '../../src/useapi/client';
+import type { UpstreamAdapter } from '../../src/upstreams/port';
+import { useapiMidjourney } from '../../src/upstreams/useapi-midjourney';
 import { makeJobId, startUseapiEmulator, type Fault, type JobStep, type UseapiEmulator } from '../emulators/useapi';
 
 /**
@@ -28,15 +29,17 @@ let dir: string;
 let db: Db;
 let useapi: UseapiEmulator;
 let poller: Poller;
+let adapter: UpstreamAdapter;
 
 beforeEach(async () => {
   clock = T0;
   dir = mkdtempSync(join(tmpdir(), 'poller-unit-'));
   db = openDatabase(join(dir, 'tracker.db'));
   useapi = await startUseapiEmulator({ now: () => clock });
+  adapter = useapiMidjourney({ baseUrl: useapi.url, token: useapi.token, timeoutMs: 5000, maxRequestsPerSecond: 10, account: null, now: () => clock });
   poller = createPoller({
     db,
-    useapi: createUseapiClient({ baseUrl: useapi.url, token: useapi.token, timeoutMs: 5000, now: () => clock }),
+    upstreams: [adapter],
     log: createLogger({ level: 'silent', secrets: [] }),
     settings,
     now: () => clock,
@@ -56,7 +59,9 @@ afterEach(async () => {
 function trackJob(steps: JobStep[], opts: { channel?: string; prompt?: string; nextPollAt?: number } = {}): string {
   const jobid = makeJobId({ at: new Date(clock), channel: opts.channel });
   useapi.addJob({ jobid, prompt: opts.prompt, steps });
-  db.insert(jobs).values({ jobId: jobid, trackedAt: clock, nextPollAt: opts.nextPollAt ?? 0 }).run();
+  const recognised = adapter.recognise(jobid);
+  const scope = recognised.kind === 'ref' ? recognised.ref.scope : null;
+  db.insert(jobs).values({ jobId: jobid, scope, trackedAt: clock, nextPollAt: opts.nextPollAt ?? 0 }).run();
   return jobid;
 }
 
@@ -89,7 +94,7 @@ describe('probing a paused account', () => {
     const jobid = trackJob(runsFor(3600_000));
     useapi.setAccountFault(401);
     await pass();
-    expect(loadAccount(db).problem).toBe('unauthorized');
+    expect(loadAccount(db, 'useapi').problem).toBe('unauthorized');
 
     useapi.setAccountFault(null);
     useapi.queueFaults('*', ...many(fault));
@@ -99,7 +104,7 @@ describe('probing a paused account', () => {
     const probes = useapi.jobReads(jobid) - before;
     expect(probes).toBeGreaterThanOrEqual(8);
     expect(probes).toBeLessThanOrEqual(11);
-    expect(loadAccount(db).problem).toBe('unauthorized');
+    expect(loadAccount(db, 'useapi').problem).toBe('unauthorized');
   });
 });
 
@@ -115,11 +120,11 @@ describe('a read in flight when an incident began', () => {
     useapi.setAccountFault(401);
     clock += 1000;
     await poller.tick(); // `later` is read: 401, the account pauses
-    await vi.waitFor(() => expect(loadAccount(db).problem).toBe('unauthorized'));
+    await vi.waitFor(() => expect(loadAccount(db, 'useapi').problem).toBe('unauthorized'));
     await poller.stop(); // the 200 of `early` is recorded now
 
     expect(useapi.jobReads(later)).toBe(1);
-    expect(loadAccount(db)).toMatchObject({ problem: 'unauthorized', since: T0 + 1000 });
+    expect(loadAccount(db, 'useapi')).toMatchObject({ problem: 'unauthorized', since: T0 + 1000 });
     expect(outboxOf('account_recovered')).toHaveLength(0);
     expect(db.select().from(jobs).where(eq(jobs.jobId, later)).get()?.problem).toBe('unauthorized');
   });

@@ -4,7 +4,6 @@ import { loadJob, toTrackedJob } from '../../db/jobs';
 import { inTransaction } from '../../db/open';
 import { enqueue } from '../../db/outbox';
 import { decideReview, findReview, loadReview, reviewHistory, reviewPage, type ReviewRow } from '../../db/reviews';
-import { parseJobId } from '../../useapi/jobId';
 import { parseReviewButtonId, parseReviewPageId, REVIEW_PAGE_SIZE, reviewDetail, reviewList, reviewPost, type ReviewAction } from '../views/review';
 import { answer, GUILD_ONLY, type Command, type CommandContext } from './command';
 import { canReview } from './permissions';
@@ -71,8 +70,7 @@ function listPage(ctx: CommandContext, guildId: string, filter: 'pending' | 'all
 
 async function show(interaction: ChatInputCommandInteraction, ctx: CommandContext): Promise<void> {
   const raw = interaction.options.getString('jobid', true);
-  const parsed = parseJobId(raw);
-  const record = findReview(ctx.db, interaction.guildId!, parsed.ok ? parsed.jobId.id : raw.trim());
+  const record = findReview(ctx.db, interaction.guildId!, ctx.upstreams.keyOf(raw));
   const job = record && loadJob(ctx.db, record.jobId);
   if (!record || !job) return answer(interaction, 'No moderated job with that id in this server\'s queue.');
   const events = reviewHistory(ctx.db, record.id);

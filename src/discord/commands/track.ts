@@ -1,13 +1,14 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { isBlocked, loadGuildSettings } from '../../db/guilds';
-import { loadAccount, loadJob, saveJob, URGENT } from '../../db/jobs';
+import { insertJob, loadAccount, loadJob, saveJob, URGENT } from '../../db/jobs';
 import { inTransaction, type Db } from '../../db/open';
 import { jobs, subscriptions } from '../../db/schema';
 import { enqueueResultDm } from '../../db/outbox';
 import { countOpenSubscriptions, findSubscription, type SubscriptionRow } from '../../db/subscriptions';
 import { alertOpenIncidents } from '../../tracker/account';
 import { endOf, trackAgain } from '../../tracker/lifecycle';
-import { jobIdProblemText, parseJobId } from '../../useapi/jobId';
+import type { JobRef } from '../../upstreams/port';
+import { displayId } from '../views/jobView';
 import { messageLink } from '../views/dm';
 import { answer, COMMAND_CONTEXTS, DM_DEFAULT, type Command, type CommandContext } from './command';
 import { NEEDED_TO_POST } from './permissions';
@@ -23,7 +24,7 @@ type TrackOutcome =
   | { kind: 'expired' };
 
 interface TrackRequest {
-  jobId: string;
+  ref: JobRef & { account: string };
   userId: string;
   guildId: string | null;
   channelId: string;
@@ -36,24 +37,20 @@ const GAVE_UP_BECAUSE = { not_found: 'not found', max_age: 'it ran longer than I
 export const track: Command = {
   definition: {
     name: 'track',
-    description: 'Follow a useapi.net Midjourney v3 job: a message here stays up to date until it ends.',
+    description: 'Follow a Midjourney, Google Flow or Dreamina job: a message here stays up to date until it ends.',
     options: [
-      { type: 3, name: 'jobid', description: 'The v3 job id (j…-u…-c…-bot:midjourney)', required: true, max_length: 200 },
+      { type: 3, name: 'jobid', description: 'The job id (useapi.net jobid, or a midjourney-proxy task id)', required: true, max_length: 200 },
       { type: 5, name: 'dm', description: 'DM me when the job ends (default: yes, unless the server says otherwise)', required: false },
     ],
     ...COMMAND_CONTEXTS,
   },
 
   async execute(interaction, ctx) {
-    const parsed = parseJobId(interaction.options.getString('jobid', true));
-    if (!parsed.ok) return answer(interaction, jobIdProblemText(parsed.reason));
-    const { jobId } = parsed;
-    if (ctx.useapiAccount !== null && jobId.account !== ctx.useapiAccount) {
-      return answer(
-        interaction,
-        'That job was made with a different useapi.net account than the one this bot uses, so the bot cannot read it.',
-      );
-    }
+    const recognised = ctx.upstreams.recognise(interaction.options.getString('jobid', true));
+    if (!recognised.ok) return answer(interaction, recognised.why);
+    const { ref } = recognised;
+    const adapter = ctx.upstreams.get(ref.upstream)!;
+    const shown = displayId(ref.key);
     if (interaction.inGuild() && !interaction.appPermissions.has(NEEDED_TO_POST)) {
       return answer(
         interaction,
@@ -68,7 +65,7 @@ export const track: Command = {
     const cap = settings?.maxActiveJobsPerUser ?? ctx.maxActiveJobsPerUser;
     const dm = interaction.options.getBoolean('dm') ?? settings?.dmDefault ?? DM_DEFAULT;
     const outcome = subscribe(ctx, cap, {
-      jobId: jobId.id,
+      ref: { ...ref, account: adapter.accountKey },
       userId: interaction.user.id,
       guildId: interaction.guildId,
       channelId: interaction.channelId,
@@ -83,13 +80,13 @@ export const track: Command = {
         );
       case 'already': {
         const where = outcome.link ? `: ${outcome.link}` : '.';
-        return answer(interaction, outcome.finished ? `That job already finished${where}` : `You are already tracking \`${jobId.id}\`${where}`);
+        return answer(interaction, outcome.finished ? `That job already finished${where}` : `You are already tracking \`${shown}\`${where}`);
       }
       case 'expired':
-        return answer(interaction, `\`${jobId.id}\` has expired: useapi.net keeps jobs for 62 days, so it can no longer be read. There is nothing more to follow.`);
+        return answer(interaction, `\`${shown}\` has expired: ${adapter.names.keepsJobs ? `${adapter.names.service} keeps jobs for ${adapter.names.keepsJobs}` : `${adapter.names.service} no longer keeps it`}, so it can no longer be read. There is nothing more to follow.`);
     }
     ctx.onChange();
-    ctx.log.info({ event: 'tracked', outcome: outcome.kind, jobId: jobId.id, userId: interaction.user.id, guildId: interaction.guildId }, 'job tracked');
+    ctx.log.info({ event: 'tracked', outcome: outcome.kind, jobId: ref.key, upstream: ref.upstream, userId: interaction.user.id, guildId: interaction.guildId }, 'job tracked');
     switch (outcome.kind) {
       case 'finished':
         return answer(interaction, `That job already finished — here is its result in this channel${dm ? ", and I've DMed you" : ''}.`);
@@ -101,7 +98,7 @@ export const track: Command = {
       case 'tracking':
         return answer(
           interaction,
-          `Tracking \`${jobId.id}\`. A message in this channel will follow it${dm ? ', and I will DM you when it ends' : ''}.`,
+          `Tracking ${ref.description} \`${shown}\` on ${adapter.names.service}. A message in this channel will follow it${dm ? ', and I will DM you when it ends' : ''}.`,
         );
     }
   },
@@ -110,9 +107,10 @@ export const track: Command = {
 function subscribe(ctx: CommandContext, cap: number, request: TrackRequest): TrackOutcome {
   const now = ctx.now();
   const { db } = ctx;
+  const jobId = request.ref.key;
   return inTransaction(db, (): TrackOutcome => {
-    const existing = findSubscription(db, request.userId, request.jobId);
-    const job = loadJob(db, request.jobId);
+    const existing = findSubscription(db, request.userId, jobId);
+    const job = loadJob(db, jobId);
     const end = job ? endOf(job) : null;
     if (end === 'expired') return { kind: 'expired' };
     const following = existing !== undefined && (existing.state === 'active' || existing.state === 'done');
@@ -122,7 +120,7 @@ function subscribe(ctx: CommandContext, cap: number, request: TrackRequest): Tra
     // A job that ended upstream is not open: it takes no place under the cap.
     if (end !== 'upstream' && countOpenSubscriptions(db, request.userId, request.guildId) >= cap) return { kind: 'cap' };
 
-    const accountProblem = loadAccount(db).problem;
+    const accountProblem = loadAccount(db, request.ref.account).problem;
     let outcome: TrackOutcome = { kind: end === 'upstream' ? 'finished' : 'tracking' };
     if (job && end === 'tracker') {
       outcome = { kind: 'again', gaveUp: job.problem === 'max_age' ? 'max_age' : 'not_found' };
@@ -132,15 +130,16 @@ function subscribe(ctx: CommandContext, cap: number, request: TrackRequest): Tra
       // their messages should not keep saying "not found" while it runs or after it ends.
       db.update(subscriptions)
         .set({ state: 'active' })
-        .where(and(eq(subscriptions.jobId, request.jobId), eq(subscriptions.state, 'done')))
+        .where(and(eq(subscriptions.jobId, jobId), eq(subscriptions.state, 'done')))
         .run();
     } else if (!job) {
-      db.insert(jobs).values({ jobId: request.jobId, trackedAt: now, nextPollAt: URGENT, problem: accountProblem }).run();
+      const { key, upstream, account, scope } = request.ref;
+      insertJob(db, { jobId: key, upstream, account, scope }, { trackedAt: now, nextPollAt: URGENT, problem: accountProblem });
     } else {
       // A job nobody followed any more was parked (no poll time): wake it.
       db.update(jobs)
         .set({ nextPollAt: URGENT })
-        .where(and(eq(jobs.jobId, request.jobId), eq(jobs.terminal, false), isNull(jobs.nextPollAt)))
+        .where(and(eq(jobs.jobId, jobId), eq(jobs.terminal, false), isNull(jobs.nextPollAt)))
         .run();
     }
 
@@ -162,5 +161,5 @@ function follow(db: Db, existing: SubscriptionRow | undefined, request: TrackReq
       .returning()
       .get();
   }
-  return db.insert(subscriptions).values({ ...fresh, jobId: request.jobId, userId: request.userId }).returning().get();
+  return db.insert(subscriptions).values({ ...fresh, jobId: request.ref.key, userId: request.userId }).returning().get();
 }

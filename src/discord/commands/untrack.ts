@@ -2,7 +2,6 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import { inTransaction } from '../../db/open';
 import { jobs, subscriptions } from '../../db/schema';
 import { findSubscription, subscriptionsOf } from '../../db/subscriptions';
-import { parseJobId } from '../../useapi/jobId';
 import { answer, COMMAND_CONTEXTS, type Command, type CommandContext } from './command';
 
 const MAX_CHOICES = 25;
@@ -17,8 +16,7 @@ export const untrack: Command = {
 
   async execute(interaction, ctx) {
     const raw = interaction.options.getString('jobid', true);
-    const parsed = parseJobId(raw);
-    const jobId = parsed.ok ? parsed.jobId.id : raw.trim();
+    const jobId = ctx.upstreams.keyOf(raw);
     if (!stopFollowing(ctx, interaction.user.id, jobId)) {
       return answer(interaction, 'You are not tracking that job. `/jobs` lists the ones you follow.');
     }

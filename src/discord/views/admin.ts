@@ -2,6 +2,7 @@
  * What server admins see: `/tracker-settings show`, the list of blocks, and the account alerts
  * posted to review channels. Pure: values in, Discord API JSON out.
  */
+import type { AccountIncidentKind } from '../../domain/job';
 import type { APIEmbed, APIEmbedField } from 'discord.js';
 import { EMBED_COLORS, FOOTER_TEXT, PROBLEM_HEADLINES, PROBLEM_TEXTS } from './jobView';
 import { DISCORD_LIMITS, clampEmbed } from './limits';
@@ -107,7 +108,6 @@ export function blocksView(blocks: Array<{ userId: string; blockedBy: string; bl
 // ---------------------------------------------------------------------------------------------
 // Account alerts
 
-export type AccountIncidentKind = 'unauthorized' | 'payment_required' | 'warning';
 
 const ALERT_TITLES: Record<AccountIncidentKind, string> = {
   unauthorized: `${PROBLEM_HEADLINES.unauthorized}: polling paused`,

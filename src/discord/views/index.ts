@@ -21,11 +21,11 @@ export {
   type ReviewRecord,
   type ReviewStatus,
 } from './review';
+export type { AccountIncidentKind } from '../../domain/job';
 export {
   settingsView,
   blocksView,
   accountAlert,
   accountRecovered,
-  type AccountIncidentKind,
   type GuildSettingsView,
 } from './admin';

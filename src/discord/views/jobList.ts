@@ -1,5 +1,5 @@
 import type { APIActionRowComponent, APIButtonComponent, APIEmbed } from 'discord.js';
-import type { JobSnapshot } from '../../tracker/state';
+import type { JobSnapshot } from '../../domain/job';
 import { EMBED_COLORS, FOOTER_TEXT, deriveJobView } from './jobView';
 import { DISCORD_LIMITS, clampEmbed } from './limits';
 import { linkLine } from './render';

@@ -7,7 +7,7 @@
  * (prompt, moderation texts, event details, guild name) is cleaned and cannot mention anyone.
  */
 import type { APIActionRowComponent, APIButtonComponent, APIEmbed, APIEmbedField } from 'discord.js';
-import type { JobSnapshot } from '../../tracker/state';
+import type { JobSnapshot } from '../../domain/job';
 import { EMBED_COLORS, FOOTER_TEXT, deriveJobView, type DetailField } from './jobView';
 import { DISCORD_LIMITS, clampEmbed } from './limits';
 import { PROMPT_SHOWN_MAX } from './render';
