@@ -25,6 +25,8 @@ export interface ResultMedia {
   expiresAt?: number;
   /** What it is among the results, e.g. `grid`: the one picture that shows all of them. */
   role?: 'grid';
+  /** The upstream's id for it (Google Flow's `mediaGenerationId`), to ask for a fresh link. */
+  id?: string;
 }
 
 /** One line of what the upstream said about a failure, raw (the views clean it). */

@@ -1,5 +1,7 @@
 import type { Config } from '../config';
 import { MAX_PASTED_ID_LENGTH, tidyPastedId, type JobRef, type UpstreamAdapter } from './port';
+import { useapiDreamina } from './useapi-dreamina';
+import { useapiGoogleFlow } from './useapi-google-flow';
 import { useapiMidjourney } from './useapi-midjourney';
 
 export interface Registry {
@@ -21,7 +23,11 @@ export function createRegistry(config: Config, now: () => number = Date.now): Re
     account: /^user:(\d+)-/.exec(config.useapiToken)?.[1] ?? null,
     now,
   };
-  const adapters = [useapi && useapiMidjourney(useapi)].filter((a): a is UpstreamAdapter => a !== null);
+  const adapters = [
+    useapi && useapiMidjourney(useapi),
+    useapi && useapiGoogleFlow(useapi),
+    useapi && useapiDreamina(useapi),
+  ].filter((a): a is UpstreamAdapter => a !== null);
   return registryOf(adapters);
 }
 

@@ -1,30 +1,9 @@
 import { z } from 'zod';
 import { namesOf } from '../../domain/upstream';
-import { requestJson } from '../http';
+import { USEAPI_ACCOUNT_KEY, useapiGet, useapiGetParsed, type UseapiSettings } from '../useapi/client';
 import { MAX_PASTED_ID_LENGTH, tidyPastedId, type ListResult, type PollResult, type Recognition, type UpstreamAdapter } from '../port';
 import { jobIdProblemText, parseJobId } from './jobId';
 import { ACCOUNT_WARNING, readingOf, upstreamJobSchema } from './record';
-
-export interface UseapiSettings {
-  baseUrl: string;
-  token: string;
-  timeoutMs: number;
-  maxRequestsPerSecond: number;
-  /** The account number in the token (`user:<n>-…`): ids of other accounts cannot be read. */
-  account: string | null;
-  now?: () => number;
-}
-
-export const USEAPI_ACCOUNT_KEY = 'useapi';
-
-/** The headers and error handling every useapi.net read shares. */
-export function useapiGet(settings: UseapiSettings, path: string) {
-  return requestJson(`${settings.baseUrl}${path}`, {
-    headers: { Authorization: `Bearer ${settings.token}` },
-    timeoutMs: settings.timeoutMs,
-    now: settings.now ?? Date.now,
-  });
-}
 
 /** useapi.net Midjourney v3: `GET /v3/midjourney/jobs/{jobid}` and the running list `GET /v3/midjourney/jobs`. */
 export function useapiMidjourney(settings: UseapiSettings): UpstreamAdapter {
@@ -74,13 +53,10 @@ export function useapiMidjourney(settings: UseapiSettings): UpstreamAdapter {
     },
 
     async listRunning(): Promise<ListResult> {
-      const answer = await useapiGet(settings, '/v3/midjourney/jobs');
-      if (answer.kind === 'empty') return { kind: 'malformed', message: 'empty body' };
-      if (answer.kind !== 'json') return answer;
-      const parsed = runningListSchema.safeParse(answer.body);
-      if (!parsed.success) return { kind: 'malformed', message: 'body is not a list of running jobs' };
+      const answer = await useapiGetParsed(settings, '/v3/midjourney/jobs', runningListSchema, 'a list of running jobs');
+      if (answer.kind !== 'ok') return answer;
       const running = new Set<string>();
-      for (const channel of Object.values(parsed.data.channels)) {
+      for (const channel of Object.values(answer.data.channels)) {
         for (const job of channel.jobs) running.add(job.jobId ?? job.jobid!);
       }
       return { kind: 'ok', running };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { stringifyUpstream } from '../../domain/text';
+import { useapiJobSchema } from '../useapi/jobRecord';
 import { clampPercent, type JobReading, type JobStatus, type ReadingDetail, type ResultMedia, type Stage } from '../../domain/job';
 
 const link = z.object({ id: z.number().optional(), url: z.string() }).loose();
@@ -24,32 +25,22 @@ const attachment = z
   .loose();
 
 /** Lenient on purpose: unknown fields pass through, optional parts may be missing. */
-export const upstreamJobSchema = z
-  .object({
-    jobid: z.string(),
-    verb: z.string().optional(),
-    jobType: z.string().optional(),
-    status: z.string(),
-    created: z.string().optional(),
-    updated: z.string().optional(),
-    error: z.unknown().optional(),
-    errorDetails: z.unknown().optional(),
-    code: z.number().optional(),
-    request: z.object({ prompt: z.string().optional() }).loose().optional(),
-    response: z
-      .object({
-        content: z.string().optional(),
-        progress_percent: z.number().optional(),
-        attachments: z.array(attachment).optional(),
-        imageUx: z.array(link).optional(),
-        videoUx: z.array(link).optional(),
-        embeds: z.array(embed).optional(),
-        buttons: z.array(z.unknown()).optional(),
-      })
-      .loose()
-      .optional(),
-  })
-  .loose();
+export const upstreamJobSchema = useapiJobSchema.extend({
+  verb: z.string().optional(),
+  jobType: z.string().optional(),
+  response: z
+    .object({
+      content: z.string().optional(),
+      progress_percent: z.number().optional(),
+      attachments: z.array(attachment).optional(),
+      imageUx: z.array(link).optional(),
+      videoUx: z.array(link).optional(),
+      embeds: z.array(embed).optional(),
+      buttons: z.array(z.unknown()).optional(),
+    })
+    .loose()
+    .optional(),
+});
 
 export type UpstreamJob = z.infer<typeof upstreamJobSchema>;
 
