@@ -1,5 +1,6 @@
 import type { Config } from '../config';
 import { MAX_PASTED_ID_LENGTH, tidyPastedId, type JobRef, type UpstreamAdapter } from './port';
+import { mjProxy } from './mj-proxy';
 import { useapiDreamina } from './useapi-dreamina';
 import { useapiGoogleFlow } from './useapi-google-flow';
 import { useapiMidjourney } from './useapi-midjourney';
@@ -27,6 +28,7 @@ export function createRegistry(config: Config, now: () => number = Date.now): Re
     useapi && useapiMidjourney(useapi),
     useapi && useapiGoogleFlow(useapi),
     useapi && useapiDreamina(useapi),
+    config.mjProxy && mjProxy({ ...config.mjProxy, timeoutMs: config.useapiTimeoutMs, maxRequestsPerSecond: config.upstreamMaxRps, now }),
   ].filter((a): a is UpstreamAdapter => a !== null);
   return registryOf(adapters);
 }

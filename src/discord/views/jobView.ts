@@ -316,5 +316,5 @@ export function deriveJobView(job: JobSnapshot, now: number): JobView {
 
 /** The id as the person knows it: without the namespace a bare upstream id is stored under (`mj-proxy:…`). */
 export function displayId(jobId: string): string {
-  return jobId.replace(/^[a-z][a-z-]*:(?=\d+$)/, '');
+  return jobId.replace(/^[a-z][a-z-]*:(?=[^:]+$)/, '');
 }
