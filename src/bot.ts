@@ -31,14 +31,7 @@ export async function startBot(config: Config, log: Logger, clock: { now?: () =>
     throw error;
   }
   const upstreams = createRegistry(config, now);
-  const upgraded = upgradeStoredRecords(
-    db,
-    (upstream, raw) => upstreams.get(upstream)?.normalize(raw) ?? null,
-    (upstream, jobId) => {
-      const answer = upstreams.get(upstream)?.recognise(jobId);
-      return answer?.kind === 'ref' ? answer.ref.scope : null;
-    },
-  );
+  const upgraded = upgradeStoredRecords(db, upstreams.normalizeStored, upstreams.scopeOf);
   if (upgraded > 0) log.info({ event: 'records_upgraded', jobs: upgraded }, 'stored upstream records read into normalized readings');
   const client = createDiscordClient(config.discordApiUrl);
   const delivery = createDelivery({

@@ -1,4 +1,5 @@
 import type { Config } from '../config';
+import type { JobReading } from '../domain/job';
 import { MAX_PASTED_ID_LENGTH, tidyPastedId, type JobRef, type UpstreamAdapter } from './port';
 import { mjProxy } from './mj-proxy';
 import { useapiDreamina } from './useapi-dreamina';
@@ -12,6 +13,10 @@ export interface Registry {
   recognise(pasted: string): { ok: true; ref: JobRef } | { ok: false; why: string };
   /** The `jobs.job_id` a pasted id is stored under (for /untrack and /review); the tidied text when no adapter takes it. */
   keyOf(pasted: string): string;
+  /** A stored raw record read again by its adapter (rows from before readings were stored). */
+  normalizeStored: (upstream: string, raw: unknown) => JobReading | null;
+  /** The scope (a Midjourney channel, a linked account) of a stored job id. */
+  scopeOf: (upstream: string, jobId: string) => string | null;
 }
 
 /** The configured adapters: adding an upstream is one folder and one line here. */
@@ -50,6 +55,11 @@ export function registryOf(adapters: readonly UpstreamAdapter[]): Registry {
     keyOf(pasted) {
       const answer = recognise(pasted);
       return answer.ok ? answer.ref.key : tidyPastedId(pasted);
+    },
+    normalizeStored: (upstream, raw) => byId.get(upstream)?.normalize(raw) ?? null,
+    scopeOf: (upstream, jobId) => {
+      const answer = byId.get(upstream)?.recognise(jobId);
+      return answer?.kind === 'ref' ? answer.ref.scope : null;
     },
   };
 }
