@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
@@ -10,6 +12,7 @@ import { createLogger } from '../../src/log';
 import { WARNING_CALM_MS } from '../../src/tracker/account';
 import type { LifecycleSettings } from '../../src/tracker/lifecycle';
 import { createPoller, type Poller } from '../../src/tracker/poller';
+import { mjProxy } from '../../src/upstreams/mj-proxy';
 import type { UpstreamAdapter } from '../../src/upstreams/port';
 import { useapiMidjourney } from '../../src/upstreams/useapi-midjourney';
 import { makeJobId, startUseapiEmulator, type Fault, type JobStep, type UseapiEmulator } from '../emulators/useapi';
@@ -217,5 +220,48 @@ describe('account warnings over a poll loop', () => {
     await runFor(2 * 60_000, 1000);
     expect(outboxOf('account_recovered')).toHaveLength(1);
     expect(outboxOf('account_alert')).toHaveLength(1);
+  });
+});
+
+describe('several upstreams', () => {
+  /** A loopback midjourney-proxy answering every read with `status` (401: its secret is refused). */
+  async function refusingProxy(): Promise<{ adapter: UpstreamAdapter; reads: () => number; close: () => Promise<void> }> {
+    let reads = 0;
+    const server = createServer((_req, res) => {
+      reads++;
+      res.writeHead(401).end('Authorization header missing.');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mj`;
+    return {
+      adapter: mjProxy({ url, secret: 'wrong', auth: 'raw', timeoutMs: 5000, maxRequestsPerSecond: 10, now: () => clock }),
+      reads: () => reads,
+      close: () => new Promise((resolve) => server.close(() => resolve())),
+    };
+  }
+
+  it("a refused proxy secret pauses the proxy's jobs only: useapi.net jobs go on, each upstream on its own budget", async () => {
+    const proxy = await refusingProxy();
+    try {
+      await poller.stop();
+      poller = createPoller({ db, upstreams: [adapter, proxy.adapter], log: createLogger({ level: 'silent', secrets: [] }), settings, now: () => clock, random: () => 0.5 });
+      const onUseapi = trackJob(runsFor(3 * 60_000));
+      db.insert(jobs).values({ jobId: 'mj-proxy:1320098173412546', upstream: 'mj-proxy', account: 'mj-proxy', trackedAt: clock, nextPollAt: 0 }).run();
+
+      await runFor(2 * 60_000, 1000);
+      expect(loadAccount(db, 'mj-proxy').problem).toBe('unauthorized');
+      expect(loadAccount(db, 'useapi').problem).toBeNull();
+      expect(db.select().from(jobs).where(eq(jobs.jobId, 'mj-proxy:1320098173412546')).get()?.problem).toBe('unauthorized');
+      expect(db.select().from(jobs).where(eq(jobs.jobId, onUseapi)).get()?.problem).toBeNull();
+      // The useapi job is read at its own pace all along; the proxy only probed every 30 s (±20 %).
+      expect(useapi.jobReads(onUseapi)).toBeGreaterThan(15);
+      expect(proxy.reads()).toBeGreaterThanOrEqual(4);
+      expect(proxy.reads()).toBeLessThanOrEqual(6);
+
+      await runFor(2 * 60_000, 1000);
+      expect(db.select().from(jobs).where(eq(jobs.jobId, onUseapi)).get()).toMatchObject({ status: 'completed', terminal: true });
+    } finally {
+      await proxy.close();
+    }
   });
 });
