@@ -4,6 +4,7 @@ import { MAX_PASTED_ID_LENGTH, tidyPastedId, type JobRef, type UpstreamAdapter }
 import { mjProxy } from './mj-proxy';
 import { useapiDreamina } from './useapi-dreamina';
 import { useapiGoogleFlow } from './useapi-google-flow';
+import { USEAPI_ACCOUNT_KEY } from './useapi/client';
 import { useapiMidjourney } from './useapi-midjourney';
 
 export interface Registry {
@@ -64,6 +65,12 @@ export function registryOf(adapters: readonly UpstreamAdapter[]): Registry {
   };
 }
 
+/** What useapi.net's ids end with (`-bot:<api>`) [INF from the documented ids], for APIs this bot does not read. */
+const USEAPI_BOT = /-bot:([a-z][a-z0-9-]{1,30})$/;
+const USEAPI_ADAPTERS: Record<string, string> = { midjourney: 'Midjourney v3', 'google-flow': 'Google Flow v1', dreamina: 'Dreamina v1' };
+/** useapi.net retired LTX Studio on 2025-06-18 [3P: api-evangelist's lifecycle file quoting the docs' notice]. */
+const RETIRED: Record<string, string> = { ltxstudio: 'useapi.net retired its LTX Studio API on June 18, 2025, so its jobs can no longer be read.' };
+
 function unrecognised(pasted: string, adapters: readonly UpstreamAdapter[]): string {
   const text = tidyPastedId(pasted);
   const examples = adapters.map((a) => `\`${a.example}\``).join(' or ');
@@ -71,5 +78,13 @@ function unrecognised(pasted: string, adapters: readonly UpstreamAdapter[]): str
   if (text.length > MAX_PASTED_ID_LENGTH) return 'That is far too long to be a job id.';
   const products = adapters.map((a) => a.names.product);
   const which = products.length <= 1 ? `a ${products[0] ?? 'supported'}` : `a ${products.slice(0, -1).join(', ')} or ${products.at(-1)}`;
+  const api = USEAPI_BOT.exec(text)?.[1];
+  if (api !== undefined && RETIRED[api]) return RETIRED[api];
+  if (api !== undefined && USEAPI_ADAPTERS[api] && !adapters.some((a) => a.accountKey === USEAPI_ACCOUNT_KEY)) {
+    return `That is a useapi.net ${USEAPI_ADAPTERS[api]} job id, but this bot has no useapi.net token (USEAPI_TOKEN), so it cannot read useapi.net jobs.`;
+  }
+  if (api !== undefined && !USEAPI_ADAPTERS[api]) {
+    return `That looks like a job id of useapi.net's ${api} API, which this bot does not follow. It follows ${products.join(', ')} jobs.`;
+  }
   return `That does not look like ${which} job id. It should look like ${examples} (copy the \`jobid\` field of the API response).`;
 }

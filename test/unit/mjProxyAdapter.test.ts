@@ -162,3 +162,21 @@ describe('midjourney-proxy over HTTP', () => {
     expect(JSON.parse(asked[0]!.body)).toEqual({ ids: ['1', '2', '3', '4'] });
   });
 });
+
+describe('/track explanations for ids no adapter takes', () => {
+  const useapiOnly = createRegistry(loadConfig({ DISCORD_TOKEN: 'd', USEAPI_TOKEN: 'user:12345-x' }));
+  const proxyOnly = createRegistry(loadConfig({ DISCORD_TOKEN: 'd', MJ_PROXY_URL: 'http://127.0.0.1:8080/mj' }));
+  const why = (registry: typeof useapiOnly, pasted: string) => {
+    const answer = registry.recognise(pasted);
+    return answer.ok ? 'accepted' : answer.why;
+  };
+
+  it('a v2 id, a retired API, an API the bot does not follow, a useapi id without a useapi token', () => {
+    expect(why(useapiOnly, 'job:20250822143812123-user:12345-channel:1122334455667788990-bot:midjourney')).toMatch(/\*\*v2\*\* job id/);
+    expect(why(useapiOnly, 'j0101010101010101010v-u12345-someone-bot:ltxstudio')).toMatch(/retired its LTX Studio API on June 18, 2025/);
+    expect(why(useapiOnly, 'job:0f8fad5b-d9cb-469f-a165-70867728950e-user:12345-a@b.c-bot:flowmusic')).toMatch(/useapi\.net's flowmusic API, which this bot does not follow/);
+    expect(why(proxyOnly, 'j1731859234567v-u12345-email:jo@example.com-bot:google-flow')).toMatch(/Google Flow v1 job id, but this bot has no useapi\.net token/);
+    expect(why(useapiOnly, 'hello')).toMatch(/^That does not look like a useapi\.net Midjourney v3, useapi\.net Google Flow v1 or useapi\.net Dreamina v1 job id/);
+    expect(why(useapiOnly, '')).toMatch(/^Give me a job id/);
+  });
+});
