@@ -67,7 +67,7 @@ describe('midjourney-proxy: records', () => {
 
 describe('midjourney-proxy: ids', () => {
   it('takes bare task ids, and the prefixed form for resellers whose ids are not digits', () => {
-    expect(adapter.recognise(` ${TASK} `)).toEqual({ kind: 'ref', ref: { key: KEY, upstream: 'mj-proxy', scope: null, description: 'midjourney-proxy task' } });
+    expect(adapter.recognise(` ${TASK} `)).toEqual({ kind: 'ref', ref: { key: KEY, upstream: 'mj-proxy', scope: null, description: 'Midjourney task' } });
     expect(adapter.recognise('mj-proxy:task_01KV52C0')).toMatchObject({ kind: 'ref', ref: { key: 'mj-proxy:task_01KV52C0' } });
     expect(adapter.recognise('j1023141520123456789i-u12345-c1234567890123456789-bot:midjourney')).toEqual({ kind: 'not_mine' });
   });

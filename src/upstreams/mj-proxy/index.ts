@@ -153,7 +153,7 @@ export function mjProxy(settings: MjProxySettings): UpstreamAdapter {
       if (text.length > MAX_PASTED_ID_LENGTH) return { kind: 'not_mine' };
       const taskId = BARE_ID.test(text) ? text : PREFIXED_ID.exec(text)?.[1];
       if (taskId === undefined) return { kind: 'not_mine' };
-      return { kind: 'ref', ref: { key: KEY_PREFIX + taskId, upstream: ID, scope: null, description: 'midjourney-proxy task' } };
+      return { kind: 'ref', ref: { key: KEY_PREFIX + taskId, upstream: ID, scope: null, description: 'Midjourney task' } };
     },
 
     async read(key): Promise<PollResult> {
