@@ -12,4 +12,6 @@ export default tseslint.config(
     },
   },
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
+  // The playground page runs in the browser as is (no build step), so it is plain JS, not type-checked.
+  { files: ['src/playground/web/page/**/*.js'], ...tseslint.configs.disableTypeChecked },
 );

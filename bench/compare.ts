@@ -7,8 +7,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFakeDiscord, type FakeDiscord, type InteractionHandle, type RecordedRequest as DiscordRequest } from '../test/emulators/discord';
-import { startUseapiEmulator, type UseapiEmulator } from '../test/emulators/useapi';
+import { startFakeDiscord, type FakeDiscord, type InteractionHandle, type RecordedRequest as DiscordRequest } from '../src/playground/discord';
+import { startUseapiEmulator, type UseapiEmulator } from '../src/playground/useapi';
 import type { BaselineGo, BaselineParams } from './baseline';
 import { compressedBudgetEnv, type BudgetInfo } from './budget';
 import { spawnSide, type ChildHandle } from './child';

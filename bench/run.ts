@@ -63,7 +63,7 @@ const budget = upstreamBudget();
 function codeState(): { commit: string | null; changedFiles: string[] } {
   const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   try {
-    const changed = git('status', '--porcelain', '--', 'src', 'migrations', 'test/emulators');
+    const changed = git('status', '--porcelain', '--', 'src', 'migrations', 'src/playground');
     return { commit: git('rev-parse', 'HEAD'), changedFiles: changed ? changed.split('\n').map((l) => l.trim()) : [] };
   } catch {
     return { commit: null, changedFiles: [] };
@@ -146,7 +146,7 @@ const header =
   `Benchmark ${startedAt}: K=${k} for scenarios 1-2 (every time below is a real-time equivalent = compressed time × K), ` +
   `K=${scaleK} for the scale run; seed ${seed}; ${availableParallelism()} cores; Node ${process.version}${quick ? '; QUICK run' : ''}`;
 const codeLine = `Code: ${partial.code.commit?.slice(0, 12) ?? 'unknown commit'}${
-  partial.code.changedFiles.length ? ` + uncommitted changes in ${partial.code.changedFiles.length} file(s) of src/, migrations/, test/emulators/` : ''
+  partial.code.changedFiles.length ? ` + uncommitted changes in ${partial.code.changedFiles.length} file(s) of src/, migrations/, src/playground/` : ''
 }`;
 const table = [header, codeLine, ...sections, budgetLine, targetsSection(targets), `Whole run: ${partial.wallS.toFixed(0)} s wall`].join('\n\n');
 const results: BenchResults = { ...partial, targets, table };

@@ -17,7 +17,7 @@ import { createPoller, DEFAULT_MAX_REQUESTS_PER_SECOND } from '../src/tracker/po
 import type { ListResult, PollResult, UpstreamAdapter } from '../src/upstreams/port';
 import { useapiMidjourney } from '../src/upstreams/useapi-midjourney';
 import { readingOf, type UpstreamJob } from '../src/upstreams/useapi-midjourney/record';
-import { jobRecordAt, startUseapiEmulator, type JobScript, type JobStep } from '../test/emulators/useapi';
+import { jobRecordAt, startUseapiEmulator, type JobScript, type JobStep } from '../src/playground/useapi';
 import type { BudgetInfo } from './budget';
 import { spawnSide, type Control } from './child';
 import { sleep, withTimeout } from './compare';

@@ -6,7 +6,7 @@
  * Outcomes: ~80 % completed, 10 % failed, 5 % moderated, 5 % "upstream errors" (a job that completes,
  * but whose reads meet injected 429s with Retry-After and 5xx answers along the way).
  */
-import { makeJobId, type Fault, type JobScript, type JobStep } from '../test/emulators/useapi';
+import { makeJobId, type Fault, type JobScript, type JobStep } from '../src/playground/useapi';
 import { createRng, type Rng } from './prng';
 
 export type JobKind = 'completed' | 'failed' | 'moderated' | 'upstream_errors';

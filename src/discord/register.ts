@@ -1,8 +1,6 @@
 import 'dotenv/config';
-import { Client } from 'discord.js';
 import { ConfigError, loadConfig } from '../config';
-import { commandDefinitions } from './commands';
-import { loginAndWaitReady } from './client';
+import { deployCommands } from './deploy';
 
 /**
  * Deploys the slash commands. `npm run register` → globally (can take a while to show up);
@@ -14,15 +12,8 @@ async function main(): Promise<void> {
   const guildId = guildFlag >= 0 ? process.argv[guildFlag + 1] : undefined;
   if (guildFlag >= 0 && !guildId) throw new ConfigError('--guild needs a server id');
 
-  const client = new Client({ intents: [], rest: { api: config.discordApiUrl } });
-  try {
-    await loginAndWaitReady(client, config.discordToken);
-    const commands = client.application!.commands;
-    const registered = guildId ? await commands.set(commandDefinitions(), guildId) : await commands.set(commandDefinitions());
-    console.log(`Registered ${registered.size} commands ${guildId ? `in server ${guildId}` : 'globally'}: ${[...registered.values()].map((c) => `/${c.name}`).join(', ')}`);
-  } finally {
-    await client.destroy();
-  }
+  const names = await deployCommands({ apiUrl: config.discordApiUrl, token: config.discordToken, ...(guildId ? { guildId } : {}) });
+  console.log(`Registered ${names.length} commands ${guildId ? `in server ${guildId}` : 'globally'}: ${names.map((name) => `/${name}`).join(', ')}`);
 }
 
 main().catch((error: unknown) => {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeJobId } from '../emulators/useapi';
+import { makeJobId } from '../../src/playground/useapi';
 import { ALICE, BOB, CHANNEL, GUILD, OTHER_CHANNEL, sleep, World } from './world';
 
 let world: World;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeJobId } from '../emulators/useapi';
+import { makeJobId } from '../../src/playground/useapi';
 import { kill, startBotProcess, type BotProcess } from './botProcess';
 import { ALICE, BOB, CHANNEL, OTHER_CHANNEL, sleep, World } from './world';
 

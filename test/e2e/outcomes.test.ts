@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { capturedCompletedStep, makeJobId } from '../emulators/useapi';
+import { capturedCompletedStep, makeJobId } from '../../src/playground/useapi';
 import { ALICE, messageText, sleep, World } from './world';
 
 let world: World;

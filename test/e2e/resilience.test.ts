@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeJobId, timeline } from '../emulators/useapi';
+import { makeJobId, timeline } from '../../src/playground/useapi';
 import { ALICE, CHANNEL, messageText, sleep, World } from './world';
 
 let world: World;

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { FakeMessage } from '../emulators/discord';
-import { makeJobId, REFUSED_DETAILS, refusedStep } from '../emulators/useapi';
+import type { FakeMessage } from '../../src/playground/discord';
+import { makeJobId, REFUSED_DETAILS, refusedStep } from '../../src/playground/useapi';
 import {
   ADMIN,
   ADMIN_B,

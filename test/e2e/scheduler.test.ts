@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeJobId } from '../emulators/useapi';
+import { makeJobId } from '../../src/playground/useapi';
 import { ALICE, messageText, POLL_MS, World } from './world';
 
 let world: World;

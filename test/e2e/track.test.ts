@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeJobId } from '../emulators/useapi';
+import { makeJobId } from '../../src/playground/useapi';
 import { ADMIN, ALICE, BOB, CHANNEL, messageText, OTHER_CHANNEL, quickTimeline, sleep, World } from './world';
 
 let world: World;

@@ -7,8 +7,8 @@ import { loadConfig, type Config } from '../../src/config';
 import { openDatabase, type Db } from '../../src/db/open';
 import { outbox, subscriptions } from '../../src/db/schema';
 import { createLogger } from '../../src/log';
-import { messageText, startFakeDiscord, type FakeDiscord, type FakeDiscordOptions, type FakeMessage, type InteractionHandle } from '../emulators/discord';
-import { makeJobId, startUseapiEmulator, timeline, type UseapiEmulator } from '../emulators/useapi';
+import { messageText, startFakeDiscord, type FakeDiscord, type FakeDiscordOptions, type FakeMessage, type InteractionHandle } from '../../src/playground/discord';
+import { makeJobId, startUseapiEmulator, timeline, type UseapiEmulator } from '../../src/playground/useapi';
 
 export const GUILD = '900000000000000001';
 export const CHANNEL = '900000000000000011';

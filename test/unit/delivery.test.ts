@@ -9,7 +9,7 @@ import { outbox } from '../../src/db/schema';
 import { createDiscordClient } from '../../src/discord/client';
 import { createDelivery, OUTBOX_DEADLINE_MS, type Delivery } from '../../src/discord/delivery';
 import { createLogger } from '../../src/log';
-import { startFakeDiscord, type FakeDiscord } from '../emulators/discord';
+import { startFakeDiscord, type FakeDiscord } from '../../src/playground/discord';
 
 const T0 = 1_700_000_000_000;
 const ALICE = '800000000000000001';

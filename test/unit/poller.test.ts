@@ -15,7 +15,7 @@ import { createPoller, type Poller } from '../../src/tracker/poller';
 import { mjProxy } from '../../src/upstreams/mj-proxy';
 import type { UpstreamAdapter } from '../../src/upstreams/port';
 import { useapiMidjourney } from '../../src/upstreams/useapi-midjourney';
-import { makeJobId, startUseapiEmulator, type Fault, type JobStep, type UseapiEmulator } from '../emulators/useapi';
+import { makeJobId, startUseapiEmulator, type Fault, type JobStep, type UseapiEmulator } from '../../src/playground/useapi';
 
 /**
  * The real poller, a real SQLite file and real HTTP to the useapi emulator, on an injected clock:

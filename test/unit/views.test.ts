@@ -20,7 +20,7 @@ import {
 
 import { expectWithinLimits, LONE, type Body } from './discordBody';
 import { MODERATED_FIELDS, rawOf, withRecord } from './fixtures';
-import { messageText } from '../emulators/discord';
+import { messageText } from '../../src/playground/discord';
 import { upstreamJobSchema } from '../../src/upstreams/useapi-midjourney/record';
 import {
   CAPTURED_BUTTONS,
@@ -32,7 +32,7 @@ import {
   REFUSED_DETAILS,
   refusedStep,
   type JobScript,
-} from '../emulators/useapi';
+} from '../../src/playground/useapi';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures

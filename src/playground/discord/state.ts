@@ -1,0 +1,461 @@
+/**
+ * The fake's world: guilds, channels (guild and DM), users, messages with their edit history,
+ * nonces, registered commands, injected faults, and what was recorded (requests, violations, counters).
+ */
+import { Intent } from './gateway';
+import { applyEdit, buildMessage, MessageFlag, userObject, type UploadedFile } from './messages';
+import { ErrorCode, fail } from './reply';
+import { SnowflakeGenerator } from './snowflake';
+import { checkResponseMessage, formatProblem } from './validation';
+import type {
+  ApiMessage,
+  FakeDiscordCounters,
+  FakeGuild,
+  FakeMessage,
+  FakeUser,
+  JsonObject,
+  MessageSource,
+  RateLimitOptions,
+  RecordedRequest,
+} from './types';
+
+export interface ResolvedConfig {
+  token: string;
+  applicationId: string;
+  botUsername: string;
+  guilds: FakeGuild[];
+  rateLimits: false | RateLimitOptions;
+  latencyMs: number;
+  heartbeatIntervalMs: number;
+  interactionAckTimeoutMs: number;
+  nonceWindowMs: number;
+}
+
+export const ChannelType = { GuildText: 0, DM: 1 } as const;
+
+export interface ChannelRecord {
+  id: string;
+  type: 0 | 1;
+  name: string;
+  position: number;
+  guildId?: string;
+  /** DM channels: the other user. */
+  recipientId?: string;
+  deleted: boolean;
+  /** Injected: requests on the channel answer 403 with this code. */
+  revoked?: 50001 | 50013;
+}
+
+export const Permission = {
+  AddReactions: 1n << 6n,
+  ViewChannel: 1n << 10n,
+  SendMessages: 1n << 11n,
+  EmbedLinks: 1n << 14n,
+  AttachFiles: 1n << 15n,
+  ReadMessageHistory: 1n << 16n,
+  UseExternalEmojis: 1n << 18n,
+  UseApplicationCommands: 1n << 31n,
+  SendMessagesInThreads: 1n << 38n,
+} as const;
+
+/** Every permission bit Discord defines today and then some. */
+export const ALL_PERMISSIONS = ((1n << 53n) - 1n).toString();
+const EVERYONE_PERMISSIONS = Object.values(Permission)
+  .reduce((a, b) => a | b, 0n)
+  .toString();
+
+type EventSink = (t: string, d: unknown, intent?: number) => void;
+
+export interface CreateMessageInput {
+  channelId: string;
+  body: JsonObject;
+  source: MessageSource;
+  type: number;
+  ephemeral?: boolean;
+  loading?: boolean;
+  interactionId?: string;
+  extra?: JsonObject;
+  files?: UploadedFile[];
+}
+
+export class DiscordState {
+  readonly ids = new SnowflakeGenerator();
+  readonly requests: RecordedRequest[] = [];
+  readonly violations: string[] = [];
+  readonly counters: FakeDiscordCounters = {
+    requests: 0,
+    rateLimited429: 0,
+    globalRateLimited429: 0,
+    bucketExhausted: 0,
+    nonceDeduplicated: 0,
+    messagesCreated: 0,
+    messagesEdited: 0,
+    messagesDeleted: 0,
+    dmChannelsCreated: 0,
+    invalidBodies: 0,
+    injectedFailures: 0,
+    interactionsSent: 0,
+    identifies: 0,
+    resumes: 0,
+    heartbeats: 0,
+  };
+  readonly botUser: JsonObject;
+  readonly channels = new Map<string, ChannelRecord>();
+  readonly closedDms = new Set<string>();
+  /** Set by the owner once the gateway exists. */
+  emit: EventSink = () => {};
+  /** Base of attachment URLs (the fake's own address). */
+  baseUrl = 'http://127.0.0.1';
+  /** Told after every change someone watching the fake could see: messages, violations. */
+  readonly changeListeners = new Set<() => void>();
+
+  private readonly users = new Map<string, FakeUser>();
+  private readonly dmByUser = new Map<string, string>();
+  private readonly messages = new Map<string, FakeMessage>();
+  private readonly byChannel = new Map<string, FakeMessage[]>();
+  private readonly nonces = new Map<string, { messageId: string; at: number }>();
+  private readonly commandSets = new Map<string, JsonObject[]>();
+  private readonly commandIds = new Map<string, string>();
+  private readonly startedAt = new Date().toISOString();
+
+  constructor(readonly config: ResolvedConfig) {
+    this.botUser = userObject({ id: config.applicationId, username: config.botUsername }, true);
+    for (const guild of config.guilds) {
+      guild.channels.forEach((channel, position) => {
+        this.channels.set(channel.id, { id: channel.id, type: ChannelType.GuildText, name: channel.name, position, guildId: guild.id, deleted: false });
+      });
+    }
+  }
+
+  violation(text: string): void {
+    this.violations.push(text);
+    this.changed();
+  }
+
+  changed(): void {
+    for (const listener of this.changeListeners) listener();
+  }
+
+  // ------------------------------------------------------------------ users and channels
+
+  rememberUser(user: FakeUser): void {
+    const known = this.users.get(user.id);
+    this.users.set(user.id, { ...known, ...user });
+  }
+
+  userObject(id: string): JsonObject {
+    if (id === this.config.applicationId) return this.botUser;
+    return userObject(this.users.get(id) ?? { id });
+  }
+
+  /** A guild or DM channel the bot may use, or throws the error Discord would answer (404 10003, 403). */
+  usableChannel(channelId: string): ChannelRecord {
+    const channel = this.channels.get(channelId);
+    if (!channel || channel.deleted) fail(404, ErrorCode.UnknownChannel);
+    if (channel.revoked) fail(403, channel.revoked);
+    return channel;
+  }
+
+  dmChannelId(userId: string): string | undefined {
+    return this.dmByUser.get(userId);
+  }
+
+  /** The DM channel with a user, created on first use (Discord answers the same channel every time). */
+  openDmChannel(userId: string, channelId?: string): ChannelRecord {
+    const existing = this.dmByUser.get(userId);
+    if (existing) return this.channels.get(existing)!;
+    const channel: ChannelRecord = { id: channelId ?? this.ids.next(), type: ChannelType.DM, name: '', position: 0, recipientId: userId, deleted: false };
+    this.channels.set(channel.id, channel);
+    this.dmByUser.set(userId, channel.id);
+    this.counters.dmChannelsCreated++;
+    return channel;
+  }
+
+  channelObject(channel: ChannelRecord): JsonObject {
+    const last = this.byChannel.get(channel.id)?.at(-1)?.id ?? null;
+    if (channel.type === ChannelType.DM) {
+      return { id: channel.id, type: ChannelType.DM, last_message_id: last, flags: 0, recipients: [this.userObject(channel.recipientId!)] };
+    }
+    const overwrites = channel.revoked
+      ? [{ id: this.config.applicationId, type: 1, allow: '0', deny: String(channel.revoked === ErrorCode.MissingAccess ? Permission.ViewChannel : Permission.SendMessages) }]
+      : [];
+    return {
+      id: channel.id,
+      type: ChannelType.GuildText,
+      guild_id: channel.guildId,
+      name: channel.name,
+      position: channel.position,
+      permission_overwrites: overwrites,
+      parent_id: null,
+      topic: null,
+      nsfw: false,
+      rate_limit_per_user: 0,
+      last_message_id: last,
+      flags: 0,
+    };
+  }
+
+  guild(guildId: string): FakeGuild | undefined {
+    return this.config.guilds.find((g) => g.id === guildId);
+  }
+
+  memberObject(userId: string, opts: { roles?: string[]; permissions?: string } = {}): JsonObject {
+    return {
+      user: this.userObject(userId),
+      nick: null,
+      avatar: null,
+      banner: null,
+      roles: opts.roles ?? [],
+      joined_at: this.startedAt,
+      premium_since: null,
+      deaf: false,
+      mute: false,
+      flags: 0,
+      pending: false,
+      communication_disabled_until: null,
+      ...(opts.permissions !== undefined ? { permissions: opts.permissions } : {}),
+    };
+  }
+
+  /** GUILD_CREATE `d`: the guild with its text channels, @everyone role and the bot as member. */
+  guildCreate(guild: FakeGuild): JsonObject {
+    const channels = guild.channels
+      .map((c) => this.channels.get(c.id))
+      .filter((c): c is ChannelRecord => c !== undefined && !c.deleted)
+      .map((c) => this.channelObject(c));
+    return {
+      id: guild.id,
+      name: guild.name,
+      icon: null,
+      splash: null,
+      discovery_splash: null,
+      banner: null,
+      description: null,
+      owner_id: '1',
+      afk_channel_id: null,
+      afk_timeout: 300,
+      verification_level: 0,
+      default_message_notifications: 1,
+      explicit_content_filter: 0,
+      mfa_level: 0,
+      nsfw_level: 0,
+      premium_tier: 0,
+      premium_subscription_count: 0,
+      premium_progress_bar_enabled: false,
+      preferred_locale: 'en-US',
+      system_channel_id: null,
+      system_channel_flags: 0,
+      rules_channel_id: null,
+      public_updates_channel_id: null,
+      safety_alerts_channel_id: null,
+      vanity_url_code: null,
+      application_id: null,
+      max_members: 500000,
+      max_video_channel_users: 25,
+      features: [],
+      roles: [
+        {
+          id: guild.id,
+          name: '@everyone',
+          color: 0,
+          colors: { primary_color: 0, secondary_color: null, tertiary_color: null },
+          hoist: false,
+          icon: null,
+          unicode_emoji: null,
+          position: 0,
+          permissions: EVERYONE_PERMISSIONS,
+          managed: false,
+          mentionable: false,
+          flags: 0,
+        },
+      ],
+      emojis: [],
+      stickers: [],
+      joined_at: this.startedAt,
+      large: false,
+      unavailable: false,
+      member_count: 2,
+      members: [this.memberObject(this.config.applicationId)],
+      channels,
+      threads: [],
+      presences: [],
+      voice_states: [],
+      stage_instances: [],
+      guild_scheduled_events: [],
+      soundboard_sounds: [],
+    };
+  }
+
+  // ------------------------------------------------------------------ messages
+
+  createMessage(input: CreateMessageInput): FakeMessage {
+    const id = this.ids.next();
+    const now = Date.now();
+    const data = buildMessage({
+      id,
+      channelId: input.channelId,
+      author: this.botUser,
+      body: input.body,
+      type: input.type,
+      extraFlags: (input.ephemeral ? MessageFlag.Ephemeral : 0) | (input.loading ? MessageFlag.Loading : 0),
+      attachments: this.attachments(input.channelId, input.files ?? []),
+      extra: input.extra,
+      now,
+    });
+    const message: FakeMessage = {
+      id,
+      channelId: input.channelId,
+      source: input.source,
+      ephemeral: input.ephemeral === true,
+      data,
+      versions: [input.body],
+      deleted: false,
+      ...(input.interactionId ? { interactionId: input.interactionId } : {}),
+    };
+    this.messages.set(id, message);
+    if (!message.ephemeral) {
+      const list = this.byChannel.get(input.channelId) ?? [];
+      list.push(message);
+      this.byChannel.set(input.channelId, list);
+    }
+    this.counters.messagesCreated++;
+    this.selfCheck(data);
+    this.emitMessage('MESSAGE_CREATE', message);
+    this.changed();
+    return message;
+  }
+
+  editMessage(message: FakeMessage, body: JsonObject, files: UploadedFile[] = []): FakeMessage {
+    applyEdit(message.data, body, this.attachments(message.channelId, files), Date.now());
+    message.versions.push(body);
+    this.counters.messagesEdited++;
+    this.selfCheck(message.data);
+    this.emitMessage('MESSAGE_UPDATE', message);
+    this.changed();
+    return message;
+  }
+
+  removeMessage(message: FakeMessage): void {
+    if (message.deleted) return;
+    message.deleted = true;
+    this.counters.messagesDeleted++;
+    const channel = this.channels.get(message.channelId);
+    this.changed();
+    if (!message.ephemeral) {
+      this.emit('MESSAGE_DELETE', { id: message.id, channel_id: message.channelId, ...(channel?.guildId ? { guild_id: channel.guildId } : {}) }, this.messageIntent(channel));
+    }
+  }
+
+  /** Any message by id in that channel, ephemeral and deleted ones included. */
+  findMessage(channelId: string, messageId: string): FakeMessage | undefined {
+    const message = this.messages.get(messageId);
+    return message?.channelId === channelId ? message : undefined;
+  }
+
+  /** A live, non-ephemeral message of the channel, or throws 404 10008 as Discord does. */
+  channelMessage(channelId: string, messageId: string): FakeMessage {
+    const message = this.findMessage(channelId, messageId);
+    if (!message || message.deleted || message.ephemeral) fail(404, ErrorCode.UnknownMessage);
+    return message;
+  }
+
+  channelMessages(channelId: string): FakeMessage[] {
+    return (this.byChannel.get(channelId) ?? []).filter((m) => !m.deleted);
+  }
+
+  messageById(messageId: string): FakeMessage | undefined {
+    return this.messages.get(messageId);
+  }
+
+  /** The message an earlier create with this nonce made, if `enforce_nonce` applies and it is recent. */
+  nonceHit(channelId: string, nonce: unknown, now = Date.now()): FakeMessage | undefined {
+    if (typeof nonce !== 'string' && typeof nonce !== 'number') return undefined;
+    const entry = this.nonces.get(`${channelId}:${String(nonce)}`);
+    if (!entry || now - entry.at > this.config.nonceWindowMs) return undefined;
+    const message = this.messages.get(entry.messageId);
+    return message && !message.deleted ? message : undefined;
+  }
+
+  rememberNonce(channelId: string, nonce: unknown, messageId: string): void {
+    if (typeof nonce === 'string' || typeof nonce === 'number') {
+      this.nonces.set(`${channelId}:${String(nonce)}`, { messageId, at: Date.now() });
+    }
+  }
+
+  // ------------------------------------------------------------------ commands
+
+  /** Bulk overwrite: the set replaces the previous one; ids stay stable per name. */
+  setCommands(guildId: string | undefined, bodies: JsonObject[]): JsonObject[] {
+    const scope = guildId ?? 'global';
+    const commands = bodies.map((body) => {
+      const name = String(body.name);
+      const key = `${scope}:${typeof body.type === 'number' ? body.type : 1}:${name}`;
+      const id = this.commandIds.get(key) ?? this.ids.next();
+      this.commandIds.set(key, id);
+      return {
+        id,
+        application_id: this.config.applicationId,
+        version: this.ids.next(),
+        type: 1,
+        description: '',
+        options: [],
+        default_member_permissions: null,
+        nsfw: false,
+        ...body,
+        ...(guildId ? { guild_id: guildId } : {}),
+      };
+    });
+    this.commandSets.set(scope, commands);
+    return commands;
+  }
+
+  addCommand(guildId: string | undefined, body: JsonObject): JsonObject {
+    const others = this.commands(guildId).filter((c) => c.name !== body.name);
+    const all = this.setCommands(guildId, [...others, body]);
+    return all.at(-1)!;
+  }
+
+  commands(guildId?: string): JsonObject[] {
+    return this.commandSets.get(guildId ?? 'global') ?? [];
+  }
+
+  /** The registered command's id, or a stable made-up one when nothing was registered. */
+  commandId(name: string, guildId?: string): string {
+    const found = [...this.commands(guildId), ...this.commands()].find((c) => c.name === name);
+    if (typeof found?.id === 'string') return found.id;
+    const key = `unregistered:${name}`;
+    const id = this.commandIds.get(key) ?? this.ids.next();
+    this.commandIds.set(key, id);
+    return id;
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private attachments(channelId: string, files: UploadedFile[]): JsonObject[] {
+    return files.map((file) => {
+      const id = this.ids.next();
+      const url = `${this.baseUrl}/attachments/${channelId}/${id}/${encodeURIComponent(file.name)}`;
+      return { id, filename: file.name, size: file.size, url, proxy_url: url, content_type: file.contentType };
+    });
+  }
+
+  private selfCheck(data: ApiMessage): void {
+    const problems = checkResponseMessage(data);
+    if (problems.length > 0) {
+      this.violation(`emulator bug: message ${data.id} does not match MessageResponseSchema:\n  ${problems.map(formatProblem).join('\n  ')}`);
+    }
+  }
+
+  private messageIntent(channel: ChannelRecord | undefined): number {
+    return channel?.type === ChannelType.DM ? Intent.DirectMessages : Intent.GuildMessages;
+  }
+
+  private emitMessage(t: 'MESSAGE_CREATE' | 'MESSAGE_UPDATE', message: FakeMessage): void {
+    if (message.ephemeral) return;
+    const channel = this.channels.get(message.channelId);
+    const guildExtra = channel?.guildId
+      ? { guild_id: channel.guildId, member: this.memberObject(this.config.applicationId) }
+      : {};
+    this.emit(t, { ...message.data, ...guildExtra }, this.messageIntent(channel));
+  }
+}

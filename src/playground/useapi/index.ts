@@ -1,0 +1,34 @@
+export { startUseapiEmulator, localMediaUrl, DEFAULT_TOKEN, JOBS_PATH } from './server';
+export { encodePng, jobPicture } from './pictures';
+export { makeJobId, parseJobId, channelOf, userOf, jobTypeOf, JOB_ID_PATTERN, DEFAULT_USER, DEFAULT_CHANNEL } from './ids';
+export type { JobIdOptions, JobIdParts } from './ids';
+export { timeline } from './timeline';
+export type { TimelineOptions } from './timeline';
+export {
+  jobRecordAt,
+  jobAnswerAt,
+  cancelledScript,
+  terminalTimeOf,
+  runningJobsList,
+  isRunning,
+  RUNNING_STATUSES,
+  RETENTION_MS,
+  CHANNEL_MAX_JOBS,
+  DEFAULT_PROMPT,
+  DISCORD_USER_MENTION,
+  CANCELLED_ERROR,
+  DEFAULT_FAILED_ERROR,
+  DEFAULT_FAILED_CODE,
+  MODERATED_ERROR,
+  MODERATED_DETAILS,
+  MODERATED_CODE,
+  REFUSED_ERROR,
+  REFUSED_DETAILS,
+  REFUSED_CODE,
+  CAPTURED_PROMPT_SUFFIX,
+  CAPTURED_SECOND_LINE,
+  CAPTURED_BUTTONS,
+  refusedStep,
+  capturedCompletedStep,
+} from './records';
+export type * from './types';

@@ -1,0 +1,294 @@
+/**
+ * The playground's web page and its small JSON API, on node:http: what a person sees in a channel
+ * (ephemeral answers included), slash commands, autocomplete and button clicks sent through the
+ * loopback Discord's gateway as real interactions, the scenario controls, and live updates as
+ * server-sent events.
+ */
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { GENERAL_CHANNEL_ID, GUILD_ID, PERSONAS, REVIEWER_ROLE_ID, type Persona } from '../guild';
+import { SCENARIOS, SPEEDS, scenarioJob, type Scenario, type Speed } from '../scenarios';
+import type { FakeDiscord, FakeMessage, InteractionHandle, InteractionOption } from '../discord';
+import { localMediaUrl, type AccountFault, type UseapiEmulator } from '../useapi';
+
+const PAGE_DIR = fileURLToPath(new URL('./page/', import.meta.url));
+const STATIC_FILES: Record<string, { file: string; type: string }> = {
+  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/page.css': { file: 'page.css', type: 'text/css; charset=utf-8' },
+  '/page.js': { file: 'page.js', type: 'text/javascript; charset=utf-8' },
+};
+const ACCOUNT_FAULTS: readonly AccountFault[] = [401, 402, 596];
+/** What the Discord fault buttons break: the bot's channel and DM messages (not interaction answers). */
+const MESSAGE_ROUTES = '/channels/*';
+
+export interface PlaygroundServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+interface SentInteraction {
+  handle: InteractionHandle;
+  userId: string;
+  channelId: string;
+  command?: string;
+}
+
+interface CreatedJob {
+  jobid: string;
+  scenario: Scenario;
+  at: number;
+}
+
+class BadRequest extends Error {}
+
+export async function startPlaygroundServer(opts: { port: number; discord: FakeDiscord; useapi: UseapiEmulator }): Promise<PlaygroundServer> {
+  const { discord, useapi } = opts;
+  const interactions: SentInteraction[] = [];
+  const jobs: CreatedJob[] = [];
+  const listeners = new Set<ServerResponse>();
+  let speed: Speed = 1;
+  let accountFault: AccountFault | null = null;
+  let discordFault: { kind: 'rate-limit' | 'failure'; until: number } | null = null;
+
+  let pending: NodeJS.Timeout | undefined;
+  const broadcast = () => {
+    if (pending) return;
+    pending = setTimeout(() => {
+      pending = undefined;
+      for (const res of listeners) res.write(`event: change\ndata: ${Date.now()}\n\n`);
+    }, 30);
+  };
+  const unsubscribe = discord.onChange(broadcast);
+
+  const persona = (id: unknown): Persona => {
+    const found = PERSONAS.find((p) => p.id === id);
+    if (!found) throw new BadRequest(`unknown user ${String(id)}`);
+    return found;
+  };
+  const nameOf = (id: string) => (id === discord.botUserId ? 'Job Tracker' : (PERSONAS.find((p) => p.id === id)?.name ?? `user ${id.slice(-4)}`));
+  const channelOf = (user: Persona, channelId: unknown): { channelId: string; guildId?: string } => {
+    if (channelId === 'dm') return { channelId: discord.dmChannelOf(user.id) ?? '' };
+    const channel = discord.guilds[0]!.channels.find((c) => c.id === channelId);
+    if (!channel) throw new BadRequest(`unknown channel ${String(channelId)}`);
+    return { channelId: channel.id, guildId: GUILD_ID };
+  };
+  /** Who sends an interaction, and where: a server channel, or the person's DM with the bot. */
+  const context = (user: Persona, channelId: unknown): { user: { id: string; username: string; globalName: string }; guildId?: string; channelId?: string; memberPermissions?: string; roles?: string[] } => {
+    const where = channelOf(user, channelId);
+    return {
+      user: { id: user.id, username: user.name.toLowerCase(), globalName: user.name },
+      ...(where.guildId === undefined ? {} : { guildId: where.guildId, channelId: where.channelId, memberPermissions: user.permissions, roles: user.roles }),
+    };
+  };
+
+  function view(userId: string, channelParam: string) {
+    const user = persona(userId);
+    const channelId = channelParam === 'dm' ? discord.dmChannelOf(user.id) : channelParam;
+    const visible: FakeMessage[] = channelId ? [...discord.channelMessages(channelId)] : [];
+    for (const sent of interactions) {
+      if (sent.userId !== user.id || sent.channelId !== channelId) continue;
+      for (const message of [sent.handle.original(), ...sent.handle.followups()]) {
+        if (message?.ephemeral && !message.deleted && !visible.includes(message)) visible.push(message);
+      }
+    }
+    visible.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+    return {
+      channelId: channelId ?? null,
+      messages: visible.map((message) => {
+        const sent = interactions.find((i) => i.handle.id === message.interactionId);
+        return {
+          id: message.id,
+          ephemeral: message.ephemeral,
+          data: message.data,
+          ...(sent ? { interaction: { user: nameOf(sent.userId), command: sent.command ?? null } } : {}),
+        };
+      }),
+      dmCount: discord.dmsTo(user.id).length,
+      ...status(),
+    };
+  }
+
+  function status() {
+    if (discordFault && discordFault.until <= Date.now()) discordFault = null;
+    return {
+      violations: discord.violations,
+      speed,
+      accountFault,
+      discordFault,
+      jobs: jobs.slice(-12).reverse(),
+    };
+  }
+
+  function world() {
+    const guild = discord.guilds[0]!;
+    return {
+      guild: { id: guild.id, name: guild.name, channels: guild.channels },
+      defaultChannelId: GENERAL_CHANNEL_ID,
+      bot: { id: discord.botUserId, name: 'Job Tracker' },
+      personas: PERSONAS,
+      roles: [{ id: REVIEWER_ROLE_ID, name: 'reviewers' }],
+      commands: discord.commands(GUILD_ID),
+      scenarios: SCENARIOS,
+      speeds: SPEEDS,
+    };
+  }
+
+  async function runCommand(body: Record<string, unknown>) {
+    const user = persona(body.user);
+    const name = typeof body.name === 'string' ? body.name : '';
+    if (!discord.commands(GUILD_ID).some((c) => c.name === name)) throw new BadRequest(`/${name} is not a command of this bot`);
+    const options = Array.isArray(body.options) ? (body.options as InteractionOption[]) : [];
+    const ctx = context(user, body.channelId);
+    if (body.autocomplete === true) {
+      const handle = discord.autocomplete({ name, options, ...ctx });
+      const answer = await handle.waitForResponse(3000);
+      return { choices: (answer.body as { choices?: unknown[] }).choices ?? [] };
+    }
+    const handle = discord.slashCommand({ name, options, ...ctx });
+    interactions.push({ handle, userId: user.id, channelId: ctx.channelId ?? discord.dmChannelOf(user.id)!, command: name });
+    await handle.waitForResponse(3500);
+    broadcast();
+    return { ok: true };
+  }
+
+  async function click(body: Record<string, unknown>) {
+    const user = persona(body.user);
+    const ctx = context(user, body.channelId);
+    const channelId = ctx.channelId ?? discord.dmChannelOf(user.id) ?? '';
+    const handle = discord.clickButton({ ...ctx, channelId, messageId: String(body.messageId), customId: String(body.customId) });
+    interactions.push({ handle, userId: user.id, channelId });
+    await handle.waitForResponse(3500);
+    broadcast();
+    return { ok: true };
+  }
+
+  function createJob(body: Record<string, unknown>) {
+    const scenario = body.scenario as Scenario;
+    if (!SCENARIOS.includes(scenario)) throw new BadRequest(`unknown scenario ${String(body.scenario)}`);
+    const durationS = Number(body.durationS ?? 30);
+    if (!Number.isFinite(durationS) || durationS < 1 || durationS > 3600) throw new BadRequest('duration must be 1–3600 seconds');
+    const job = scenarioJob({ scenario, durationS, speed, serial: jobs.length, now: Date.now() });
+    if (job.script) useapi.addJob(job.script);
+    jobs.push({ jobid: job.jobid, scenario, at: Date.now() });
+    broadcast();
+    return { jobid: job.jobid };
+  }
+
+  function setAccount(body: Record<string, unknown>) {
+    const fault = body.status === null ? null : (Number(body.status) as AccountFault);
+    if (fault !== null && !ACCOUNT_FAULTS.includes(fault)) throw new BadRequest('account incident must be 401, 402, 596 or null');
+    accountFault = fault;
+    useapi.setAccountFault(fault);
+    broadcast();
+    return { ok: true };
+  }
+
+  function breakDiscord(body: Record<string, unknown>) {
+    const kind = body.kind === 'rate-limit' ? 'rate-limit' : body.kind === 'failure' ? 'failure' : null;
+    const seconds = Number(body.seconds ?? 20);
+    if (!kind || !Number.isFinite(seconds) || seconds <= 0 || seconds > 600) throw new BadRequest('kind must be rate-limit or failure, seconds 1–600');
+    discord.failFor(MESSAGE_ROUTES, kind === 'rate-limit' ? 429 : 503, seconds * 1000);
+    discordFault = { kind, until: Date.now() + seconds * 1000 };
+    broadcast();
+    setTimeout(broadcast, seconds * 1000 + 50).unref();
+    return { ok: true };
+  }
+
+  function setSpeed(body: Record<string, unknown>) {
+    const wanted = Number(body.speed) as Speed;
+    if (!SPEEDS.includes(wanted)) throw new BadRequest('speed must be 1, 5 or 20');
+    speed = wanted;
+    broadcast();
+    return { ok: true };
+  }
+
+  /** Pictures the page shows: the emulator's media, and the loopback Discord's attachments; nothing from outside. */
+  async function media(res: ServerResponse, url: string) {
+    const local = localMediaUrl(useapi.url, url) ?? (url.startsWith(`${new URL(discord.apiUrl).origin}/`) ? url : null);
+    if (!local) return sendJson(res, 404, { error: 'only the emulators’ media are shown here' });
+    const answer = await fetch(local);
+    res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/octet-stream', 'cache-control': 'max-age=3600' });
+    res.end(Buffer.from(await answer.arrayBuffer()));
+  }
+
+  const posts: Record<string, (body: Record<string, unknown>) => unknown> = {
+    '/api/command': runCommand,
+    '/api/click': click,
+    '/api/job': createJob,
+    '/api/account': setAccount,
+    '/api/discord-fault': breakDiscord,
+    '/api/speed': setSpeed,
+    '/api/dismiss-violations': () => ({ dismissed: discord.takeViolations().length }),
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const page = STATIC_FILES[url.pathname];
+    if (req.method === 'GET' && page) {
+      res.writeHead(200, { 'content-type': page.type, 'cache-control': 'no-store' });
+      res.end(await readFile(`${PAGE_DIR}${page.file}`));
+      return;
+    }
+    if (req.method === 'GET' && url.pathname === '/api/events') {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+      res.write('event: change\ndata: 0\n\n');
+      listeners.add(res);
+      req.on('close', () => listeners.delete(res));
+      return;
+    }
+    if (req.method === 'GET' && url.pathname === '/api/world') return sendJson(res, 200, world());
+    if (req.method === 'GET' && url.pathname === '/api/view') {
+      return sendJson(res, 200, view(url.searchParams.get('user') ?? '', url.searchParams.get('channel') ?? ''));
+    }
+    if (req.method === 'GET' && url.pathname === '/media') return media(res, url.searchParams.get('url') ?? '');
+    const post = posts[url.pathname];
+    if (req.method === 'POST' && post) return sendJson(res, 200, await post(await readJson(req)));
+    sendJson(res, 404, { error: 'not found' });
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      const status = error instanceof BadRequest ? 400 : 500;
+      if (!res.headersSent) sendJson(res, status, { error: error instanceof Error ? error.message : String(error) });
+      else res.end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    async close() {
+      unsubscribe();
+      clearTimeout(pending);
+      for (const res of listeners) res.end();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  try {
+    const body: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+    if (typeof body === 'object' && body !== null && !Array.isArray(body)) return body as Record<string, unknown>;
+  } catch {
+    // answered below
+  }
+  throw new BadRequest('the body must be a JSON object');
+}

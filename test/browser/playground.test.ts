@@ -1,0 +1,170 @@
+/**
+ * The playground in a real browser (Debian's chromium through playwright-core): a person tracks a
+ * job to its four images and gets the DM; an admin sets the review channel, a moderated job is
+ * posted there and Warn changes the post; a plain member is refused /review. Screenshots of those
+ * states go to test/browser/screenshots/.
+ */
+import { accessSync, constants, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startPlayground, type Playground } from '../../src/playground';
+
+const SCREENSHOTS = join(import.meta.dirname, 'screenshots');
+
+/** CHROMIUM, else `chromium` (or `chromium-browser`) on PATH. */
+function findChromium(): string {
+  const candidates = [
+    process.env.CHROMIUM,
+    ...(process.env.PATH ?? '').split(delimiter).flatMap((dir) => [join(dir, 'chromium'), join(dir, 'chromium-browser')]),
+  ].filter((path): path is string => Boolean(path));
+  for (const path of candidates) {
+    try {
+      accessSync(path, constants.X_OK);
+      return path;
+    } catch {
+      // next
+    }
+  }
+  throw new Error('No chromium found: set CHROMIUM to its path or put chromium on PATH (Debian: apt-get install -y chromium; .ci/run does this).');
+}
+
+let dir: string;
+let playground: Playground;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  const executablePath = findChromium();
+  dir = mkdtempSync(join(tmpdir(), 'playground-browser-'));
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  [playground, browser] = await Promise.all([
+    startPlayground({ port: 0, databasePath: join(dir, 'playground.db'), pollIntervalMs: 100, logLevel: 'silent' }),
+    chromium.launch({ executablePath }),
+  ]);
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  page.setDefaultTimeout(10_000);
+  await page.goto(playground.url);
+  await page.waitForSelector('body[data-ready=true]');
+}, 30_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await playground?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+const be = (name: string) => page.click(`[data-name="${name}"]`);
+const goTo = (channel: string) => page.click(`.channel:text-is("${channel}")`);
+const lastMessage = () => page.locator('.message').last();
+
+/** Makes a job with a scenario button; its id lands in the composer's /track. */
+async function makeJob(scenario: string): Promise<string> {
+  await page.click(`[data-scenario="${scenario}"]`);
+  const jobid = await page.inputValue('#opt-jobid');
+  expect(jobid).toMatch(/-bot:midjourney$/);
+  return jobid;
+}
+
+async function send(): Promise<void> {
+  const before = await page.locator('.message').count();
+  await page.click('#composer-send');
+  await expect.poll(() => page.locator('.message').count()).toBeGreaterThan(before);
+  expect(await page.textContent('#composer-error')).toBe('');
+}
+
+it('tracks a job to its four images and a DM, walks the admin review, and refuses a plain member', async () => {
+  await page.click('[data-speed="20"]');
+  await page.fill('#duration', '60');
+
+  // A person tracks a job that completes.
+  await be('Ada');
+  await goTo('general');
+  const jobid = await makeJob('completes');
+  await send();
+  await expect.poll(() => page.locator('.message.ephemeral').last().textContent()).toMatch(/Tracking[\s\S]*Only you can see this/);
+  const tracking = page.locator('.message:not(.ephemeral)').filter({ hasText: jobid });
+  const percentShown = async () => Number(/Rendering — (\d+)%/.exec((await tracking.textContent()) ?? '')?.[1] ?? NaN);
+  await expect.poll(percentShown, { timeout: 10_000 }).toBeGreaterThan(0);
+  const first = await percentShown();
+  await shot('progress');
+  await expect.poll(percentShown).toBeGreaterThan(first);
+  await tracking.locator('.embed-title', { hasText: 'Completed' }).waitFor();
+  expect(await tracking.locator('.edited').count()).toBe(1);
+  const grid = tracking.locator('img.embed-image');
+  await expect.poll(() => grid.evaluate((img) => (img as unknown as { complete: boolean; naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
+  expect(await tracking.locator('a.btn.link').allTextContents()).toEqual(expect.arrayContaining(['Image 1', 'Image 2', 'Image 3', 'Image 4']));
+  await shot('completed');
+
+  // …and hears of it by DM.
+  await page.locator('#dm-count:text-is("1")').waitFor();
+  await page.click('#dm-link');
+  await page.locator('.message', { hasText: jobid }).first().waitFor();
+  await shot('dm');
+
+  // Autocomplete offers the person's running jobs, as /untrack registers it.
+  await goTo('general');
+  await page.fill('#duration', '600');
+  const running = await makeJob('completes');
+  await send();
+  await page.fill('#composer-input', '/untrack');
+  await page.click('[data-command="untrack"]');
+  await page.focus('#opt-jobid');
+  await page.locator('.choices button', { hasText: running }).dispatchEvent('mousedown');
+  expect(await page.inputValue('#opt-jobid')).toBe(running);
+  await send();
+  await expect.poll(() => lastMessage().textContent()).toMatch(/Stopped tracking/);
+  await page.fill('#duration', '60');
+
+  // An admin sets the review channel.
+  await be('Cleo');
+  await goTo('general');
+  await page.fill('#composer-input', '/tracker-settings');
+  await page.click('[data-command="tracker-settings"]');
+  await page.selectOption('#subcommand', 'set');
+  await page.selectOption('#opt-review_channel', { label: '#mod-review' });
+  await send();
+  await expect.poll(() => lastMessage().textContent()).toMatch(/Saved/);
+
+  // A moderated job lands in #mod-review; Warn changes the post.
+  await be('Ben');
+  await makeJob('moderated');
+  await send();
+  await goTo('mod-review');
+  await be('Cleo');
+  const post = page.locator('.message').filter({ has: page.locator('button.btn:text-is("Warn")') }).last();
+  await post.waitFor({ timeout: 10_000 });
+  await shot('review-pending');
+  await post.locator('button.btn:text-is("Warn")').click();
+  await expect.poll(() => post.textContent()).toMatch(/Warned/);
+  expect(await post.locator('button.btn:text-is("Warn")').isDisabled()).toBe(true);
+  await shot('review-warned');
+
+  // A plain member may not review.
+  await be('Ada');
+  await goTo('general');
+  await page.fill('#composer-input', '/review list');
+  await page.keyboard.press('Enter');
+  await expect.poll(() => lastMessage().textContent()).toMatch(/Only members with Manage Server[\s\S]*Only you can see this/);
+  await shot('member-refused');
+
+  expect(await page.locator('#violations').isHidden()).toBe(true);
+  playground.discord.assertClean();
+}, 60_000);
+
+it('shows a body the loopback Discord refuses in a red banner', async () => {
+  const tooLongTitle = { embeds: [{ title: 'x'.repeat(300) }] };
+  const refused = await fetch(`${playground.discord.apiUrl}/v10/channels/${await page.getAttribute('.channel.active', 'data-channel')}/messages`, {
+    method: 'POST',
+    headers: { authorization: `Bot ${playground.discord.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(tooLongTitle),
+  });
+  expect(refused.status).toBe(400);
+  await page.locator('#violations', { hasText: 'embeds[0].title' }).waitFor();
+  await shot('violation');
+  await page.click('#dismiss-violations');
+  await page.locator('#violations').waitFor({ state: 'hidden' });
+  expect(playground.discord.violations).toEqual([]);
+}, 60_000);

@@ -1,0 +1,143 @@
+/**
+ * The playground's page API and scenario controls, over HTTP against a running playground (the
+ * real bot between the emulators): jobs per scenario, ephemeral answers only for who ran the
+ * command, Discord faults and account incidents the bot lives through, and bad input refused.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPlayground, type Playground } from '../../src/playground';
+import { GENERAL_CHANNEL_ID, PERSONAS } from '../../src/playground/guild';
+import { scenarioJob } from '../../src/playground/scenarios';
+import { jobAnswerAt, terminalTimeOf } from '../../src/playground/useapi';
+import { messageText } from '../../src/playground/discord';
+import { makeDreaminaJobId } from '../../src/playground/dreamina';
+import { makeGoogleFlowJobId } from '../../src/playground/google-flow';
+import { makeMjProxyTaskId } from '../../src/playground/mj-proxy';
+
+const [ADA, BEN, CLEO] = PERSONAS as [(typeof PERSONAS)[0], (typeof PERSONAS)[0], (typeof PERSONAS)[0]];
+const T0 = Date.parse('2026-11-30T12:00:00Z');
+
+describe('scenario jobs', () => {
+  const job = (scenario: Parameters<typeof scenarioJob>[0]['scenario'], speed: 1 | 5 | 20 = 1) =>
+    scenarioJob({ scenario, durationS: 60, speed, serial: 0, now: T0 });
+
+  it('a completing job of 60 s ends after its queue and 60 s at ×1, twenty times sooner at ×20', () => {
+    expect(terminalTimeOf(job('completes').script!)).toBe(T0 + 3000 + 60_000);
+    expect(terminalTimeOf(job('completes', 20).script!)).toBe(T0 + 150 + 3000);
+  });
+
+  it('a refused job answers 422 "Invalid request" with no images and no buttons', () => {
+    const { script } = job('refused');
+    const answer = jobAnswerAt(script!, T0 + 10_000);
+    expect(answer.status).toBe(200);
+    const record = answer.status === 200 ? answer.body : undefined;
+    expect(record).toMatchObject({ status: 'moderated', code: 422, error: 'Invalid request', errorDetails: 'No start frame provided' });
+    expect(record?.response.imageUx).toBeUndefined();
+    expect(record?.response.buttons).toBeUndefined();
+  });
+
+  it('an expired job answers 410 and a not-found one is unknown upstream', () => {
+    expect(jobAnswerAt(job('expired').script!, T0).status).toBe(410);
+    expect(job('not-found').script).toBeUndefined();
+  });
+});
+
+describe('page API', () => {
+  let dir: string;
+  let playground: Playground;
+  const post = async (path: string, body: unknown) => {
+    const res = await fetch(new URL(path, playground.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  const view = async (userId: string, channel = GENERAL_CHANNEL_ID) =>
+    (await (await fetch(new URL(`/api/view?user=${userId}&channel=${channel}`, playground.url))).json()) as {
+      messages: Array<{ id: string; ephemeral: boolean; data: Parameters<typeof messageText>[0] }>;
+      jobs: Array<{ jobid: string }>;
+    };
+  const newJob = async (scenario: string, durationS = 20) => (await post('/api/job', { scenario, durationS })).body.jobid as string;
+  const track = (user: { id: string }, jobid: string) =>
+    post('/api/command', { user: user.id, channelId: GENERAL_CHANNEL_ID, name: 'track', options: [{ name: 'jobid', type: 3, value: jobid }] });
+  const trackingMessage = (jobid: string) => playground.discord.channelMessages(GENERAL_CHANNEL_ID).find((m) => messageText(m.data).includes(jobid));
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'playground-api-'));
+    playground = await startPlayground({ port: 0, databasePath: join(dir, 'playground.db'), pollIntervalMs: 100, logLevel: 'silent' });
+    expect((await post('/api/speed', { speed: 20 })).status).toBe(200);
+  });
+  afterAll(async () => {
+    await playground.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('starts the other upstreams’ emulators: Google Flow and Dreamina on the useapi base URL, midjourney-proxy on its own', async () => {
+    const { useapi, googleFlow, dreamina, mjProxy } = playground;
+    const flowJob = makeGoogleFlowJobId();
+    const dreaminaJob = makeDreaminaJobId();
+    googleFlow.addJob({ jobid: flowJob, steps: [{ afterMs: 0, status: 'started' }] });
+    dreamina.addJob({ jobid: dreaminaJob, steps: [{ afterMs: 0, status: 'created' }] });
+    const headers = { authorization: `Bearer ${useapi.token}` };
+    const flow = await fetch(`${useapi.url}/v1/google-flow/jobs/${flowJob}`, { headers });
+    const video = await fetch(`${useapi.url}/v1/dreamina/videos/${dreaminaJob}`, { headers });
+    expect([flow.status, video.status]).toEqual([200, 200]);
+    const unknown = await fetch(`${mjProxy.baseUrl}/task/${makeMjProxyTaskId()}/fetch`, { headers: mjProxy.authHeaders() });
+    expect([unknown.status, await unknown.text()]).toEqual([200, '']);
+  });
+
+  it('refuses bad input with a clear message and changes nothing', async () => {
+    const jobsBefore = (await view(ADA.id)).jobs.length;
+    const answers = await Promise.all([
+      post('/api/job', { scenario: 'explodes' }),
+      post('/api/job', { scenario: 'completes', durationS: -3 }),
+      post('/api/account', { status: 500 }),
+      post('/api/discord-fault', { kind: 'meteor', seconds: 5 }),
+      post('/api/speed', { speed: 3 }),
+      post('/api/command', { user: 'nobody', channelId: GENERAL_CHANNEL_ID, name: 'track' }),
+      post('/api/command', { user: ADA.id, channelId: GENERAL_CHANNEL_ID, name: 'rm-rf' }),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual([400, 400, 400, 400, 400, 400, 400]);
+    expect(answers.map((a) => a.body.error)).toEqual([
+      'unknown scenario explodes',
+      'duration must be 1–3600 seconds',
+      'account incident must be 401, 402, 596 or null',
+      'kind must be rate-limit or failure, seconds 1–600',
+      'speed must be 1, 5 or 20',
+      'unknown user nobody',
+      '/rm-rf is not a command of this bot',
+    ]);
+    expect((await view(ADA.id)).jobs.length).toBe(jobsBefore);
+    expect(playground.discord.counters.interactionsSent).toBe(0);
+    expect((await fetch(new URL(`/media?url=${encodeURIComponent('https://example.com/cat.png')}`, playground.url))).status).toBe(404);
+  });
+
+  it('shows an ephemeral answer only to who ran the command, and the tracking message to everyone', async () => {
+    const jobid = await newJob('completes');
+    expect((await track(ADA, jobid)).status).toBe(200);
+    await playground.discord.waitFor(() => /Completed/.test(trackingMessage(jobid) ? messageText(trackingMessage(jobid)!.data) : ''), 10_000, 'the job to complete');
+    const [ada, ben] = [await view(ADA.id), await view(BEN.id)];
+    const tracked = (v: typeof ada) => v.messages.filter((m) => messageText(m.data).includes(jobid)).map((m) => m.ephemeral);
+    expect(tracked(ada)).toEqual([true, false]);
+    expect(tracked(ben)).toEqual([false]);
+  });
+
+  it('Discord rate-limiting the bot for a while delays the messages but loses none', async () => {
+    expect((await post('/api/discord-fault', { kind: 'rate-limit', seconds: 1 })).status).toBe(200);
+    const jobid = await newJob('completes');
+    await track(BEN, jobid);
+    await playground.discord.waitFor(() => /Completed/.test(trackingMessage(jobid) ? messageText(trackingMessage(jobid)!.data) : ''), 15_000, 'the job to complete');
+    expect(playground.discord.counters.injectedFailures).toBeGreaterThan(0);
+  });
+
+  it('an account incident reaches the owner by DM and shows on the tracked job', async () => {
+    const jobid = await newJob('completes', 600);
+    await track(ADA, jobid);
+    await playground.discord.waitFor(() => trackingMessage(jobid) !== undefined, 5000, 'the tracking message');
+    expect((await post('/api/account', { status: 402 })).status).toBe(200);
+    await playground.discord.waitFor(() => playground.discord.dmsTo(CLEO.id).some((m) => /402|subscription/i.test(messageText(m.data))), 10_000, 'the account alert DM');
+    await playground.discord.waitFor(() => /subscription inactive \(402\)/.test(trackingMessage(jobid) ? messageText(trackingMessage(jobid)!.data) : ''), 10_000, 'the job to show the incident');
+    // Its end is noticed by the bot's next probe (every 30 s at least), which this test does not wait for.
+    await post('/api/account', { status: null });
+    playground.discord.assertClean();
+  });
+});
