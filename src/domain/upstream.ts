@@ -24,3 +24,8 @@ export const UPSTREAM_NAMES: Readonly<Record<string, UpstreamNames>> = {
 export function namesOf(upstream: string): UpstreamNames {
   return UPSTREAM_NAMES[upstream] ?? { service: upstream, product: upstream, engine: upstream, tokenSetting: 'its token' };
 }
+
+/** How the account behind a token is named (`jobs.account`): the proxy's, else useapi.net's. */
+export function namesOfAccount(account: unknown): UpstreamNames {
+  return namesOf(account === 'mj-proxy' ? 'mj-proxy' : DEFAULT_UPSTREAM);
+}

@@ -123,6 +123,7 @@ function raiseIncident(
 
 const alertPayload = (incident: Incident, affectedJobs: number) => ({
   incidentId: incident.id,
+  account: incident.account,
   kind: incident.kind,
   detail: incident.detail,
   since: incident.startedAt,
@@ -184,7 +185,7 @@ function resolveIncident(db: Db, incident: Incident, at: number): void {
         dedupeKey: target.dedupeKey.replace(/^incident:/, 'recovered:'),
         userId: target.userId ?? undefined,
         channelId: target.channelId ?? undefined,
-        payload: { incidentId: incident.id, kind: incident.kind, since: incident.startedAt, until: at },
+        payload: { incidentId: incident.id, account: incident.account, kind: incident.kind, since: incident.startedAt, until: at },
       },
       at,
     );

@@ -7,10 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { loadJob, upgradeStoredRecords } from '../../src/db/jobs';
 import { openDatabase } from '../../src/db/open';
 import { jobs } from '../../src/db/schema';
+import { accountAlert, accountRecovered } from '../../src/discord/views/admin';
 import { resultDm } from '../../src/discord/views/dm';
 import { jobListMessage } from '../../src/discord/views/jobList';
 import { trackingMessage } from '../../src/discord/views/tracking';
 import type { JobSnapshot } from '../../src/domain/job';
+import { namesOfAccount } from '../../src/domain/upstream';
 import { mjProxy } from '../../src/upstreams/mj-proxy';
 import type { UpstreamAdapter } from '../../src/upstreams/port';
 import { useapiDreamina } from '../../src/upstreams/useapi-dreamina';
@@ -97,6 +99,17 @@ describe('views of other upstreams', () => {
     expect(embedOf(refused).description).toContain('fix MJ_PROXY_SECRET');
     const list = jobListMessage([{ job, link: null }, { job: snapshot(flow, FLOW_VIDEO, { jobid: FLOW_VIDEO, status: 'started' }), link: null }], NOW);
     expect(list.embeds.at(-1)?.footer?.text).toBe('midjourney-proxy · useapi.net Google Flow v1');
+  });
+});
+
+describe('account alerts name the account', () => {
+  it("a refused midjourney-proxy secret is the proxy's, not useapi.net's", () => {
+    const alert = embedOf(accountAlert('unauthorized', null, 2, NOW - 60_000, namesOfAccount('mj-proxy')));
+    expect(alert.title).toBe('midjourney-proxy token refused (401): polling paused');
+    expect(alert.description).toContain('fix MJ_PROXY_SECRET');
+    expect(JSON.stringify(alert)).not.toContain('useapi');
+    expect(embedOf(accountRecovered('unauthorized', NOW - 60_000, NOW, namesOfAccount('mj-proxy'))).title).toBe('Resolved: midjourney-proxy accepts the token again');
+    expect(embedOf(accountAlert('unauthorized', null, 2, NOW - 60_000, namesOfAccount('useapi'))).title).toBe('useapi.net token refused (401): polling paused');
   });
 });
 
