@@ -96,7 +96,7 @@ export async function runPrune(opts: PruneOptions, log: (line: string) => void):
     const settings = settingsFor(REAL_POLL_MS);
     const pollerTickMs = Math.min(250, Math.max(10, Math.floor(settings.pollIntervalMs / 20)));
     const rng = createRng(3);
-    const poller = createPoller({ db, useapi: instantUpstream(activeIds, () => clock).stub, log: SILENT, settings, now: () => clock, random: () => rng.next() });
+    const poller = createPoller({ db, upstreams: [instantUpstream(activeIds, () => clock).stub], log: SILENT, settings, now: () => clock, random: () => rng.next() });
 
     const runPhase = async (until: () => boolean, onSecond: () => void): Promise<Phase> => {
       const durations: number[] = [];

@@ -2,6 +2,7 @@
  * Turns the figures into the printed table, the target verdicts and the JSON written to
  * bench/results/. Every time is in real-time equivalents (compressed time × K).
  */
+import type { UpstreamsResult } from './upstreams';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +30,7 @@ export interface BenchResults {
   scenario2?: CompareResult;
   scenario3?: ScaleResult;
   prune?: PruneResult;
+  scenario5?: UpstreamsResult;
   budget: BudgetInfo & {
     /** What target 4 is judged on: the scale run at K=1, requests timed as the poller started them. */
     judged: { name: string; peak: number } | null;

@@ -4,8 +4,8 @@
  * bench/results/latest.json. See bench/README.md.
  *
  * Flags:
- *   --scenario 1,2,3,4   which scenarios (default: 1-4; 4 reads the figures of 1 and 3); `prune` (not in the
- *                        default) works off 1,000,000 finished jobs with retention while the poller ticks
+ *   --scenario 1,2,3,4,5 which scenarios (default: 1-5; 4 reads the figures of 1 and 3; 5: one per upstream); `prune`
+ *                        (not in the default) works off 1,000,000 finished jobs with retention while the poller ticks
  *   --compress K         time compression of scenarios 1 and 2 (default 10)
  *   --scale-compress K   time compression of the 10,000-job run (default 1, see README)
  *   --scale F            multiplies the sizes of scenario 3 (default 1: 1k/10k active, 1M finished, 10k run)
@@ -24,10 +24,11 @@ import { runCompare } from './compare';
 import { compareSection, evaluateTargets, scaleSection, targetsSection, writeResults, type BenchResults } from './report';
 import { pruneSection, runPrune } from './prune';
 import { runScale } from './scale';
+import { runUpstreams, upstreamsSection } from './upstreams';
 
 const { values } = parseArgs({
   options: {
-    scenario: { type: 'string', default: '1,2,3,4' },
+    scenario: { type: 'string', default: '1,2,3,4,5' },
     compress: { type: 'string' },
     'scale-compress': { type: 'string' },
     scale: { type: 'string' },
@@ -55,7 +56,7 @@ const scale = number(values.scale, quick ? 0.1 : 1, 'scale');
 const seed = number(values.seed, 1, 'seed');
 const jobs = Math.round(number(values.jobs, quick ? 40 : 200, 'jobs'));
 const scenarioNames = values.scenario.split(',').map((s) => s.trim());
-const scenarios = scenarioNames.map(Number).filter((s) => [1, 2, 3, 4].includes(s));
+const scenarios = scenarioNames.map(Number).filter((s) => [1, 2, 3, 4, 5].includes(s));
 
 const budget = upstreamBudget();
 
@@ -125,6 +126,13 @@ if (scenarios.includes(3) || scenarios.includes(4)) {
     partial.budget.judged = { name: `scale run, ${run.jobs} jobs, K=${run.k}`, peak: run.peakSentPerRealSecond };
     partial.budget.info['scale run, as arrived at the emulator'] = run.peakReadsPerRealSecond;
   }
+}
+
+if (scenarios.includes(5)) {
+  const n = quick ? 10 : 40;
+  log(`scenario 5: per upstream, ${n} jobs, the poller then the documented single-job loop (K=${k})`);
+  partial.scenario5 = await runUpstreams({ jobs: n, k, seed });
+  sections.push(upstreamsSection(partial.scenario5));
 }
 
 if (scenarioNames.includes('prune')) {

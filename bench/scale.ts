@@ -13,10 +13,10 @@ import { performance } from 'node:perf_hooks';
 import type Database from 'better-sqlite3';
 import { openDatabase } from '../src/db/open';
 import { createLogger } from '../src/log';
-import { createPoller } from '../src/tracker/poller';
-import type { ListResult, PollResult, UseapiClient } from '../src/useapi/client';
-import { createUseapiClient } from '../src/useapi/client';
-import type { UpstreamJob } from '../src/useapi/job';
+import { createPoller, DEFAULT_MAX_REQUESTS_PER_SECOND } from '../src/tracker/poller';
+import type { ListResult, PollResult, UpstreamAdapter } from '../src/upstreams/port';
+import { useapiMidjourney } from '../src/upstreams/useapi-midjourney';
+import { readingOf, type UpstreamJob } from '../src/upstreams/useapi-midjourney/record';
 import { jobRecordAt, startUseapiEmulator, type JobScript, type JobStep } from '../src/playground/useapi';
 import type { BudgetInfo } from './budget';
 import { spawnSide, type Control } from './child';
@@ -57,20 +57,23 @@ export function insertJobs(
   const sampleId = opts.idOf(0);
   // The sample's JSON cut at its id, so each row's payload is one join.
   const parts = JSON.stringify(sample).split(sampleId);
+  const reading = readingOf(sample, null);
+  const readingJson = JSON.stringify({ ...reading, raw: undefined });
   const insert = sqlite.prepare(
-    `INSERT INTO jobs (job_id, status, progress, terminal, payload, version, next_poll_at, error_streak, last_http_status,
+    `INSERT INTO jobs (job_id, status, progress, terminal, payload, reading, version, next_poll_at, error_streak, last_http_status,
                        tracked_at, finished_at, upstream_updated, upstream_moved_at)
-     VALUES (?, ?, ?, ?, ?, 3, ?, 0, 200, ?, ?, ?, ?)`,
+     VALUES (?, ?, ?, ?, ?, ?, 3, ?, 0, 200, ?, ?, ?, ?)`,
   );
   sqlite.transaction(() => {
     for (let i = 0; i < count; i++) {
       const id = opts.idOf(i);
       insert.run(
         id,
-        sample.status,
+        reading.status,
         opts.terminal ? 100 : 42,
         opts.terminal ? 1 : 0,
         parts.join(id),
+        readingJson,
         opts.nextPollAt(i),
         opts.now - 120_000,
         opts.terminal ? opts.now - 30_000 : null,
@@ -183,19 +186,18 @@ async function measureTicks(
     (db.$client.prepare('SELECT job_id AS id FROM jobs WHERE terminal = 0').all() as Array<{ id: string }>).map((r) => r.id),
   );
   let clock = start;
-  const upstream = instantUpstream(activeIds, () => clock);
+  const upstream = instantUpstream(activeIds, () => clock, params.maxRps ?? undefined);
   const rng = createRng(7);
   const settings = settingsFor(REAL_POLL_MS);
   // The poller's own loop period (see createPoller).
   const tickMs = Math.min(1000, Math.max(20, Math.floor(settings.pollIntervalMs / 10)));
   const poller = createPoller({
     db,
-    useapi: upstream.stub,
+    upstreams: [upstream.stub],
     log: SILENT,
     settings,
     now: () => clock,
     random: () => rng.next(),
-    ...(params.maxRps === null ? {} : { maxRequestsPerSecond: params.maxRps }),
   });
   const wall: number[] = [];
   const cpu: number[] = [];
@@ -232,13 +234,14 @@ async function measureTicks(
  * Upstream as a stub answering at once (a running job whose progress moves; a list naming every
  * active job), so that what is timed is the scheduler and SQLite, not HTTP.
  */
-export function instantUpstream(activeIds: Set<string>, clock: () => number) {
+export function instantUpstream(activeIds: Set<string>, clock: () => number, maxRps = DEFAULT_MAX_REQUESTS_PER_SECOND) {
   const counts = { reads: 0, listReads: 0 };
   const progress = new Map<string, number>();
   // Built once: the stub must cost next to nothing, so that the tick is what is timed.
   const template = record(bulkId(0, 0), 'progress', clock());
-  const stub: UseapiClient = {
-    fetchJob(jobId): Promise<PollResult> {
+  const stub: UpstreamAdapter = {
+    ...useapiMidjourney({ baseUrl: 'http://127.0.0.1:9', token: 'none', timeoutMs: 1000, account: null, maxRequestsPerSecond: maxRps }),
+    read(jobId): Promise<PollResult> {
       counts.reads++;
       const p = ((progress.get(jobId) ?? 42) % 98) + 1;
       progress.set(jobId, p);
@@ -248,7 +251,7 @@ export function instantUpstream(activeIds: Set<string>, clock: () => number) {
         updated: new Date(clock()).toISOString(),
         response: { ...template.response, progress_percent: p, content: `**${LONG_PROMPT}** - <@1> (${p}%) (fast)` },
       };
-      return Promise.resolve({ kind: 'ok', job });
+      return Promise.resolve({ kind: 'ok', reading: readingOf(job, null) });
     },
     listRunning(): Promise<ListResult> {
       counts.listReads++;
@@ -311,26 +314,33 @@ export async function runScalePoller(params: ScaleRunParams, ctl: Control): Prom
       now,
     });
     const insertS = (performance.now() - t0) / 1000;
-    const real = createUseapiClient({ baseUrl: params.useapiUrl, token: params.useapiToken, timeoutMs: Math.max(1000, 3 * params.pollIntervalMs) });
+    const real = useapiMidjourney({
+      baseUrl: params.useapiUrl,
+      token: params.useapiToken,
+      timeoutMs: Math.max(1000, 3 * params.pollIntervalMs),
+      account: null,
+      maxRequestsPerSecond: params.maxRps ?? DEFAULT_MAX_REQUESTS_PER_SECOND,
+    });
     let fetches = 0;
     let listFetches = 0;
     const fetchMs: number[] = [];
     const listMs: number[] = [];
     const sentTimes: number[] = [];
-    const useapi: UseapiClient = {
-      async fetchJob(jobId) {
+    const useapi: UpstreamAdapter = {
+      ...real,
+      async read(jobId) {
         fetches++;
         sentTimes.push(Date.now());
         const f0 = performance.now();
-        const result = await real.fetchJob(jobId);
+        const result = await real.read(jobId);
         fetchMs.push(performance.now() - f0);
         return result;
       },
-      async listRunning() {
+      async listRunning(keys) {
         listFetches++;
         sentTimes.push(Date.now());
         const f0 = performance.now();
-        const result = await real.listRunning();
+        const result = await real.listRunning!(keys);
         listMs.push(performance.now() - f0);
         return result;
       },
@@ -338,11 +348,10 @@ export async function runScalePoller(params: ScaleRunParams, ctl: Control): Prom
     let changes = 0;
     const poller = createPoller({
       db,
-      useapi,
+      upstreams: [useapi],
       log: SILENT,
       settings: settingsFor(params.pollIntervalMs),
       onChange: () => changes++,
-      ...(params.maxRps === null ? {} : { maxRequestsPerSecond: params.maxRps }),
     });
     ctl.ready();
     const { durationMs } = (await ctl.go) as ScaleRunGo;

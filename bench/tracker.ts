@@ -23,7 +23,7 @@ export interface SideResult {
 export async function runTrackerSide(params: TrackerParams, ctl: Control): Promise<SideResult> {
   // No health server: benches run side by side, and it is not what they measure.
   const config = loadConfig({ HTTP_PORT: '0', ...params.env });
-  const log = createLogger({ level: config.logLevel, secrets: [config.discordToken, config.useapiToken] });
+  const log = createLogger({ level: config.logLevel, secrets: [config.discordToken, config.useapiToken ?? ''] });
   const meter = startCostMeter();
   const bot = await startBot(config, log);
   const notes = [compressRest(bot.client.rest, params.k)];

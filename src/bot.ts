@@ -1,5 +1,6 @@
 import type { Client } from 'discord.js';
 import type { Config } from './config';
+import { upgradeStoredRecords } from './db/jobs';
 import { lockDatabase } from './db/lock';
 import { openDatabase, type Db } from './db/open';
 import { createDiscordClient, loginAndWaitReady, routeInteractions } from './discord/client';
@@ -8,7 +9,7 @@ import type { Logger } from './log';
 import { createOps } from './ops/ops';
 import { ensureIncrementalVacuum } from './ops/retention';
 import { createPoller } from './tracker/poller';
-import { createUseapiClient } from './useapi/client';
+import { createRegistry } from './upstreams/registry';
 
 export interface Bot {
   client: Client;
@@ -18,7 +19,7 @@ export interface Bot {
 }
 
 /**
- * Composes the bot from its parts: config → db → useapi → Discord → poller and delivery. Refuses
+ * Composes the bot from its parts: config → db → upstreams → Discord → poller and delivery. Refuses
  * (DatabaseInUseError) while another bot runs on the same database.
  */
 export async function startBot(config: Config, log: Logger, clock: { now?: () => number } = {}): Promise<Bot> {
@@ -32,6 +33,9 @@ export async function startBot(config: Config, log: Logger, clock: { now?: () =>
     throw error;
   }
   ensureIncrementalVacuum(db, log);
+  const upstreams = createRegistry(config, now);
+  const upgraded = upgradeStoredRecords(db, upstreams.normalizeStored, upstreams.scopeOf);
+  if (upgraded > 0) log.info({ event: 'records_upgraded', jobs: upgraded }, 'stored upstream records read into normalized readings');
   const client = createDiscordClient(config.discordApiUrl);
   const delivery = createDelivery({
     db,
@@ -42,12 +46,9 @@ export async function startBot(config: Config, log: Logger, clock: { now?: () =>
     retryMaxMs: config.discordRetryMaxMs,
   });
   const ops = createOps({ config, db, client, log: log.child({ part: 'ops' }), now, lanesWaiting: () => delivery.stats().blockedLanes });
-  const useapi = ops.observeUseapi(
-    createUseapiClient({ baseUrl: config.useapiBaseUrl, token: config.useapiToken, timeoutMs: config.useapiTimeoutMs, now }),
-  );
   const poller = createPoller({
     db,
-    useapi,
+    upstreams: upstreams.adapters.map((adapter) => ops.observeUpstream(adapter)),
     log: log.child({ part: 'poller' }),
     now,
     settings: {
@@ -56,7 +57,6 @@ export async function startBot(config: Config, log: Logger, clock: { now?: () =>
       maxTrackingAgeMs: config.maxTrackingAgeMs,
     },
     ownerUserIds: config.ownerUserIds,
-    maxRequestsPerSecond: config.upstreamMaxRps,
     onChange: () => delivery.wake(),
   });
   routeInteractions(client, {
@@ -64,7 +64,7 @@ export async function startBot(config: Config, log: Logger, clock: { now?: () =>
     log: log.child({ part: 'commands' }),
     now,
     maxActiveJobsPerUser: config.maxActiveJobsPerUser,
-    useapiAccount: /^user:(\d+)-/.exec(config.useapiToken)?.[1] ?? null,
+    upstreams,
     onChange: () => delivery.wake(),
     ownerUserIds: config.ownerUserIds,
     opsStatus: () => ops.status(),

@@ -7,7 +7,13 @@ const positiveInt = (fallback: number) => z.coerce.number().int().positive().def
 
 const envSchema = z.object({
   DISCORD_TOKEN: z.string().min(1),
-  USEAPI_TOKEN: z.string().min(1),
+  /** Serves every useapi.net adapter (Midjourney v3, Google Flow, Dreamina). Optional when another upstream is set. */
+  USEAPI_TOKEN: z.string().min(1).optional(),
+  /** midjourney-proxy: its base URL including the path prefix (`http://host:8080/mj`); off unless set. */
+  MJ_PROXY_URL: z.url().optional(),
+  MJ_PROXY_SECRET: z.string().min(1).optional(),
+  /** Where the secret goes: the `mj-api-secret` header, `Authorization: Bearer …`, or the whole `Authorization` value. */
+  MJ_PROXY_AUTH: z.enum(['mj-api-secret', 'bearer', 'raw']).default('mj-api-secret'),
   DISCORD_API_URL: z.url().default('https://discord.com/api'),
   USEAPI_BASE_URL: z.url().default('https://api.useapi.net'),
   DATABASE_PATH: z.string().min(1).default(DEFAULT_DATABASE_PATH),
@@ -41,7 +47,10 @@ const envSchema = z.object({
 
 export type Config = Readonly<{
   discordToken: string;
-  useapiToken: string;
+  /** Null: no useapi.net adapter. */
+  useapiToken: string | null;
+  /** Null: midjourney-proxy is off. */
+  mjProxy: Readonly<{ url: string; secret: string | null; auth: 'mj-api-secret' | 'bearer' | 'raw' }> | null;
   discordApiUrl: string;
   useapiBaseUrl: string;
   databasePath: string;
@@ -69,17 +78,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     Object.entries(env).map(([key, value]) => [key, value?.trim() === '' ? undefined : value]),
   );
   const parsed = envSchema.safeParse(blankToUndefined);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const key = issue.path.join('.');
-      return env[key] === undefined || env[key]?.trim() === '' ? `${key} is missing` : `${key}: ${issue.message}`;
-    });
-    throw new ConfigError(`Configuration problem: ${problems.join('; ')}. See .env.example.`);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => {
+        const key = issue.path.join('.');
+        return env[key] === undefined || env[key]?.trim() === '' ? `${key} is missing` : `${key}: ${issue.message}`;
+      });
+  if (blankToUndefined.USEAPI_TOKEN === undefined && blankToUndefined.MJ_PROXY_URL === undefined) {
+    problems.push('USEAPI_TOKEN is missing (or set MJ_PROXY_URL to follow midjourney-proxy jobs instead)');
   }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(`Configuration problem: ${problems.join('; ')}. See .env.example.`);
   const e = parsed.data;
   return Object.freeze({
     discordToken: e.DISCORD_TOKEN,
-    useapiToken: e.USEAPI_TOKEN,
+    useapiToken: e.USEAPI_TOKEN ?? null,
+    mjProxy: e.MJ_PROXY_URL === undefined ? null : Object.freeze({ url: e.MJ_PROXY_URL.replace(/\/+$/, ''), secret: e.MJ_PROXY_SECRET ?? null, auth: e.MJ_PROXY_AUTH }),
     discordApiUrl: e.DISCORD_API_URL.replace(/\/+$/, ''),
     useapiBaseUrl: e.USEAPI_BASE_URL.replace(/\/+$/, ''),
     databasePath: e.DATABASE_PATH,

@@ -16,7 +16,7 @@ function readConfig() {
 }
 
 const config = readConfig();
-const log = createLogger({ level: config.logLevel, secrets: [config.discordToken, config.useapiToken] });
+const log = createLogger({ level: config.logLevel, secrets: [config.discordToken, config.useapiToken, config.mjProxy?.secret].filter((s): s is string => !!s) });
 
 process.on('unhandledRejection', (reason) => log.error({ event: 'unhandled_rejection', err: reason }, 'unhandled rejection'));
 

@@ -1,7 +1,6 @@
-import { and, asc, eq, inArray, isNotNull, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, isNull, lte, notInArray, sql } from 'drizzle-orm';
+import { RUNNING_JOB_STATUSES, type AccountProblem, type JobReading, type Problem } from '../domain/job';
 import type { TrackedJob } from '../tracker/lifecycle';
-import type { Problem } from '../tracker/state';
-import { RUNNING_STATUSES, type UpstreamJob } from '../useapi/job';
 import type { Db } from './open';
 import { jobs, upstreamAccount } from './schema';
 
@@ -10,11 +9,14 @@ type JobRow = typeof jobs.$inferSelect;
 export function toTrackedJob(row: JobRow): TrackedJob {
   return {
     jobId: row.jobId,
-    status: row.status,
+    upstream: row.upstream,
+    account: row.account,
+    scope: row.scope,
+    status: row.status as TrackedJob['status'],
     progress: row.progress,
     problem: row.problem as Problem | null,
     terminal: row.terminal,
-    payload: row.payload === null ? null : (JSON.parse(row.payload) as UpstreamJob),
+    reading: readingOf(row),
     trackedAt: row.trackedAt,
     finishedAt: row.finishedAt,
     nextPollAt: row.nextPollAt,
@@ -26,9 +28,33 @@ export function toTrackedJob(row: JobRow): TrackedJob {
   };
 }
 
+function readingOf(row: JobRow): JobReading | null {
+  if (row.reading === null) return null;
+  return { ...(JSON.parse(row.reading) as Omit<JobReading, 'raw'>), raw: row.payload === null ? null : (JSON.parse(row.payload) as unknown) };
+}
+
+/** The reading as stored: the raw record goes to `payload`, the rest to `reading`. */
+function readingColumns(reading: JobReading | null): { payload: string | null; reading: string | null } {
+  if (reading === null) return { payload: null, reading: null };
+  const { raw, ...rest } = reading;
+  return { payload: raw === undefined ? null : JSON.stringify(raw), reading: JSON.stringify(rest) };
+}
+
 export function loadJob(db: Db, jobId: string): (TrackedJob & { version: number }) | undefined {
   const row = db.select().from(jobs).where(eq(jobs.jobId, jobId)).get();
   return row && { ...toTrackedJob(row), version: row.version };
+}
+
+/** A job about to be followed for the first time. */
+export interface NewJob {
+  jobId: string;
+  upstream: string;
+  account: string;
+  scope: string | null;
+}
+
+export function insertJob(db: Db, job: NewJob, at: { trackedAt: number; nextPollAt: number; problem: Problem | null }): void {
+  db.insert(jobs).values({ ...job, ...at }).run();
 }
 
 /** Writes a job's new state; bumps its version when a person could see the difference. */
@@ -39,7 +65,7 @@ export function saveJob(db: Db, job: TrackedJob, visible: boolean): void {
       progress: job.progress,
       problem: job.problem,
       terminal: job.terminal,
-      payload: job.payload === null ? null : JSON.stringify(job.payload),
+      ...readingColumns(job.reading),
       nextPollAt: job.nextPollAt,
       errorStreak: job.errorStreak,
       lastHttpStatus: job.lastHttpStatus,
@@ -54,31 +80,56 @@ export function saveJob(db: Db, job: TrackedJob, visible: boolean): void {
     .run();
 }
 
-/** Jobs whose poll time has come, most overdue first: one range scan of the partial index, however many jobs have finished. */
-export function dueJobs(db: Db, now: number, limit: number): Array<{ jobId: string; nextPollAt: number }> {
+/**
+ * Rows written before readings were stored hold only the raw record (and the upstream's own status
+ * word): each is read again through its adapter's normalizer. Returns how many were upgraded.
+ */
+export function upgradeStoredRecords(db: Db, normalize: (upstream: string, raw: unknown) => JobReading | null, scopeOf: (upstream: string, jobId: string) => string | null): number {
+  const rows = db.select().from(jobs).where(and(isNull(jobs.reading), isNotNull(jobs.payload))).all();
+  let upgraded = 0;
+  for (const row of rows) {
+    const reading = normalize(row.upstream, JSON.parse(row.payload!) as unknown);
+    if (!reading) continue;
+    db.update(jobs)
+      .set({ ...readingColumns(reading), status: reading.status, scope: row.scope ?? scopeOf(row.upstream, row.jobId) })
+      .where(eq(jobs.jobId, row.jobId))
+      .run();
+    upgraded++;
+  }
+  return upgraded;
+}
+
+/** Jobs whose poll time has come, most overdue first, leaving out paused accounts: one range scan of the partial index. */
+export function dueJobs(
+  db: Db,
+  now: number,
+  limit: number,
+  pausedAccounts: readonly string[] = [],
+): Array<{ jobId: string; upstream: string; nextPollAt: number }> {
   return db
-    .select({ jobId: jobs.jobId, nextPollAt: sql<number>`${jobs.nextPollAt}` })
+    .select({ jobId: jobs.jobId, upstream: jobs.upstream, nextPollAt: sql<number>`${jobs.nextPollAt}` })
     .from(jobs)
-    .where(and(eq(jobs.terminal, false), lte(jobs.nextPollAt, now)))
+    .where(and(eq(jobs.terminal, false), lte(jobs.nextPollAt, now), pausedAccounts.length > 0 ? notInArray(jobs.account, [...pausedAccounts]) : undefined))
     .orderBy(asc(jobs.nextPollAt))
     .limit(limit)
     .all();
 }
 
-/** Jobs being polled whose last read showed them running: those the list of running jobs speaks for. */
-const watchedByList = and(eq(jobs.terminal, false), isNotNull(jobs.nextPollAt), inArray(jobs.status, [...RUNNING_STATUSES]));
+/** Jobs of one upstream being polled whose last read showed them running: those its list of running jobs speaks for. */
+const watchedByList = (upstream: string) =>
+  and(eq(jobs.terminal, false), isNotNull(jobs.nextPollAt), eq(jobs.upstream, upstream), inArray(jobs.status, [...RUNNING_JOB_STATUSES]));
 
-export function runningJobIds(db: Db): string[] {
+export function runningJobIds(db: Db, upstream: string): string[] {
   return db
     .select({ jobId: jobs.jobId })
     .from(jobs)
-    .where(watchedByList)
+    .where(watchedByList(upstream))
     .all()
     .map((r) => r.jobId);
 }
 
-export function countRunningJobs(db: Db): number {
-  return db.select({ n: sql<number>`count(*)` }).from(jobs).where(watchedByList).get()?.n ?? 0;
+export function countRunningJobs(db: Db, upstream: string): number {
+  return db.select({ n: sql<number>`count(*)` }).from(jobs).where(watchedByList(upstream)).get()?.n ?? 0;
 }
 
 /** `next_poll_at` of a job whose read cannot wait: it goes before any job that is merely due. */
@@ -94,18 +145,16 @@ export function pollFirst(db: Db, jobIds: readonly string[]): void {
   }
 }
 
-/** The job due soonest, polled or not: the one a paused account is probed with. */
-export function firstPollableJobId(db: Db): string | undefined {
+/** The job of an account due soonest, polled or not: the one a paused account is probed with. */
+export function firstPollableJob(db: Db, account: string): { jobId: string; upstream: string } | undefined {
   return db
-    .select({ jobId: jobs.jobId })
+    .select({ jobId: jobs.jobId, upstream: jobs.upstream })
     .from(jobs)
-    .where(and(eq(jobs.terminal, false), isNotNull(jobs.nextPollAt)))
+    .where(and(eq(jobs.terminal, false), isNotNull(jobs.nextPollAt), eq(jobs.account, account)))
     .orderBy(asc(jobs.nextPollAt))
     .limit(1)
-    .get()?.jobId;
+    .get();
 }
-
-export type AccountProblem = 'unauthorized' | 'payment_required';
 
 export interface AccountState {
   problem: AccountProblem | null;
@@ -113,8 +162,8 @@ export interface AccountState {
   nextProbeAt: number | null;
 }
 
-export function loadAccount(db: Db): AccountState {
-  const row = db.select().from(upstreamAccount).where(eq(upstreamAccount.id, 1)).get();
+export function loadAccount(db: Db, account: string): AccountState {
+  const row = db.select().from(upstreamAccount).where(eq(upstreamAccount.account, account)).get();
   return {
     problem: (row?.problem ?? null) as AccountProblem | null,
     since: row?.since ?? null,
@@ -122,16 +171,26 @@ export function loadAccount(db: Db): AccountState {
   };
 }
 
-export function saveAccount(db: Db, state: AccountState): void {
+/** Every account that is refused now, with its state. */
+export function pausedAccounts(db: Db): Array<AccountState & { account: string }> {
+  return db
+    .select()
+    .from(upstreamAccount)
+    .where(isNotNull(upstreamAccount.problem))
+    .all()
+    .map((row) => ({ account: row.account, problem: row.problem as AccountProblem, since: row.since, nextProbeAt: row.nextProbeAt }));
+}
+
+export function saveAccount(db: Db, account: string, state: AccountState): void {
   db.insert(upstreamAccount)
-    .values({ id: 1, ...state })
-    .onConflictDoUpdate({ target: upstreamAccount.id, set: state })
+    .values({ account, ...state })
+    .onConflictDoUpdate({ target: upstreamAccount.account, set: state })
     .run();
 }
 
-/** Shows (or clears) an account problem on every job still being followed. */
-export function markRunningJobs(db: Db, problem: AccountProblem | null, now: number): void {
-  const notTerminal = eq(jobs.terminal, false);
+/** Shows (or clears) an account problem on every job of that account still being followed. */
+export function markRunningJobs(db: Db, account: string, problem: AccountProblem | null, now: number): void {
+  const notTerminal = and(eq(jobs.terminal, false), eq(jobs.account, account));
   if (problem !== null) {
     db.update(jobs)
       .set({ problem, version: sql`${jobs.version} + 1` })

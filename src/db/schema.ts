@@ -5,13 +5,23 @@ import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'driz
 export const jobs = sqliteTable(
   'jobs',
   {
+    /** The upstream's own id when it names its upstream; else `<adapter>:<id>` (midjourney-proxy's bare digits). */
     jobId: text('job_id').primaryKey(),
+    /** The adapter that reads it; rows from before there were several are Midjourney's. */
+    upstream: text('upstream').notNull().default('useapi-midjourney'),
+    /** The account whose token reads it: a 401 pauses every job of that account. */
+    account: text('account').notNull().default('useapi'),
+    /** The part of the account a warning can concern (the Midjourney channel in a v3 id). */
+    scope: text('scope'),
+    /** The normalized status (queued, running, completed, …). */
     status: text('status'),
     progress: integer('progress'),
     problem: text('problem'),
     terminal: integer('terminal', { mode: 'boolean' }).notNull().default(false),
-    /** The last upstream record, JSON. */
+    /** The last upstream record, JSON, as received. */
     payload: text('payload'),
+    /** The adapter's normalized reading of it, JSON without the raw record. */
+    reading: text('reading'),
     /** Bumped on every change a person could see; messages showing an older version are stale. */
     version: integer('version').notNull().default(1),
     nextPollAt: integer('next_poll_at'),
@@ -94,9 +104,9 @@ export const outbox = sqliteTable(
   ],
 );
 
-/** The health of the useapi account behind USEAPI_TOKEN (one row). 401/402 pause all polling until a probe succeeds. */
+/** The health of each upstream account (one row per token). 401/402 pause its polling until a probe succeeds. */
 export const upstreamAccount = sqliteTable('upstream_account', {
-  id: integer('id').primaryKey(),
+  account: text('account').primaryKey().default('useapi'),
   problem: text('problem'),
   since: integer('since'),
   nextProbeAt: integer('next_probe_at'),
@@ -171,12 +181,13 @@ export const blocks = sqliteTable(
   (t) => [primaryKey({ columns: [t.guildId, t.userId] })],
 );
 
-/** Trouble with the shared useapi account (401, 402, Midjourney warnings): one row per incident. */
+/** Trouble with an upstream account (401, 402, Midjourney warnings): one row per incident. */
 export const accountIncidents = sqliteTable('account_incidents', {
   id: integer('id').primaryKey({ autoIncrement: true }),
+  account: text('account').notNull().default('useapi'),
   kind: text('kind', { enum: ['unauthorized', 'payment_required', 'warning'] }).notNull(),
   detail: text('detail'),
-  /** The Midjourney channel (the `c<digits>` of a job id) a warning concerns; null for 401/402, which concern the whole account. */
+  /** The scope (`jobs.scope`: the Midjourney channel of a v3 id) a warning concerns; null for 401/402, which concern the whole account. */
   channel: text('channel'),
   startedAt: integer('started_at').notNull(),
   /** The last warning seen for it: it closes after a calm period without one. */

@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray, isNull, lt, notInArray, or, sql } from 'drizzle-orm';
-import { URGENT, type AccountProblem } from './jobs';
+import { URGENT } from './jobs';
 import { inTransaction, type Db } from './open';
 import { jobs, subscriptions } from './schema';
 
@@ -128,11 +128,6 @@ export function followAgainAfterGivingUp(db: Db, jobId: string): void {
     .set({ state: 'active' })
     .where(and(eq(subscriptions.jobId, jobId), eq(subscriptions.state, 'done')))
     .run();
-}
-
-/** A job the tracker has not seen before, to be read first: someone just ran /track for it. It shows the account's problem, if any. */
-export function addJob(db: Db, jobId: string, accountProblem: AccountProblem | null, now: number): void {
-  db.insert(jobs).values({ jobId, trackedAt: now, nextPollAt: URGENT, problem: accountProblem }).run();
 }
 
 /** A job nobody followed any more was parked (no poll time): it is read again, first. */

@@ -5,7 +5,8 @@ import type { Db } from '../db/open';
 import type { OutboxRow } from '../db/outbox';
 import { loadReview, recordPost, recordPostFailure } from '../db/reviews';
 import { subscriptions } from '../db/schema';
-import type { IncidentKind } from '../tracker/account';
+import type { AccountIncidentKind } from '../domain/job';
+import { namesOfAccount } from '../domain/upstream';
 import { accountAlert, accountRecovered } from './views/admin';
 import { messageLostDm, resultDm } from './views/dm';
 import { reviewPost } from './views/reviewPost';
@@ -46,9 +47,11 @@ export function effectMessage(db: Db, row: OutboxRow, now: number): EffectMessag
     case 'warn_dm':
       return { body: warnDm((payload.guildName as string | null) ?? null, payload.jobId as string) };
     case 'account_alert':
-      return { body: accountAlert(payload.kind as IncidentKind, (payload.detail as string | null) ?? null, payload.affectedJobs as number, payload.since as number) };
+      return {
+        body: accountAlert(payload.kind as AccountIncidentKind, (payload.detail as string | null) ?? null, payload.affectedJobs as number, payload.since as number, namesOfAccount(payload.account)),
+      };
     case 'account_recovered':
-      return { body: accountRecovered(payload.kind as IncidentKind, payload.since as number, payload.until as number) };
+      return { body: accountRecovered(payload.kind as AccountIncidentKind, payload.since as number, payload.until as number, namesOfAccount(payload.account)) };
     default:
       return null;
   }

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { firstPollableJobId, loadAccount } from '../db/jobs';
+import { pausedAccounts } from '../db/jobs';
 import type { Db } from '../db/open';
 import type { Logger } from '../log';
 import { formatDuration } from '../discord/views/text';
@@ -41,7 +41,7 @@ function databaseWritable(db: Db): { ok: boolean; text: string } {
   const sqlite = db.$client;
   try {
     sqlite.exec('BEGIN IMMEDIATE');
-    sqlite.prepare('DELETE FROM upstream_account WHERE id = -1').run();
+    sqlite.prepare("DELETE FROM upstream_account WHERE account = ''").run();
     sqlite.exec('ROLLBACK');
     return { ok: true, text: 'writable' };
   } catch (error) {
@@ -51,11 +51,11 @@ function databaseWritable(db: Db): { ok: boolean; text: string } {
 }
 
 function upstreamCheck(sources: ReadinessSources, now: number): { ok: boolean; text: string } {
-  const account = loadAccount(sources.db);
-  if (account.problem) return { ok: true, text: `paused: the useapi account is refused (${account.problem}); probing until it recovers` };
+  const [paused] = pausedAccounts(sources.db);
+  if (paused) return { ok: true, text: `paused: the ${paused.account} account is refused (${paused.problem}); probing until it recovers` };
   const answeredAt = sources.upstream.lastAnswerAt;
   if (answeredAt !== null && now - answeredAt <= sources.upstreamSilenceMs) return { ok: true, text: `answered ${formatDuration(now - answeredAt)} ago` };
-  if (firstPollableJobId(sources.db) === undefined) return { ok: true, text: 'idle: no job followed' };
+  if (!anyJobPolled(sources.db)) return { ok: true, text: 'idle: no job followed' };
   if (now - sources.startedAt <= sources.upstreamSilenceMs) return { ok: true, text: 'starting: no answer yet' };
   const silent = answeredAt === null ? 'never answered' : `no answer for ${formatDuration(now - answeredAt)}`;
   return { ok: false, text: `${silent} (last outcome: ${sources.upstream.lastOutcome ?? 'none'})` };
@@ -120,4 +120,8 @@ export function startOpsServer(opts: OpsServerOptions): { close(): Promise<void>
         server.closeAllConnections();
       }),
   };
+}
+
+function anyJobPolled(db: Db): boolean {
+  return db.$client.prepare('SELECT 1 FROM jobs WHERE terminal = 0 AND next_poll_at IS NOT NULL LIMIT 1').get() !== undefined;
 }

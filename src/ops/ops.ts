@@ -4,14 +4,14 @@ import type { Config } from '../config';
 import type { Db } from '../db/open';
 import type { StatusFacts } from '../discord/views/status';
 import type { Logger } from '../log';
-import type { UseapiClient } from '../useapi/client';
+import type { UpstreamAdapter } from '../upstreams/port';
 import { watchDiscordRequests } from './discord';
 import { watchGateway } from './gateway';
 import { checkReadiness, startOpsServer } from './health';
 import { createMetrics, type OpsMetrics } from './metrics';
 import { startRetention } from './retention';
 import { readOpsSnapshot, totalOf } from './snapshot';
-import { observeUseapi, UpstreamHealth } from './upstream';
+import { observeUpstream, UpstreamHealth } from './upstream';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -27,8 +27,8 @@ export interface OpsOptions {
 
 export interface Ops {
   metrics: OpsMetrics;
-  /** The upstream client, with every request counted and timed. */
-  observeUseapi(client: UseapiClient): UseapiClient;
+  /** An upstream adapter, with every request counted and timed. */
+  observeUpstream(adapter: UpstreamAdapter): UpstreamAdapter;
   /** What /tracker-status shows. */
   status(): StatusFacts;
   /** Health and metrics endpoints, retention. */
@@ -54,8 +54,8 @@ export function createOps(opts: OpsOptions): Ops {
 
   return {
     metrics,
-    observeUseapi(inner) {
-      return observeUseapi(inner, (endpoint, outcome, seconds) => {
+    observeUpstream(inner) {
+      return observeUpstream(inner, (endpoint, outcome, seconds) => {
         upstream.record(outcome, now());
         metrics.upstreamRequest(endpoint, outcome, seconds);
       });

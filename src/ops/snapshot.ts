@@ -1,10 +1,10 @@
-import { loadAccount, URGENT, type AccountProblem } from '../db/jobs';
+import { JOB_STATUSES, type AccountProblem } from '../domain/job';
+import { pausedAccounts, URGENT } from '../db/jobs';
 import type { Db } from '../db/open';
 import { SUBSCRIPTION_STATES } from '../db/schema';
-import { FINISHED_STATUSES, RUNNING_STATUSES } from '../useapi/job';
 
 /** Job statuses kept as metric labels; anything else upstream invents counts as 'other'. */
-const KNOWN_STATUSES: readonly string[] = [...RUNNING_STATUSES, ...FINISHED_STATUSES];
+const KNOWN_STATUSES: readonly string[] = JOB_STATUSES;
 
 /** What the database says about the bot's work, for /metrics and /tracker-status. */
 export interface OpsSnapshot {
@@ -19,6 +19,7 @@ export interface OpsSnapshot {
   outbox: { pending: number; oldestAgeMs: number };
   openIncidents: Record<string, number>;
   pendingReviews: number;
+  /** The first upstream account whose token is refused, if any (polling of its jobs is paused). */
   account: { problem: AccountProblem | null; since: number | null };
 }
 
@@ -54,7 +55,7 @@ export function readOpsSnapshot(db: Db, now: number): OpsSnapshot {
     openIncidents[kind] = n;
   }
   const pendingReviews = (sqlite.prepare("SELECT count(*) AS n FROM reviews WHERE status = 'pending'").get() as { n: number }).n;
-  const account = loadAccount(db);
+  const account = pausedAccounts(db)[0] ?? { problem: null, since: null };
 
   return {
     followedJobs,

@@ -1,4 +1,4 @@
-import type { ListResult, PollResult, UseapiClient } from '../useapi/client';
+import type { ListResult, PollResult, UpstreamAdapter } from '../upstreams/port';
 
 export type UpstreamEndpoint = 'job' | 'list';
 
@@ -53,16 +53,15 @@ export class UpstreamHealth {
 
 export type UpstreamObserver = (endpoint: UpstreamEndpoint, outcome: UpstreamOutcome, seconds: number) => void;
 
-/** The same client, with every request's outcome and duration told to `observe`. */
-export function observeUseapi(inner: UseapiClient, observe: UpstreamObserver): UseapiClient {
+/** The same adapter, with every request's outcome and duration told to `observe`. */
+export function observeUpstream(inner: UpstreamAdapter, observe: UpstreamObserver): UpstreamAdapter {
   async function timed<T extends PollResult | ListResult>(endpoint: UpstreamEndpoint, request: () => Promise<T>): Promise<T> {
     const started = performance.now();
     const result = await request();
     observe(endpoint, outcomeOf(result), (performance.now() - started) / 1000);
     return result;
   }
-  return {
-    fetchJob: (jobId) => timed('job', () => inner.fetchJob(jobId)),
-    listRunning: () => timed('list', () => inner.listRunning()),
-  };
+  const observed: UpstreamAdapter = { ...inner, read: (key) => timed('job', () => inner.read(key)) };
+  if (inner.listRunning) observed.listRunning = (keys) => timed('list', () => inner.listRunning!(keys));
+  return observed;
 }

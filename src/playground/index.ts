@@ -87,7 +87,7 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
       OWNER_USER_IDS: PERSONAS.filter((p) => p.about.startsWith('admin')).map((p) => p.id).join(','),
       LOG_LEVEL: opts.logLevel ?? 'warn',
     });
-    const log = createLogger({ level: config.logLevel, secrets: [config.discordToken, config.useapiToken, mjProxy.token] });
+    const log = createLogger({ level: config.logLevel, secrets: [config.discordToken, config.useapiToken ?? '', mjProxy.token] });
     const bot = await startBot(config, log);
     stack.push(() => bot.stop());
 

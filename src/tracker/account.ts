@@ -4,9 +4,8 @@ import { loadGuildSettings } from '../db/guilds';
 import type { Db } from '../db/open';
 import { enqueue } from '../db/outbox';
 import { accountIncidents, jobs, outbox, subscriptions } from '../db/schema';
+import type { AccountIncidentKind } from '../domain/job';
 import type { AccountSignal } from './lifecycle';
-
-export type IncidentKind = 'unauthorized' | 'payment_required' | 'warning';
 
 export interface AccountOptions {
   /** While the account is refused, it is probed this often with one job. */
@@ -16,11 +15,11 @@ export interface AccountOptions {
 }
 
 /** What changed for the account, for the log. */
-export type AccountChange = { kind: 'paused' | 'resumed' | 'warning_raised' | 'warning_resolved'; incident: IncidentKind } | null;
+export type AccountChange = { kind: 'paused' | 'resumed' | 'warning_raised' | 'warning_resolved'; incident: AccountIncidentKind } | null;
 
 /**
  * useapi never says that a flagged Midjourney channel is fine again except by answering reads on
- * it; a warning with no new one for its channel this long is over, so a channel nobody reads any
+ * it; a warning with no new one for its scope this long is over, so a channel nobody reads any
  * more does not stay flagged for ever.
  */
 export const WARNING_CALM_MS = 15 * 60_000;
@@ -32,7 +31,7 @@ export interface SignalTimes {
 }
 
 /**
- * Applies what one read said about the shared useapi account, inside the poller's transaction.
+ * Applies what one read said about its upstream account, inside the poller's transaction.
  * An incident (401, 402, a Midjourney warning on one channel) is raised once, with one alert per
  * affected server and owner, and resolved once, with one follow-up to the same people.
  */
@@ -42,42 +41,42 @@ export function applyAccountSignal(db: Db, signal: AccountSignal, times: SignalT
 }
 
 function applySignal(db: Db, signal: AccountSignal, { at, sentAt }: SignalTimes, opts: AccountOptions): AccountChange {
-  const account = loadAccount(db);
+  if (signal.kind === 'none') return null;
+  const key = signal.account;
+  const account = loadAccount(db, key);
   switch (signal.kind) {
     case 'refused': {
       if (account.problem === signal.problem) return null;
-      if (account.problem) resolveOpenIncident(db, account.problem, at);
-      saveAccount(db, { problem: signal.problem, since: at, nextProbeAt: at + opts.probeIntervalMs });
-      markRunningJobs(db, signal.problem, at);
-      raiseIncident(db, { kind: signal.problem, detail: null, channel: null }, at, opts.ownerUserIds);
+      if (account.problem) resolveOpenIncident(db, key, account.problem, at);
+      saveAccount(db, key, { problem: signal.problem, since: at, nextProbeAt: at + opts.probeIntervalMs });
+      markRunningJobs(db, key, signal.problem, at);
+      raiseIncident(db, { account: key, kind: signal.problem, detail: null, channel: null }, at, opts.ownerUserIds);
       return { kind: 'paused', incident: signal.problem };
     }
     case 'warning': {
-      const open = openWarning(db, signal.channel);
+      const open = openWarning(db, key, signal.scope);
       if (open) {
         db.update(accountIncidents).set({ lastSeenAt: at }).where(eq(accountIncidents.id, open.id)).run();
         return null;
       }
-      raiseIncident(db, { kind: 'warning', detail: signal.detail, channel: signal.channel }, at, opts.ownerUserIds);
+      raiseIncident(db, { account: key, kind: 'warning', detail: signal.detail, channel: signal.scope }, at, opts.ownerUserIds);
       return { kind: 'warning_raised', incident: 'warning' };
     }
     case 'healthy': {
       if (account.problem) {
         // A read sent before the account was refused says nothing about it now.
         if (account.since !== null && sentAt < account.since) return null;
-        saveAccount(db, { problem: null, since: null, nextProbeAt: null });
-        markRunningJobs(db, null, at);
-        resolveOpenIncident(db, account.problem, at);
+        saveAccount(db, key, { problem: null, since: null, nextProbeAt: null });
+        markRunningJobs(db, key, null, at);
+        resolveOpenIncident(db, key, account.problem, at);
         return { kind: 'resumed', incident: account.problem };
       }
-      // Only a read on the flagged channel, sent after the warning, shows that channel works again.
-      const open = openWarning(db, signal.channel);
+      // Only a read on the flagged scope, sent after the warning, shows that it works again.
+      const open = openWarning(db, key, signal.scope);
       if (!open || sentAt < open.startedAt) return null;
       resolveIncident(db, open, at);
       return { kind: 'warning_resolved', incident: 'warning' };
     }
-    case 'none':
-      return null;
   }
 }
 
@@ -85,14 +84,18 @@ type Incident = typeof accountIncidents.$inferSelect;
 
 const unresolved = isNull(accountIncidents.resolvedAt);
 
-function openIncident(db: Db, kind: IncidentKind): Incident | undefined {
-  return db.select().from(accountIncidents).where(and(eq(accountIncidents.kind, kind), unresolved)).get();
+function openIncident(db: Db, account: string, kind: AccountIncidentKind): Incident | undefined {
+  return db.select().from(accountIncidents).where(and(eq(accountIncidents.account, account), eq(accountIncidents.kind, kind), unresolved)).get();
 }
 
-/** The open warning of one Midjourney channel (null: a job id without one). */
-function openWarning(db: Db, channel: string | null): Incident | undefined {
-  const ofChannel = channel === null ? isNull(accountIncidents.channel) : eq(accountIncidents.channel, channel);
-  return db.select().from(accountIncidents).where(and(eq(accountIncidents.kind, 'warning'), unresolved, ofChannel)).get();
+/** The open warning of one scope of an account (null: a job without one). */
+function openWarning(db: Db, account: string, scope: string | null): Incident | undefined {
+  const ofScope = scope === null ? isNull(accountIncidents.channel) : eq(accountIncidents.channel, scope);
+  return db
+    .select()
+    .from(accountIncidents)
+    .where(and(eq(accountIncidents.account, account), eq(accountIncidents.kind, 'warning'), unresolved, ofScope))
+    .get();
 }
 
 function resolveCalmWarnings(db: Db, at: number): boolean {
@@ -107,7 +110,7 @@ function resolveCalmWarnings(db: Db, at: number): boolean {
 
 function raiseIncident(
   db: Db,
-  what: { kind: IncidentKind; detail: string | null; channel: string | null },
+  what: { account: string; kind: AccountIncidentKind; detail: string | null; channel: string | null },
   at: number,
   owners: readonly string[],
 ): void {
@@ -120,6 +123,7 @@ function raiseIncident(
 
 const alertPayload = (incident: Incident, affectedJobs: number) => ({
   incidentId: incident.id,
+  account: incident.account,
   kind: incident.kind,
   detail: incident.detail,
   since: incident.startedAt,
@@ -128,17 +132,18 @@ const alertPayload = (incident: Incident, affectedJobs: number) => ({
 
 /**
  * Alerts each server with jobs affected by the incident that has not heard of it yet (a server can
- * become affected while it lasts): every unfinished job for a 401/402, those on its Midjourney
- * channel for a warning. Returns how many jobs are affected in all.
+ * become affected while it lasts): every unfinished job of the account for a 401/402, those on its
+ * scope (Midjourney channel) for a warning. Returns how many jobs are affected in all.
  */
 function alertAffectedServers(db: Db, incident: Incident, at: number): number {
-  // The channel is digits only (from the job id), so it is safe inside a LIKE pattern.
-  const onChannel = incident.channel === null ? undefined : like(jobs.jobId, `%-c${incident.channel}-%`);
+  const onScope = incident.channel === null ? undefined : eq(jobs.scope, incident.channel);
   const affected = db
     .select({ guildId: subscriptions.guildId, jobs: sql<number>`count(distinct ${subscriptions.jobId})` })
     .from(subscriptions)
     .innerJoin(jobs, eq(jobs.jobId, subscriptions.jobId))
-    .where(and(eq(jobs.terminal, false), inArray(subscriptions.state, ['active', 'lost']), isNotNull(subscriptions.guildId), onChannel))
+    .where(
+      and(eq(jobs.terminal, false), eq(jobs.account, incident.account), inArray(subscriptions.state, ['active', 'lost']), isNotNull(subscriptions.guildId), onScope),
+    )
     .groupBy(subscriptions.guildId)
     .all();
   for (const { guildId, jobs: affectedJobs } of affected) {
@@ -159,8 +164,8 @@ export function alertOpenIncidents(db: Db, at: number): void {
   for (const incident of open) alertAffectedServers(db, incident, at);
 }
 
-function resolveOpenIncident(db: Db, kind: IncidentKind, at: number): void {
-  const incident = openIncident(db, kind);
+function resolveOpenIncident(db: Db, account: string, kind: AccountIncidentKind, at: number): void {
+  const incident = openIncident(db, account, kind);
   if (incident) resolveIncident(db, incident, at);
 }
 
@@ -180,7 +185,7 @@ function resolveIncident(db: Db, incident: Incident, at: number): void {
         dedupeKey: target.dedupeKey.replace(/^incident:/, 'recovered:'),
         userId: target.userId ?? undefined,
         channelId: target.channelId ?? undefined,
-        payload: { incidentId: incident.id, kind: incident.kind, since: incident.startedAt, until: at },
+        payload: { incidentId: incident.id, account: incident.account, kind: incident.kind, since: incident.startedAt, until: at },
       },
       at,
     );

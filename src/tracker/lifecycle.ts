@@ -1,11 +1,12 @@
-import type { PollResult } from '../useapi/client';
-import { isRefusedRequest, isRunningStatus, reportedProgress, type UpstreamJob } from '../useapi/job';
-import { parseJobId } from '../useapi/jobId';
+import { isRunningStatus, type AccountProblem, type JobReading, type JobSnapshot, type Problem } from '../domain/job';
+import type { PollResult } from '../upstreams/port';
 import { backoffDelay, classify, runningDelay, type PollSettings } from './policy';
-import type { JobSnapshot, Problem } from './state';
 
 /** A job as the poller keeps it: what is shown, plus what decides the next poll. */
 export interface TrackedJob extends JobSnapshot {
+  /** The account whose token reads it, and the part of it (a Midjourney channel) a warning can concern. */
+  account: string;
+  scope: string | null;
   nextPollAt: number | null;
   errorStreak: number;
   lastHttpStatus: number | null;
@@ -18,23 +19,23 @@ export interface LifecycleSettings extends PollSettings {
   maxTrackingAgeMs: number;
 }
 
-/** Midjourney itself times a job out after 14 minutes without news; so do we, for display. */
+/** Midjourney itself times a job out after 14 minutes without news; the tracker calls any job stalled after that. */
 export const STALL_AFTER_MS = 14 * 60_000;
 
 export type Effect =
   /** The job ended while being watched: each follower who wants it gets one DM. */
   | { kind: 'job_finished' }
-  /** Midjourney moderated the prompt: the servers it was tracked in review it. */
+  /** The upstream moderated the prompt: the servers it was tracked in review it. */
   | { kind: 'open_review' };
 
-/** What one read says about the shared useapi account, beyond this job. */
+/** What one read says about the job's upstream account, beyond this job. */
 export type AccountSignal =
-  /** An ordinary answer: the account, and the Midjourney channel the job ran on, work. */
-  | { kind: 'healthy'; channel: string | null }
-  /** The token was refused (401) or the subscription ended (402): polling pauses for everyone. */
-  | { kind: 'refused'; problem: 'unauthorized' | 'payment_required' }
-  /** Midjourney flagged the account on one of its channels (HTTP 596, a CAPTCHA or ban notice): admins must act. */
-  | { kind: 'warning'; channel: string | null; detail: string }
+  /** An ordinary answer: the account, and the part of it the job ran on (`scope`), work. */
+  | { kind: 'healthy'; account: string; scope: string | null }
+  /** The token was refused (401) or the subscription ended (402): polling pauses for every job of the account. */
+  | { kind: 'refused'; account: string; problem: AccountProblem }
+  /** The upstream flagged the account, e.g. on one Midjourney channel (HTTP 596, a CAPTCHA or ban notice): admins must act. */
+  | { kind: 'warning'; account: string; scope: string | null; detail: string }
   /** Says nothing about the account (a timeout, a 404, …). */
   | { kind: 'none' };
 
@@ -46,25 +47,6 @@ export interface Transition {
   account: AccountSignal;
   /** A short description for the log, e.g. "progress 40 → 55". */
   change: string | null;
-}
-
-/** Midjourney's words for an account in trouble (not "Banned prompt detected", which is about one prompt). */
-const ACCOUNT_WARNING = /captcha|verify (?:that )?you are (?:a )?human|(?:account|you) (?:has|have) been (?:banned|suspended|blocked)|pending moderation/i;
-
-/**
- * Midjourney's notice about the account in a job record, if any: only its system embeds and
- * useapi's error fields can carry one. The message text holds the prompt, which anyone can write,
- * so it is never read for this; the prompt, and anything quoted as `code`, is cut out of the rest.
- */
-function accountWarningIn(upstream: UpstreamJob): string | null {
-  const prompt = upstream.request?.prompt?.trim();
-  const texts = [...(upstream.response?.embeds ?? []).flatMap((e) => [e.title, e.description]), upstream.error, upstream.errorDetails];
-  for (const text of texts) {
-    if (typeof text !== 'string') continue;
-    const words = ACCOUNT_WARNING.exec((prompt ? text.split(prompt).join(' ') : text).replace(/`[^`]*`/g, ' '));
-    if (words) return words[0];
-  }
-  return null;
 }
 
 export interface Clock {
@@ -82,24 +64,23 @@ export function advance(before: TrackedJob, result: PollResult, settings: Lifecy
   let job: TrackedJob = { ...before, lastHttpStatus };
   const effects: Effect[] = [];
   let account: AccountSignal = { kind: 'none' };
-  // useapi's 596 and Midjourney's notices concern one Midjourney channel of the account, named in the job id.
-  const parsedId = parseJobId(before.jobId);
-  const channel = parsedId.ok ? parsedId.jobId.channel : null;
+  // useapi's 596 and Midjourney's notices concern one part of the account (a Midjourney channel): the job's scope.
+  const { account: accountKey, scope } = before;
 
   switch (classify(result)) {
     case 'ok': {
-      const upstream = (result as { job: UpstreamJob }).job;
-      job = readUpstream(job, upstream, now);
-      const warning = accountWarningIn(upstream);
-      account = warning ? { kind: 'warning', channel, detail: `Midjourney said: “${warning}”${onChannel(channel)}` } : { kind: 'healthy', channel };
-      if (isRunningStatus(upstream.status)) {
+      const reading = (result as { reading: JobReading }).reading;
+      job = readUpstream(job, reading, now);
+      const warning = reading.accountWarning;
+      account = warning ? { kind: 'warning', account: accountKey, scope: warning.scope ?? scope, detail: warning.detail } : { kind: 'healthy', account: accountKey, scope };
+      if (isRunningStatus(reading.status)) {
         const stalled = job.upstreamMovedAt !== null && now - job.upstreamMovedAt >= STALL_AFTER_MS;
         job.problem = stalled ? 'stalled' : null;
-        job.nextPollAt = now + runningDelay(upstream.status, stalled, settings, random, clock.listCovered);
+        job.nextPollAt = now + runningDelay(reading.status, stalled, settings, random, clock.listCovered);
       } else {
         job = finish(job, now, null);
         effects.push({ kind: 'job_finished' });
-        if (upstream.status === 'moderated' && !isRefusedRequest(upstream)) effects.push({ kind: 'open_review' });
+        if (reading.status === 'moderated') effects.push({ kind: 'open_review' });
       }
       break;
     }
@@ -108,7 +89,7 @@ export function advance(before: TrackedJob, result: PollResult, settings: Lifecy
       job.problem = problem;
       // The account pause decides when to try again; this is only the fallback.
       job.nextPollAt = now + backoffDelay(1, null, settings, random);
-      account = { kind: 'refused', problem };
+      account = { kind: 'refused', account: accountKey, problem };
       break;
     }
     case 'not_found': {
@@ -120,7 +101,7 @@ export function advance(before: TrackedJob, result: PollResult, settings: Lifecy
       }
       // A single 404 may be useapi not knowing a brand-new job yet; a second one is worth saying.
       if (before.notFoundUntil !== null) job.problem = 'not_found_yet';
-      job.nextPollAt = now + runningDelay('started', false, settings, random);
+      job.nextPollAt = now + runningDelay('running', false, settings, random);
       break;
     }
     case 'expired':
@@ -130,8 +111,8 @@ export function advance(before: TrackedJob, result: PollResult, settings: Lifecy
       job.errorStreak = before.errorStreak + 1;
       const retryAfterMs = result.kind === 'http' ? result.retryAfterMs : null;
       job.nextPollAt = now + backoffDelay(job.errorStreak, retryAfterMs, settings, random);
-      if (result.kind === 'http' && (result.status === 596 || ACCOUNT_WARNING.test(result.message ?? ''))) {
-        account = { kind: 'warning', channel, detail: `HTTP ${result.status}${onChannel(channel)}${result.message ? `: ${result.message}` : ''}` };
+      if (result.kind === 'http' && result.accountWarning) {
+        account = { kind: 'warning', account: accountKey, scope: result.accountWarning.scope ?? scope, detail: result.accountWarning.detail };
       }
       break;
     }
@@ -143,17 +124,15 @@ export function advance(before: TrackedJob, result: PollResult, settings: Lifecy
   return { job, visible: change !== null, effects, account, change };
 }
 
-const onChannel = (channel: string | null) => (channel ? ` on Midjourney channel ${channel}` : '');
-
-function readUpstream(job: TrackedJob, upstream: UpstreamJob, now: number): TrackedJob {
-  const progress = progressOf(upstream);
-  const updated = upstream.updated ?? `${upstream.status}|${progress ?? ''}`;
+function readUpstream(job: TrackedJob, reading: JobReading, now: number): TrackedJob {
+  const progress = progressOf(reading);
+  const updated = reading.updatedAt ?? `${reading.upstreamStatus}|${progress ?? ''}`;
   const moved = updated !== job.upstreamUpdated;
   return {
     ...job,
-    status: upstream.status,
+    status: reading.status,
     progress,
-    payload: upstream,
+    reading,
     errorStreak: 0,
     notFoundUntil: null,
     upstreamUpdated: updated,
@@ -187,13 +166,15 @@ function finish(job: TrackedJob, now: number, problem: Problem | null): TrackedJ
 }
 
 /** A completed job is at 100 % whatever its record says (real completed records carry no progress). */
-export function progressOf(upstream: UpstreamJob): number | null {
-  return upstream.status === 'completed' ? 100 : reportedProgress(upstream.response);
+export function progressOf(reading: JobReading): number | null {
+  return reading.status === 'completed' ? 100 : reading.progress;
 }
 
 function describeChange(before: TrackedJob, after: TrackedJob): string | null {
   const parts: string[] = [];
-  if (before.status !== after.status) parts.push(`status ${before.status ?? '∅'} → ${after.status ?? '∅'}`);
+  // The upstream's own word: `started` → `progress` is news (Starting → Rendering) though both are `running`.
+  const word = (job: TrackedJob) => job.reading?.upstreamStatus ?? job.status;
+  if (word(before) !== word(after)) parts.push(`status ${word(before) ?? '∅'} → ${word(after) ?? '∅'}`);
   if (before.progress !== after.progress) parts.push(`progress ${before.progress ?? '∅'} → ${after.progress ?? '∅'}`);
   if (before.problem !== after.problem) parts.push(`problem ${before.problem ?? '∅'} → ${after.problem ?? '∅'}`);
   if (before.terminal !== after.terminal) parts.push('terminal');

@@ -1,4 +1,4 @@
-import type { PollResult } from '../useapi/client';
+import type { PollResult } from '../upstreams/port';
 
 export interface PollSettings {
   /** Base poll interval (POLL_INTERVAL_MS). */
@@ -24,7 +24,7 @@ export function jitter(ms: number, random: () => number): number {
 export function runningDelay(status: string, stalled: boolean, settings: PollSettings, random: () => number, covered = false): number {
   const base = settings.pollIntervalMs;
   if (stalled || covered) return Math.min(3 * base, jitter(2.7 * base, random));
-  const factor = status === 'created' ? 2 : 1;
+  const factor = status === 'queued' ? 2 : 1;
   return jitter(factor * base, random);
 }
 

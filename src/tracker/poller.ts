@@ -1,9 +1,9 @@
 import { inTransaction, type Db } from '../db/open';
-import { countRunningJobs, dueJobs, firstPollableJobId, loadAccount, loadJob, pollFirst, runningJobIds, saveAccount, saveJob, URGENT } from '../db/jobs';
+import { countRunningJobs, dueJobs, firstPollableJob, loadJob, pausedAccounts, pollFirst, runningJobIds, saveAccount, saveJob, URGENT } from '../db/jobs';
 import { enqueueResultDms } from '../db/outbox';
 import { openReviews } from '../db/reviews';
 import type { Logger } from '../log';
-import type { PollResult, UseapiClient } from '../useapi/client';
+import type { PollResult, UpstreamAdapter } from '../upstreams/port';
 import { advance, type LifecycleSettings } from './lifecycle';
 import { applyAccountSignal } from './account';
 import { RequestBudget } from './budget';
@@ -14,15 +14,14 @@ export const DEFAULT_MAX_REQUESTS_PER_SECOND = 10;
 
 export interface PollerOptions {
   db: Db;
-  useapi: UseapiClient;
+  /** The configured upstream adapters (reached only through the port). */
+  upstreams: readonly UpstreamAdapter[];
   log: Logger;
   settings: LifecycleSettings;
   now?: () => number;
   random?: () => number;
   /** Upstream reads in flight at once. */
   concurrency?: number;
-  /** Upstream requests per second, at most, whatever the number of jobs. */
-  maxRequestsPerSecond?: number;
   /** Discord ids of the bot's owners, who hear of account incidents by DM. */
   ownerUserIds?: readonly string[];
   /** Called after a change that delivery should act on. */
@@ -37,12 +36,22 @@ export interface Poller {
   tick(): Promise<void>;
 }
 
+/** One upstream as the poller drives it: its own request budget and its own list of running jobs. */
+interface Lane {
+  adapter: UpstreamAdapter;
+  budget: RequestBudget;
+  /** Budget that progress reads leave free, so the list and final reads never queue behind them. */
+  reserved: number;
+  /** The list of running jobs: when to read it next, and until when its last answer vouches for the jobs. */
+  list: { inFlight: Promise<void> | null; nextAt: number; coveredUntil: number; failures: number; watched: number };
+}
+
 /**
  * One loop over the due-queue in SQLite. A job is read once per poll however many people follow
  * it; the result and its effects are written in one transaction.
  */
 export function createPoller(opts: PollerOptions): Poller {
-  const { db, useapi, log, settings } = opts;
+  const { db, log, settings } = opts;
   const now = opts.now ?? Date.now;
   const random = opts.random ?? Math.random;
   const concurrency = opts.concurrency ?? 8;
@@ -52,23 +61,26 @@ export function createPoller(opts: PollerOptions): Poller {
   const probeIntervalMs = Math.max(30_000, 6 * settings.pollIntervalMs);
 
   const inFlight = new Map<string, Promise<void>>();
-  const budget = new RequestBudget(opts.maxRequestsPerSecond ?? DEFAULT_MAX_REQUESTS_PER_SECOND);
-  /** Budget that progress reads leave free, so the list and final reads never queue behind them. */
-  const reserved = Math.max(1, Math.floor(budget.perSecond / 5));
+  /** Reads in flight per account: a paused account is probed only when none is. */
+  const inFlightByAccount = new Map<string, number>();
+  const lanes = new Map<string, Lane>(
+    opts.upstreams.map((adapter) => {
+      const budget = new RequestBudget(adapter.maxRequestsPerSecond);
+      const list = { inFlight: null, nextAt: 0, coveredUntil: 0, failures: 0, watched: 0 };
+      return [adapter.id, { adapter, budget, reserved: Math.max(1, Math.floor(budget.perSecond / 5)), list }];
+    }),
+  );
   let timer: NodeJS.Timeout | undefined;
   let running = false;
 
-  /** The list of running jobs: when to read it next, and until when its last answer vouches for the jobs. */
-  const list = { inFlight: null as Promise<void> | null, nextAt: 0, coveredUntil: 0, failures: 0, watched: 0 };
-
   /** `sentAt`: when the read was sent; an answer to an older question cannot vouch for the account now. */
-  function record(jobId: string, result: PollResult, sentAt: number): void {
+  function record(lane: Lane, jobId: string, result: PollResult, sentAt: number): void {
     const at = now();
     const outcome = inTransaction(db, () => {
       const before = loadJob(db, jobId);
       // Parked while the read was on its way (its last follower left): nobody is waiting for it.
       if (!before || before.terminal || before.nextPollAt === null) return null;
-      const transition = advance(before, result, settings, { now: at, random, listCovered: list.coveredUntil > at });
+      const transition = advance(before, result, settings, { now: at, random, listCovered: lane.list.coveredUntil > at });
       saveJob(db, transition.job, transition.visible);
       let dms = 0;
       let reviews = 0;
@@ -81,7 +93,7 @@ export function createPoller(opts: PollerOptions): Poller {
     });
     if (!outcome) return;
     const { transition, dms, reviews, account } = outcome;
-    if (account) log.warn({ event: `account_${account.kind}`, incident: account.incident, jobId }, 'useapi account state changed');
+    if (account) log.warn({ event: `account_${account.kind}`, incident: account.incident, jobId, upstream: lane.adapter.id }, 'upstream account state changed');
     if (transition.change) {
       log.info(
         {
@@ -104,13 +116,18 @@ export function createPoller(opts: PollerOptions): Poller {
     if (transition.visible || dms > 0 || reviews > 0 || account) opts.onChange?.();
   }
 
-  function poll(jobId: string): void {
+  function poll(lane: Lane, jobId: string): void {
     const sentAt = now();
-    const work = useapi
-      .fetchJob(jobId)
-      .then((result) => record(jobId, result, sentAt))
+    const account = lane.adapter.accountKey;
+    inFlightByAccount.set(account, (inFlightByAccount.get(account) ?? 0) + 1);
+    const work = lane.adapter
+      .read(jobId)
+      .then((result) => record(lane, jobId, result, sentAt))
       .catch((error: unknown) => log.error({ event: 'poll_crashed', jobId, err: error }, 'recording a poll failed'))
-      .finally(() => inFlight.delete(jobId));
+      .finally(() => {
+        inFlight.delete(jobId);
+        inFlightByAccount.set(account, (inFlightByAccount.get(account) ?? 1) - 1);
+      });
     inFlight.set(jobId, work);
   }
 
@@ -118,21 +135,21 @@ export function createPoller(opts: PollerOptions): Poller {
    * One read of the list of running jobs stands in for many "is it done yet?" reads: a job that
    * was running and is no longer listed has ended, and is read at once for its final state.
    */
-  function readList(at: number): void {
+  function readList(lane: Lane, at: number): void {
+    const { list, adapter } = lane;
     list.nextAt = at + listInterval(list.watched, settings);
-    list.inFlight = useapi
-      .listRunning()
+    list.inFlight = adapter.listRunning!(runningJobIds(db, adapter.id))
       .then((result) => {
         const done = now();
         if (result.kind !== 'ok') {
           list.failures++;
           list.nextAt = done + backoffDelay(list.failures, result.kind === 'http' ? result.retryAfterMs : null, settings, random);
-          log.debug({ event: 'list_failed', result: describe(result), streak: list.failures }, 'list of running jobs unavailable');
+          log.debug({ event: 'list_failed', upstream: adapter.id, result: describe(result), streak: list.failures }, 'list of running jobs unavailable');
           return;
         }
         list.failures = 0;
         list.coveredUntil = done + 3 * settings.pollIntervalMs;
-        const watched = runningJobIds(db);
+        const watched = runningJobIds(db, adapter.id);
         list.watched = watched.length;
         const ended = watched.filter((jobId) => !result.running.has(jobId));
         if (ended.length > 0) {
@@ -141,39 +158,42 @@ export function createPoller(opts: PollerOptions): Poller {
           if (running) void tickSafely();
         }
       })
-      .catch((error: unknown) => log.error({ event: 'list_crashed', err: error }, 'reading the list of running jobs failed'))
+      .catch((error: unknown) => log.error({ event: 'list_crashed', upstream: adapter.id, err: error }, 'reading the list of running jobs failed'))
       .finally(() => (list.inFlight = null));
   }
 
   async function tick(): Promise<void> {
     const at = now();
-    const account = loadAccount(db);
-    if (account.problem) {
+    const paused = pausedAccounts(db);
+    for (const account of paused) {
       // Account-wide refusal: one probe at a time instead of every job failing on its own.
-      if (inFlight.size === 0 && (account.nextProbeAt ?? 0) <= at && budget.take(at)) {
-        const probe = firstPollableJobId(db);
-        if (!probe) return;
-        // Set before the answer, whatever it will be (a timeout, 5xx, 404…): one probe per interval.
-        saveAccount(db, { ...account, nextProbeAt: at + jitter(probeIntervalMs, random) });
-        poll(probe);
-      }
-      return;
+      if ((account.nextProbeAt ?? 0) > at || (inFlightByAccount.get(account.account) ?? 0) > 0) continue;
+      const probe = firstPollableJob(db, account.account);
+      const lane = probe && lanes.get(probe.upstream);
+      if (!probe || !lane || !lane.budget.take(at)) continue;
+      // Set before the answer, whatever it will be (a timeout, 5xx, 404…): one probe per interval.
+      saveAccount(db, account.account, { ...account, nextProbeAt: at + jitter(probeIntervalMs, random) });
+      poll(lane, probe.jobId);
     }
-    if (!list.inFlight && at >= list.nextAt) {
-      if (list.watched < LIST_MIN_JOBS) list.watched = countRunningJobs(db);
+    const pausedKeys = new Set(paused.map((a) => a.account));
+    for (const lane of lanes.values()) {
+      const { list, adapter } = lane;
+      if (!adapter.listRunning || pausedKeys.has(adapter.accountKey) || list.inFlight || at < list.nextAt) continue;
+      if (list.watched < LIST_MIN_JOBS) list.watched = countRunningJobs(db, adapter.id);
       if (list.watched < LIST_MIN_JOBS) list.nextAt = at + settings.pollIntervalMs;
       // Without budget now, the list still goes first at the next tick.
-      else if (budget.take(at)) readList(at);
+      else if (lane.budget.take(at)) readList(lane, at);
     }
-    const free = Math.min(concurrency - inFlight.size, budget.available(at));
+    const free = concurrency - inFlight.size;
     if (free <= 0) return;
-    for (const { jobId, nextPollAt } of dueJobs(db, at, free + inFlight.size)) {
+    for (const { jobId, upstream, nextPollAt } of dueJobs(db, at, free + inFlight.size, [...pausedKeys])) {
       if (inFlight.size >= concurrency) break;
-      if (inFlight.has(jobId)) continue;
-      const urgent = nextPollAt === URGENT || list.coveredUntil <= at;
-      if (!urgent && budget.available(at) <= reserved) break;
-      if (!budget.take(at)) break;
-      poll(jobId);
+      const lane = lanes.get(upstream);
+      if (!lane || inFlight.has(jobId)) continue;
+      const urgent = nextPollAt === URGENT || lane.list.coveredUntil <= at;
+      if (!urgent && lane.budget.available(at) <= lane.reserved) continue;
+      if (!lane.budget.take(at)) continue;
+      poll(lane, jobId);
     }
     await Promise.resolve();
   }
@@ -198,7 +218,7 @@ export function createPoller(opts: PollerOptions): Poller {
     async stop() {
       running = false;
       clearTimeout(timer);
-      await Promise.allSettled([...inFlight.values(), list.inFlight]);
+      await Promise.allSettled([...inFlight.values(), ...[...lanes.values()].map((lane) => lane.list.inFlight)]);
     },
     tick,
   };

@@ -1,7 +1,7 @@
 /** /track with fuzzed ids through the real bot: a clear ephemeral answer, nothing stored, useapi never asked. */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseJobId } from '../../src/useapi/jobId';
+import { parseJobId } from '../../src/upstreams/useapi-midjourney/jobId';
 import { ALICE, World } from './world';
 
 let world: World;

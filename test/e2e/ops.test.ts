@@ -30,7 +30,7 @@ async function freePort(): Promise<number> {
 /** What the bot logs, parsed, as it logs it. */
 function captureLog() {
   const lines: Array<Record<string, unknown>> = [];
-  const log = createLogger({ level: 'info', secrets: [world.config.discordToken, world.config.useapiToken], destination: { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) } });
+  const log = createLogger({ level: 'info', secrets: [world.config.discordToken, world.config.useapiToken ?? ''], destination: { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) } });
   return { log, lines, events: (name: string) => lines.filter((l) => l.event === name) };
 }
 

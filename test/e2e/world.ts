@@ -92,7 +92,7 @@ export class World {
   }
 
   /** `log`: to read what the bot logs (the default writes to stdout at LOG_LEVEL). */
-  async startBot(log = createLogger({ level: this.config.logLevel, secrets: [this.config.discordToken, this.config.useapiToken] })): Promise<Bot> {
+  async startBot(log = createLogger({ level: this.config.logLevel, secrets: [this.config.discordToken, this.config.useapiToken ?? ''] })): Promise<Bot> {
     this.bot = await startBot(this.config, log);
     return this.bot;
   }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { upstreamJobSchema } from '../../src/useapi/job';
+import { upstreamJobSchema } from '../../src/upstreams/useapi-midjourney/record';
 import {
   JOB_ID_PATTERN,
   RETENTION_MS,

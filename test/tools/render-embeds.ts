@@ -12,13 +12,15 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIActionRowComponent, APIButtonComponent, APIEmbed } from 'discord.js';
-import type { JobSnapshot } from '../../src/tracker/state';
+import type { JobSnapshot } from '../../src/domain/job';
 import { trackingMessage } from '../../src/discord/views/tracking';
 import { messageLostDm, resultDm } from '../../src/discord/views/dm';
 import { jobListMessage } from '../../src/discord/views/jobList';
 import { accountAlert, accountRecovered } from '../../src/discord/views/admin';
 import { reviewPost } from '../../src/discord/views/reviewPost';
 import type { ReviewRecord } from '../../src/discord/views/reviewStatus';
+import type { UpstreamJob } from '../../src/upstreams/useapi-midjourney/record';
+import { withRecord } from '../unit/fixtures';
 
 const outDir = process.argv[2] ?? '/tmp/embeds';
 const chromium = process.env.CHROMIUM ?? 'chromium';
@@ -28,11 +30,12 @@ const J = 'j1023141520123456789i-u12345-c1234567890123456789-bot:midjourney';
 const NOW = Date.parse('2025-10-23T14:17:00.000Z');
 const base: JobSnapshot = {
   jobId: J,
+  upstream: 'useapi-midjourney',
+  reading: null,
   status: null,
   progress: null,
   problem: null,
   terminal: false,
-  payload: null,
   trackedAt: Date.parse('2025-10-23T14:15:21.000Z'),
   finishedAt: null,
   notFoundUntil: null,
@@ -40,13 +43,13 @@ const base: JobSnapshot = {
 const common = { jobid: J, verb: 'imagine', jobType: 'image', created: '2025-10-23T14:15:20.123Z' };
 const imageUx = [0, 1, 2, 3].map((i) => ({ id: i + 1, url: `https://cdn.midjourney.com/abc-guid/0_${i}.jpeg` }));
 
-const completed: JobSnapshot = {
+const completed: JobSnapshot = withRecord(
+  {
   ...base,
-  status: 'completed',
   progress: 100,
   terminal: true,
   finishedAt: NOW,
-  payload: {
+}, {
     ...common,
     status: 'completed',
     updated: '2025-10-23T14:16:45.789Z',
@@ -57,26 +60,26 @@ const completed: JobSnapshot = {
       imageUx,
     },
   },
-};
-const progress: JobSnapshot = {
+);
+const progress: JobSnapshot = withRecord(
+  {
   ...base,
-  status: 'progress',
   progress: 45,
-  payload: {
+}, {
     ...common,
     status: 'progress',
     updated: '2025-10-23T14:16:41.010Z',
     request: { prompt: 'مرحبا 👩‍👩‍👧‍👦 a lighthouse in a storm, `dramatic` ||lighting|| --ar 3:2' },
     response: { progress_percent: 45 },
   },
-};
-const failed: JobSnapshot = {
+);
+const failed: JobSnapshot = withRecord(
+  {
   ...base,
-  status: 'failed',
   progress: 62,
   terminal: true,
   finishedAt: NOW,
-  payload: {
+}, {
     ...common,
     status: 'failed',
     updated: '2025-10-23T14:29:20.200Z',
@@ -86,13 +89,13 @@ const failed: JobSnapshot = {
     code: 504,
     response: { progress_percent: 62 },
   },
-};
-const moderated: JobSnapshot = {
+);
+const moderated: JobSnapshot = withRecord(
+  {
   ...base,
-  status: 'moderated',
   terminal: true,
   finishedAt: NOW,
-  payload: {
+}, {
     ...common,
     status: 'moderated',
     updated: '2025-10-23T14:15:24.000Z',
@@ -112,12 +115,12 @@ const moderated: JobSnapshot = {
       buttons: ['Appeal'],
     },
   },
-};
+);
 const unauthorized: JobSnapshot = { ...progress, problem: 'unauthorized' };
-const longPrompt: JobSnapshot = {
-  ...completed,
-  payload: { ...completed.payload!, request: { prompt: 'an extremely long prompt with many words '.repeat(200) } },
-};
+const longPrompt: JobSnapshot = withRecord(completed, {
+  ...(completed.reading!.raw as UpstreamJob),
+  request: { prompt: 'an extremely long prompt with many words '.repeat(200) },
+});
 
 interface Body {
   embeds?: APIEmbed[];

@@ -1,4 +1,18 @@
-import type { UpstreamJob } from '../../src/useapi/job';
+import type { JobSnapshot } from '../../src/domain/job';
+import { readingOf, type UpstreamJob } from '../../src/upstreams/useapi-midjourney/record';
+import { parseJobId } from '../../src/upstreams/useapi-midjourney/jobId';
+
+/** A snapshot showing this v3 record, read through the Midjourney adapter's normalizer. */
+export function withRecord<T extends JobSnapshot>(job: T, record: UpstreamJob | null): T {
+  if (record === null) return { ...job, reading: null, status: null };
+  const parsed = parseJobId(record.jobid);
+  const reading = readingOf(record, parsed.ok ? parsed.jobId.channel : null);
+  return { ...job, reading, status: reading.status };
+}
+
+/** The v3 record a snapshot shows. */
+export const rawOf = (job: JobSnapshot): UpstreamJob => job.reading!.raw as UpstreamJob;
+
 
 /** Midjourney's moderation as useapi passes it on (useapi-v3.md §6), for view tests. */
 export const MODERATED_FIELDS = {

@@ -5,7 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { accountAlert, accountRecovered, type AccountIncidentKind } from '../../src/discord/views/admin';
+import { accountAlert, accountRecovered } from '../../src/discord/views/admin';
+import type { AccountIncidentKind } from '../../src/domain/job';
 import { resultDm } from '../../src/discord/views/dm';
 import { jobListMessage } from '../../src/discord/views/jobList';
 import { PROBLEM_HEADLINES } from '../../src/discord/views/jobView';
@@ -14,9 +15,10 @@ import { reviewList } from '../../src/discord/views/reviewList';
 import { reviewPost } from '../../src/discord/views/reviewPost';
 import type { ReviewEvent, ReviewRecord } from '../../src/discord/views/reviewStatus';
 import { trackingMessage } from '../../src/discord/views/tracking';
-import type { JobSnapshot, Problem } from '../../src/tracker/state';
-import { upstreamJobSchema } from '../../src/useapi/job';
-import { jobIdProblemText, parseJobId } from '../../src/useapi/jobId';
+import type { JobSnapshot, Problem } from '../../src/domain/job';
+import { upstreamJobSchema } from '../../src/upstreams/useapi-midjourney/record';
+import { withRecord } from './fixtures';
+import { jobIdProblemText, parseJobId } from '../../src/upstreams/useapi-midjourney/jobId';
 import { expectWithinLimits } from './discordBody';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
@@ -86,7 +88,7 @@ const snapshot: fc.Arbitrary<JobSnapshot> = fc
   .filter(({ record }) => record === null || upstreamJobSchema.safeParse(record).success)
   .map(({ record, ...rest }) => {
     const payload = record === null ? null : (upstreamJobSchema.parse(record));
-    return { jobId: J, status: payload?.status ?? null, payload, ...rest };
+    return withRecord({ jobId: J, upstream: 'useapi-midjourney', status: null, reading: null, ...rest }, payload);
   });
 
 const review: fc.Arbitrary<ReviewRecord> = fc.record({

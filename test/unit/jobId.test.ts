@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jobIdProblemText, parseJobId } from '../../src/useapi/jobId';
+import { jobIdProblemText, parseJobId } from '../../src/upstreams/useapi-midjourney/jobId';
 
 const V3 = 'j1023141520123456789i-u12345-c1234567890123456789-bot:midjourney';
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { advance, endOf, STALL_AFTER_MS, trackAgain, type LifecycleSettings, type TrackedJob } from '../../src/tracker/lifecycle';
-import type { PollResult } from '../../src/useapi/client';
-import type { UpstreamJob } from '../../src/useapi/job';
+import type { PollResult } from '../../src/upstreams/port';
+import { withAccountWarning } from '../../src/upstreams/useapi-midjourney';
+import { readingOf, type UpstreamJob } from '../../src/upstreams/useapi-midjourney/record';
 
 const CHANNEL = '1234567890123456789';
 const JOB = `j1023141520123456789i-u12345-c${CHANNEL}-bot:midjourney`;
@@ -11,30 +12,30 @@ const clock = (now: number) => ({ now, random: () => 0.5 });
 
 function fresh(overrides: Partial<TrackedJob> = {}): TrackedJob {
   return {
-    jobId: JOB, status: null, progress: null, problem: null, terminal: false, payload: null, trackedAt: T0,
+    jobId: JOB, upstream: 'useapi-midjourney', account: 'useapi', scope: CHANNEL, status: null, progress: null, problem: null, terminal: false, reading: null, trackedAt: T0,
     finishedAt: null, nextPollAt: T0, errorStreak: 0, lastHttpStatus: null, upstreamUpdated: null,
     upstreamMovedAt: null, notFoundUntil: null, ...overrides,
   };
 }
 
 function ok(status: string, extra: Partial<UpstreamJob> = {}, percent?: number): PollResult {
-  return {
-    kind: 'ok',
-    job: { jobid: JOB, status, updated: `u-${status}-${percent ?? ''}`, response: percent === undefined ? {} : { progress_percent: percent }, ...extra },
-  };
+  const record = { jobid: JOB, status, updated: `u-${status}-${percent ?? ''}`, response: percent === undefined ? {} : { progress_percent: percent }, ...extra };
+  return { kind: 'ok', reading: readingOf(record, CHANNEL) };
 }
 
-const http = (status: number, retryAfterMs: number | null = null): PollResult => ({ kind: 'http', status, retryAfterMs, message: null });
+/** An HTTP failure as the Midjourney adapter passes it on. */
+const http = (status: number, retryAfterMs: number | null = null, message: string | null = null): PollResult =>
+  withAccountWarning({ kind: 'http', status, retryAfterMs, message }, CHANNEL);
 
 describe('advance', () => {
   it('follows created → progress → completed, with one finish effect', () => {
     let job = fresh();
     let t = advance(job, ok('created'), settings, clock(T0));
-    expect(t).toMatchObject({ visible: true, effects: [], job: { status: 'created', terminal: false } });
+    expect(t).toMatchObject({ visible: true, effects: [], job: { status: 'queued', terminal: false } });
     expect(t.job.nextPollAt).toBe(T0 + 10_000); // queued: 2× base
     job = t.job;
     t = advance(job, ok('progress', {}, 40), settings, clock(T0 + 10_000));
-    expect(t.job).toMatchObject({ status: 'progress', progress: 40 });
+    expect(t.job).toMatchObject({ status: 'running', progress: 40 });
     expect(t.job.nextPollAt).toBe(T0 + 15_000);
     expect(t.change).toBe('status created → progress, progress ∅ → 40');
     job = t.job;
@@ -50,12 +51,17 @@ describe('advance', () => {
     expect(again.change).toBeNull();
   });
 
-  it.each(['failed', 'cancelled', 'something-new'])('treats %s as the end and keeps the status', (status) => {
+  it.each([
+    ['failed', 'failed'],
+    ['cancelled', 'unknown'],
+    ['something-new', 'unknown'],
+  ])('treats %s as the end and keeps the status', (status, normalized) => {
     const running = advance(fresh(), ok('started'), settings, clock(T0)).job;
     const t = advance(running, ok(status), settings, clock(T0 + 5000));
-    expect(t.job).toMatchObject({ status, terminal: true, problem: null });
+    expect(t.job).toMatchObject({ status: normalized, terminal: true, problem: null });
+    expect(t.job.reading?.upstreamStatus).toBe(status);
     expect(t.effects).toEqual([{ kind: 'job_finished' }]);
-    expect(t.account).toEqual({ kind: 'healthy', channel: CHANNEL });
+    expect(t.account).toEqual({ kind: 'healthy', account: 'useapi', scope: CHANNEL });
   });
 
   it('a moderated job ends and goes to review', () => {
@@ -67,7 +73,7 @@ describe('advance', () => {
   it('a refused request (moderated, 422 "Invalid request", no moderation wording) ends with a DM and no review', () => {
     const refused = { error: 'Invalid request', errorDetails: 'No start frame provided', code: 422 };
     const t = advance(fresh(), ok('moderated', refused), settings, clock(T0));
-    expect(t.job).toMatchObject({ status: 'moderated', terminal: true });
+    expect(t.job).toMatchObject({ status: 'refused', terminal: true });
     expect(t.effects).toEqual([{ kind: 'job_finished' }]);
     const withEmbed = ok('moderated', { ...refused, response: { embeds: [{ title: 'Action needed to continue', description: 'community standards' }] } });
     expect(advance(fresh(), withEmbed, settings, clock(T0)).effects).toEqual([{ kind: 'job_finished' }, { kind: 'open_review' }]);
@@ -76,24 +82,25 @@ describe('advance', () => {
   it("passes on Midjourney's account warnings for the job's channel: HTTP 596 and its system notices", () => {
     const notice = { type: 'rich', title: 'Verify you are human', description: 'Please solve the CAPTCHA to continue' };
     const captcha = advance(fresh(), ok('progress', { response: { embeds: [notice] } }), settings, clock(T0));
-    expect(captcha.account).toEqual({ kind: 'warning', channel: CHANNEL, detail: `Midjourney said: “Verify you are human” on Midjourney channel ${CHANNEL}` });
+    expect(captcha.account).toEqual({ kind: 'warning', account: 'useapi', scope: CHANNEL, detail: `Midjourney said: “Verify you are human” on Midjourney channel ${CHANNEL}` });
     const banned = advance(fresh(), ok('failed', { response: { embeds: [{ description: 'Your account has been banned' }] } }), settings, clock(T0));
     expect(banned.account.kind).toBe('warning');
     const pending = advance(fresh(), http(596), settings, clock(T0));
-    expect(pending.account).toEqual({ kind: 'warning', channel: CHANNEL, detail: `HTTP 596 on Midjourney channel ${CHANNEL}` });
+    expect(pending.account).toEqual({ kind: 'warning', account: 'useapi', scope: CHANNEL, detail: `HTTP 596 on Midjourney channel ${CHANNEL}` });
     expect(pending.job.terminal).toBe(false);
     // A banned *prompt* is about one job, not the account.
     const prompt = advance(fresh(), ok('moderated', { response: { embeds: [{ title: 'Banned prompt detected' }] } }), settings, clock(T0));
-    expect(prompt.account).toEqual({ kind: 'healthy', channel: CHANNEL });
+    expect(prompt.account).toEqual({ kind: 'healthy', account: 'useapi', scope: CHANNEL });
   });
 
   it("reads useapi's own error fields and bodies for account warnings", () => {
     const inRecord = advance(fresh(), ok('failed', { error: 'Your account has been suspended' }), settings, clock(T0));
     expect(inRecord.account.kind).toBe('warning');
-    const body: PollResult = { kind: 'http', status: 503, retryAfterMs: null, message: 'Account has pending moderation message' };
+    const body = http(503, null, 'Account has pending moderation message');
     expect(advance(fresh(), body, settings, clock(T0)).account).toEqual({
       kind: 'warning',
-      channel: CHANNEL,
+      account: 'useapi',
+      scope: CHANNEL,
       detail: `HTTP 503 on Midjourney channel ${CHANNEL}: Account has pending moderation message`,
     });
     expect(advance(fresh(), http(503), settings, clock(T0)).account).toEqual({ kind: 'none' });
@@ -102,17 +109,17 @@ describe('advance', () => {
   it('never takes a prompt for an account warning, in the message text or quoted in an embed', () => {
     const words = 'solve the CAPTCHA to verify you are human, your account has been banned';
     const content = advance(fresh(), ok('progress', { request: { prompt: words }, response: { content: `**${words}** - <@1> (40%) (fast)` } }), settings, clock(T0));
-    expect(content.account).toEqual({ kind: 'healthy', channel: CHANNEL });
+    expect(content.account).toEqual({ kind: 'healthy', account: 'useapi', scope: CHANNEL });
     const quoted = advance(
       fresh(),
       ok('moderated', { request: { prompt: words }, response: { embeds: [{ title: 'Banned prompt detected', description: `The prompt \`${words}\` is not allowed.` }] } }),
       settings,
       clock(T0),
     );
-    expect(quoted.account).toEqual({ kind: 'healthy', channel: CHANNEL });
+    expect(quoted.account).toEqual({ kind: 'healthy', account: 'useapi', scope: CHANNEL });
     // Midjourney may quote the prompt as it rewrote it, not as it was sent.
     const rewritten = ok('moderated', { request: { prompt: words }, error: `Banned prompt: \`${words.toUpperCase()} --raw\`` });
-    expect(advance(fresh(), rewritten, settings, clock(T0)).account).toEqual({ kind: 'healthy', channel: CHANNEL });
+    expect(advance(fresh(), rewritten, settings, clock(T0)).account).toEqual({ kind: 'healthy', account: 'useapi', scope: CHANNEL });
   });
 
   it('announces the end even when the first read already finds the job finished', () => {
@@ -140,10 +147,10 @@ describe('advance', () => {
     [401, 'unauthorized'],
     [402, 'payment_required'],
   ] as const)('%i is an account problem, not an end', (status, problem) => {
-    const t = advance(fresh({ status: 'progress' }), http(status), settings, clock(T0));
+    const t = advance(fresh({ status: 'running' }), http(status), settings, clock(T0));
     expect(t.job).toMatchObject({ problem, terminal: false, lastHttpStatus: status });
     expect(t.effects).toEqual([]);
-    expect(t.account).toEqual({ kind: 'refused', problem });
+    expect(t.account).toEqual({ kind: 'refused', account: 'useapi', problem });
     const healed = advance(t.job, ok('progress', {}, 50), settings, clock(T0 + 60_000));
     expect(healed.job.problem).toBeNull();
   });
@@ -171,11 +178,11 @@ describe('advance', () => {
     const missing = advance(fresh(), http(404), settings, clock(T0)).job;
     const notYet = advance(missing, http(404), settings, clock(T0 + 5000)).job;
     const found = advance(notYet, ok('started'), settings, clock(T0 + 10_000)).job;
-    expect(found).toMatchObject({ notFoundUntil: null, errorStreak: 0, status: 'started', problem: null });
+    expect(found).toMatchObject({ notFoundUntil: null, errorStreak: 0, status: 'running', problem: null });
   });
 
   it('410 is final: expired', () => {
-    const t = advance(fresh({ status: 'progress' }), http(410), settings, clock(T0));
+    const t = advance(fresh({ status: 'running' }), http(410), settings, clock(T0));
     expect(t.job).toMatchObject({ terminal: true, problem: 'expired', nextPollAt: null });
   });
 
@@ -213,8 +220,8 @@ describe('advance', () => {
   });
 
   it('stops after the maximum tracking age with a clear final state', () => {
-    const t = advance(fresh({ status: 'progress' }), ok('progress', {}, 20), settings, clock(T0 + settings.maxTrackingAgeMs));
-    expect(t.job).toMatchObject({ terminal: true, problem: 'max_age', status: 'progress' });
+    const t = advance(fresh({ status: 'running' }), ok('progress', {}, 20), settings, clock(T0 + settings.maxTrackingAgeMs));
+    expect(t.job).toMatchObject({ terminal: true, problem: 'max_age', status: 'running' });
   });
 
   it('leaves a finished job alone', () => {
@@ -227,9 +234,9 @@ describe('tracking an ended job again', () => {
   it('tells who ended a job: upstream, the tracker giving up, or age', () => {
     expect(endOf(fresh())).toBeNull();
     expect(endOf(fresh({ status: 'completed', terminal: true }))).toBe('upstream');
-    expect(endOf(fresh({ status: 'something-new', terminal: true }))).toBe('upstream');
+    expect(endOf(fresh({ status: 'unknown', terminal: true }))).toBe('upstream');
     expect(endOf(fresh({ problem: 'not_found', terminal: true }))).toBe('tracker');
-    expect(endOf(fresh({ status: 'progress', problem: 'max_age', terminal: true }))).toBe('tracker');
+    expect(endOf(fresh({ status: 'running', problem: 'max_age', terminal: true }))).toBe('tracker');
     expect(endOf(fresh({ problem: 'expired', terminal: true }))).toBe('expired');
   });
 
@@ -248,7 +255,7 @@ describe('tracking an ended job again', () => {
   });
 
   it('a job stopped for its age is followed for a whole new tracking age', () => {
-    const old = advance(fresh({ status: 'progress' }), ok('progress', {}, 20), settings, clock(T0 + settings.maxTrackingAgeMs)).job;
+    const old = advance(fresh({ status: 'running' }), ok('progress', {}, 20), settings, clock(T0 + settings.maxTrackingAgeMs)).job;
     expect(old.problem).toBe('max_age');
     const restartAt = T0 + settings.maxTrackingAgeMs + 1000;
     const t = advance(trackAgain(old, restartAt), ok('progress', {}, 30), settings, clock(restartAt));

@@ -30,7 +30,7 @@ afterEach(() => {
 });
 
 function followJob(jobId: string, nextPollAt: number | null): void {
-  db.$client.prepare("INSERT INTO jobs (job_id, status, tracked_at, next_poll_at) VALUES (?, 'progress', ?, ?)").run(jobId, NOW - 60_000, nextPollAt);
+  db.$client.prepare("INSERT INTO jobs (job_id, status, tracked_at, next_poll_at) VALUES (?, 'running', ?, ?)").run(jobId, NOW - 60_000, nextPollAt);
 }
 
 function sources(overrides: Partial<ReadinessSources> = {}): ReadinessSources {
@@ -53,7 +53,7 @@ describe('readiness', () => {
 
   it('is ready while polling is paused for a known account reason, and says so', () => {
     followJob('a', NOW);
-    saveAccount(db, { problem: 'payment_required', since: NOW - 3_600_000, nextProbeAt: NOW + 30_000 });
+    saveAccount(db, 'useapi', { problem: 'payment_required', since: NOW - 3_600_000, nextProbeAt: NOW + 30_000 });
     clock = NOW + 10 * 60_000;
     expect(checkReadiness(sources())).toMatchObject({ ready: true, checks: { upstream: expect.stringMatching(/^paused: .*payment_required/) as unknown } });
   });
@@ -85,7 +85,7 @@ describe('snapshot', () => {
     followJob('unpolled', null);
     const { due, followedJobs, unfollowedJobs } = readOpsSnapshot(db, NOW);
     expect(due).toEqual({ depth: 2, lagMs: 5000 });
-    expect(followedJobs).toEqual({ progress: 3 });
+    expect(followedJobs).toEqual({ running: 3 });
     expect(unfollowedJobs).toBe(1);
   });
 });

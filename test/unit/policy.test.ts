@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RequestBudget } from '../../src/tracker/budget';
 import { backoffDelay, jitter, LIST_MIN_JOBS, listInterval, MAX_BACKOFF_MS, MAX_RETRY_AFTER_MS, runningDelay } from '../../src/tracker/policy';
-import { parseRetryAfter } from '../../src/useapi/client';
+import { parseRetryAfter } from '../../src/upstreams/http';
 
 const settings = { pollIntervalMs: 5000 };
 

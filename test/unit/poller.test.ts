@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
@@ -10,7 +12,9 @@ import { createLogger } from '../../src/log';
 import { WARNING_CALM_MS } from '../../src/tracker/account';
 import type { LifecycleSettings } from '../../src/tracker/lifecycle';
 import { createPoller, type Poller } from '../../src/tracker/poller';
-import { createUseapiClient } from '../../src/useapi/client';
+import { mjProxy } from '../../src/upstreams/mj-proxy';
+import type { UpstreamAdapter } from '../../src/upstreams/port';
+import { useapiMidjourney } from '../../src/upstreams/useapi-midjourney';
 import { makeJobId, startUseapiEmulator, type Fault, type JobStep, type UseapiEmulator } from '../../src/playground/useapi';
 
 /**
@@ -28,15 +32,17 @@ let dir: string;
 let db: Db;
 let useapi: UseapiEmulator;
 let poller: Poller;
+let adapter: UpstreamAdapter;
 
 beforeEach(async () => {
   clock = T0;
   dir = mkdtempSync(join(tmpdir(), 'poller-unit-'));
   db = openDatabase(join(dir, 'tracker.db'));
   useapi = await startUseapiEmulator({ now: () => clock });
+  adapter = useapiMidjourney({ baseUrl: useapi.url, token: useapi.token, timeoutMs: 5000, maxRequestsPerSecond: 10, account: null, now: () => clock });
   poller = createPoller({
     db,
-    useapi: createUseapiClient({ baseUrl: useapi.url, token: useapi.token, timeoutMs: 5000, now: () => clock }),
+    upstreams: [adapter],
     log: createLogger({ level: 'silent', secrets: [] }),
     settings,
     now: () => clock,
@@ -56,7 +62,9 @@ afterEach(async () => {
 function trackJob(steps: JobStep[], opts: { channel?: string; prompt?: string; nextPollAt?: number } = {}): string {
   const jobid = makeJobId({ at: new Date(clock), channel: opts.channel });
   useapi.addJob({ jobid, prompt: opts.prompt, steps });
-  db.insert(jobs).values({ jobId: jobid, trackedAt: clock, nextPollAt: opts.nextPollAt ?? 0 }).run();
+  const recognised = adapter.recognise(jobid);
+  const scope = recognised.kind === 'ref' ? recognised.ref.scope : null;
+  db.insert(jobs).values({ jobId: jobid, scope, trackedAt: clock, nextPollAt: opts.nextPollAt ?? 0 }).run();
   return jobid;
 }
 
@@ -89,7 +97,7 @@ describe('probing a paused account', () => {
     const jobid = trackJob(runsFor(3600_000));
     useapi.setAccountFault(401);
     await pass();
-    expect(loadAccount(db).problem).toBe('unauthorized');
+    expect(loadAccount(db, 'useapi').problem).toBe('unauthorized');
 
     useapi.setAccountFault(null);
     useapi.queueFaults('*', ...many(fault));
@@ -99,7 +107,7 @@ describe('probing a paused account', () => {
     const probes = useapi.jobReads(jobid) - before;
     expect(probes).toBeGreaterThanOrEqual(8);
     expect(probes).toBeLessThanOrEqual(11);
-    expect(loadAccount(db).problem).toBe('unauthorized');
+    expect(loadAccount(db, 'useapi').problem).toBe('unauthorized');
   });
 });
 
@@ -115,11 +123,11 @@ describe('a read in flight when an incident began', () => {
     useapi.setAccountFault(401);
     clock += 1000;
     await poller.tick(); // `later` is read: 401, the account pauses
-    await vi.waitFor(() => expect(loadAccount(db).problem).toBe('unauthorized'));
+    await vi.waitFor(() => expect(loadAccount(db, 'useapi').problem).toBe('unauthorized'));
     await poller.stop(); // the 200 of `early` is recorded now
 
     expect(useapi.jobReads(later)).toBe(1);
-    expect(loadAccount(db)).toMatchObject({ problem: 'unauthorized', since: T0 + 1000 });
+    expect(loadAccount(db, 'useapi')).toMatchObject({ problem: 'unauthorized', since: T0 + 1000 });
     expect(outboxOf('account_recovered')).toHaveLength(0);
     expect(db.select().from(jobs).where(eq(jobs.jobId, later)).get()?.problem).toBe('unauthorized');
   });
@@ -226,5 +234,48 @@ describe('a job nobody follows any more', () => {
     expect(db.select({ nextPollAt: jobs.nextPollAt }).from(jobs).where(eq(jobs.jobId, jobid)).get()).toEqual({ nextPollAt: null });
     await runFor(60_000);
     expect(useapi.jobReads(jobid)).toBe(1);
+  });
+});
+
+describe('several upstreams', () => {
+  /** A loopback midjourney-proxy answering every read with `status` (401: its secret is refused). */
+  async function refusingProxy(): Promise<{ adapter: UpstreamAdapter; reads: () => number; close: () => Promise<void> }> {
+    let reads = 0;
+    const server = createServer((_req, res) => {
+      reads++;
+      res.writeHead(401).end('Authorization header missing.');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mj`;
+    return {
+      adapter: mjProxy({ url, secret: 'wrong', auth: 'raw', timeoutMs: 5000, maxRequestsPerSecond: 10, now: () => clock }),
+      reads: () => reads,
+      close: () => new Promise((resolve) => server.close(() => resolve())),
+    };
+  }
+
+  it("a refused proxy secret pauses the proxy's jobs only: useapi.net jobs go on, each upstream on its own budget", async () => {
+    const proxy = await refusingProxy();
+    try {
+      await poller.stop();
+      poller = createPoller({ db, upstreams: [adapter, proxy.adapter], log: createLogger({ level: 'silent', secrets: [] }), settings, now: () => clock, random: () => 0.5 });
+      const onUseapi = trackJob(runsFor(3 * 60_000));
+      db.insert(jobs).values({ jobId: 'mj-proxy:1320098173412546', upstream: 'mj-proxy', account: 'mj-proxy', trackedAt: clock, nextPollAt: 0 }).run();
+
+      await runFor(2 * 60_000, 1000);
+      expect(loadAccount(db, 'mj-proxy').problem).toBe('unauthorized');
+      expect(loadAccount(db, 'useapi').problem).toBeNull();
+      expect(db.select().from(jobs).where(eq(jobs.jobId, 'mj-proxy:1320098173412546')).get()?.problem).toBe('unauthorized');
+      expect(db.select().from(jobs).where(eq(jobs.jobId, onUseapi)).get()?.problem).toBeNull();
+      // The useapi job is read at its own pace all along; the proxy only probed every 30 s (±20 %).
+      expect(useapi.jobReads(onUseapi)).toBeGreaterThan(15);
+      expect(proxy.reads()).toBeGreaterThanOrEqual(4);
+      expect(proxy.reads()).toBeLessThanOrEqual(6);
+
+      await runFor(2 * 60_000, 1000);
+      expect(db.select().from(jobs).where(eq(jobs.jobId, onUseapi)).get()).toMatchObject({ status: 'completed', terminal: true });
+    } finally {
+      await proxy.close();
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { APIEmbed } from 'discord.js';
-import type { JobSnapshot } from '../../src/tracker/state';
-import type { UpstreamJob } from '../../src/useapi/job';
+import type { JobSnapshot } from '../../src/domain/job';
+import type { UpstreamJob } from '../../src/upstreams/useapi-midjourney/record';
 import { EMBED_COLORS } from '../../src/discord/views/jobView';
 import { REVIEW_ACTIONS, parseReviewButtonId, parseReviewPageId, reviewButtonId, reviewPageId } from '../../src/discord/views/reviewIds';
 import { reviewDetail } from '../../src/discord/views/reviewDetail';
@@ -13,7 +13,7 @@ import { accountAlert, accountRecovered, blocksView, settingsView } from '../../
 import * as views from '../../src/discord/views';
 
 import { allStrings, expectWithinLimits, type Body } from './discordBody';
-import { MODERATED_FIELDS } from './fixtures';
+import { MODERATED_FIELDS, withRecord } from './fixtures';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
@@ -39,18 +39,19 @@ function payload(over: Partial<UpstreamJob> = {}): UpstreamJob {
 }
 
 function moderated(over: Partial<UpstreamJob> = {}, snapOver: Partial<JobSnapshot> = {}): JobSnapshot {
-  return {
+  const base: JobSnapshot = {
     jobId: J,
-    status: 'moderated',
+    upstream: 'useapi-midjourney',
+    status: null,
     progress: null,
     problem: null,
     terminal: true,
-    payload: payload(over),
+    reading: null,
     trackedAt: T0,
     finishedAt: MOD_AT,
     notFoundUntil: null,
-    ...snapOver,
   };
+  return { ...withRecord(base, payload(over)), ...snapOver };
 }
 
 function review(over: Partial<ReviewRecord> = {}): ReviewRecord {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { APIEmbed } from 'discord.js';
-import type { JobSnapshot, Problem } from '../../src/tracker/state';
-import type { UpstreamJob } from '../../src/useapi/job';
+import type { JobSnapshot, Problem } from '../../src/domain/job';
+import type { UpstreamJob } from '../../src/upstreams/useapi-midjourney/record';
 import { trackingMessage, EMBED_COLORS, embedLength } from '../../src/discord/views/tracking';
 import { messageLostDm, resultDm } from '../../src/discord/views/dm';
 import { jobListMessage } from '../../src/discord/views/jobList';
@@ -19,9 +19,9 @@ import {
 } from '../../src/discord/views/text';
 
 import { expectWithinLimits, LONE, type Body } from './discordBody';
-import { MODERATED_FIELDS } from './fixtures';
+import { MODERATED_FIELDS, rawOf, withRecord } from './fixtures';
 import { messageText } from '../../src/playground/discord';
-import { upstreamJobSchema } from '../../src/useapi/job';
+import { upstreamJobSchema } from '../../src/upstreams/useapi-midjourney/record';
 import {
   CAPTURED_BUTTONS,
   CAPTURED_PROMPT_SUFFIX,
@@ -56,24 +56,26 @@ function payload(over: Partial<UpstreamJob> = {}): UpstreamJob {
   };
 }
 
-function snap(over: Partial<JobSnapshot> = {}): JobSnapshot {
-  return {
+/** A snapshot; `payload`: the v3 record it shows, read through the Midjourney adapter. */
+function snap({ payload: record = null, ...over }: Partial<JobSnapshot> & { payload?: UpstreamJob | null } = {}): JobSnapshot {
+  const base: JobSnapshot = {
     jobId: J,
+    upstream: 'useapi-midjourney',
     status: null,
     progress: null,
     problem: null,
     terminal: false,
-    payload: null,
+    reading: null,
     trackedAt: T0,
     finishedAt: null,
     notFoundUntil: null,
     ...over,
   };
+  return withRecord(base, record);
 }
 
 const running = (status: string, progress: number | null, extra: Partial<UpstreamJob> = {}): JobSnapshot =>
   snap({
-    status,
     progress,
     payload: payload({
       status,
@@ -88,7 +90,6 @@ const running = (status: string, progress: number | null, extra: Partial<Upstrea
 
 const completedImage = (over: Partial<UpstreamJob> = {}): JobSnapshot =>
   snap({
-    status: 'completed',
     progress: 100,
     terminal: true,
     finishedAt: Date.parse('2025-10-23T14:16:50.000Z'),
@@ -126,7 +127,6 @@ const completedVideo = (): JobSnapshot =>
 
 const failed = (over: Partial<UpstreamJob> = {}): JobSnapshot =>
   snap({
-    status: 'failed',
     progress: 62,
     terminal: true,
     finishedAt: NOW,
@@ -143,7 +143,6 @@ const failed = (over: Partial<UpstreamJob> = {}): JobSnapshot =>
 
 const moderated = (over: Partial<UpstreamJob> = {}): JobSnapshot =>
   snap({
-    status: 'moderated',
     terminal: true,
     finishedAt: NOW,
     payload: payload({ ...MODERATED_FIELDS, ...over }),
@@ -297,7 +296,7 @@ describe('trackingMessage: every state', () => {
   });
 
   it('created → Queued, blue, elapsed from upstream created', () => {
-    const m = trackingMessage(snap({ status: 'created', payload: payload() }), NOW);
+    const m = trackingMessage(snap({ payload: payload() }), NOW);
     expectWithinLimits(m, 'link');
     expect(embedOf(m).title).toBe('Queued');
     expect(embedOf(m).color).toBe(EMBED_COLORS.running);
@@ -325,10 +324,9 @@ describe('trackingMessage: every state', () => {
   });
 
   it('progress falls back to progress_percent, then to "(NN%)" in the content', () => {
-    const fromPercent = snap({ status: 'progress', payload: payload({ status: 'progress', response: { progress_percent: 77 } }) });
+    const fromPercent = snap({ payload: payload({ status: 'progress', response: { progress_percent: 77 } }) });
     expect(embedOf(trackingMessage(fromPercent, NOW)).title).toBe('Rendering — 77%');
     const fromContent = snap({
-      status: 'progress',
       payload: payload({ status: 'progress', request: {}, response: { content: '**a dog on a log** - <@1> (31%) (fast)' } }),
     });
     const m = trackingMessage(fromContent, NOW);
@@ -336,11 +334,10 @@ describe('trackingMessage: every state', () => {
     // prompt parsed from the content when request.prompt is missing
     expect(embedOf(m).description!.startsWith('> a dog on a log\n')).toBe(true);
     const promptPct = snap({
-      status: 'progress',
       payload: payload({ status: 'progress', request: {}, response: { content: '**sale (90%)** - <@1> (Waiting to start)' } }),
     });
     expect(embedOf(trackingMessage(promptPct, NOW)).title).toBe('Rendering');
-    const unknownPct = snap({ status: 'progress', payload: payload({ status: 'progress' }) });
+    const unknownPct = snap({ payload: payload({ status: 'progress' }) });
     expect(embedOf(trackingMessage(unknownPct, NOW)).title).toBe('Rendering');
   });
 
@@ -360,7 +357,7 @@ describe('trackingMessage: every state', () => {
 
   it('completed image without attachments uses imageUx[0] as the grid', () => {
     const job = completedImage();
-    const m = trackingMessage({ ...job, payload: { ...job.payload!, response: { imageUx: IMAGE_UX } } }, NOW);
+    const m = trackingMessage(withRecord(job, { ...rawOf(job), response: { imageUx: IMAGE_UX } }), NOW);
     expect(embedOf(m).image?.url).toBe(IMAGE_UX[0]!.url);
   });
 
@@ -375,8 +372,8 @@ describe('trackingMessage: every state', () => {
   });
 
   it('videoUx without jobType still counts as a video job', () => {
-    const job = completedImage({ jobType: undefined });
-    job.payload!.response!.videoUx = VIDEO_UX.slice(0, 1);
+    const record = rawOf(completedImage({ jobType: undefined }));
+    const job = withRecord(completedImage(), { ...record, response: { ...record.response, videoUx: VIDEO_UX.slice(0, 1) } });
     const m = trackingMessage(job, NOW);
     expect(buttons(m).map((b) => b.label)).toEqual(['Image 1', 'Image 2', 'Image 3', 'Image 4', 'Video 1']);
     expect(m.components.length).toBe(2);
@@ -457,7 +454,7 @@ describe('trackingMessage: every state', () => {
 
   it('unknown upstream status is shown as given', () => {
     const m = trackingMessage(
-      snap({ status: 'cancelled', terminal: true, finishedAt: NOW, payload: payload({ status: 'cancelled', error: 'Cancelled' }) }),
+      snap({ terminal: true, finishedAt: NOW, payload: payload({ status: 'cancelled', error: 'Cancelled' }) }),
       NOW,
     );
     expectWithinLimits(m, 'link');
@@ -469,7 +466,7 @@ describe('trackingMessage: every state', () => {
   });
 
   it('a hostile unknown status is cleaned and short', () => {
-    const m = trackingMessage(snap({ status: `<@123> **x** \`y\`\n${'z'.repeat(500)}`, payload: payload() }), NOW);
+    const m = trackingMessage(snap({ payload: payload({ status: `<@123> **x** \`y\`\n${'z'.repeat(500)}` }) }), NOW);
     expectWithinLimits(m, 'link');
     expect(embedOf(m).title!.length).toBeLessThanOrEqual(70);
     expect(embedOf(m).title).not.toContain('<@');
@@ -526,9 +523,9 @@ describe('trackingMessage: every state', () => {
   it('elapsed: running jobs count to now; clock skew never gives negative time', () => {
     const m = trackingMessage(running('progress', 10), NOW);
     expect(field(m, 'Elapsed')).toBe('1m 39s');
-    const future = trackingMessage(snap({ status: 'created', payload: payload({ created: '2030-01-01T00:00:00Z' }) }), NOW);
+    const future = trackingMessage(snap({ payload: payload({ created: '2030-01-01T00:00:00Z' }) }), NOW);
     expect(field(future, 'Elapsed')).toBe('0s');
-    const bad = trackingMessage(snap({ status: 'created', payload: payload({ created: 'yesterday-ish' }) }), NOW);
+    const bad = trackingMessage(snap({ payload: payload({ created: 'yesterday-ish' }) }), NOW);
     expect(field(bad, 'Elapsed')).toBe('1m 39s'); // falls back to trackedAt
   });
 });
@@ -621,7 +618,7 @@ describe('trackingMessage: hostile and huge input', () => {
     ];
     const job = completedImage();
     const m = trackingMessage(
-      { ...job, payload: { ...job.payload!, response: { attachments: [{ url: 'data:image/png;base64,AAAA' }], imageUx } } },
+      withRecord(job, { ...rawOf(job), response: { attachments: [{ url: 'data:image/png;base64,AAAA' }], imageUx } }),
       NOW,
     );
     expectWithinLimits(m, 'link');
@@ -634,9 +631,11 @@ describe('trackingMessage: hostile and huge input', () => {
 
   it('many result links stay within button and description limits', () => {
     const imageUx = Array.from({ length: 30 }, (_, i) => ({ id: i, url: `https://cdn.midjourney.com/${'g'.repeat(480)}/${i}.jpeg` }));
-    const job = completedVideo();
-    job.payload!.response!.imageUx = imageUx;
-    job.payload!.response!.videoUx = imageUx.map((u) => ({ ...u, url: u.url.replace('.jpeg', '.mp4') }));
+    const video = completedVideo();
+    const job = withRecord(video, {
+      ...rawOf(video),
+      response: { ...rawOf(video).response, imageUx, videoUx: imageUx.map((u) => ({ ...u, url: u.url.replace('.jpeg', '.mp4') })) },
+    });
     const m = trackingMessage(job, NOW);
     expectWithinLimits(m, 'link');
     expect(buttons(m).length).toBeLessThanOrEqual(25);
@@ -654,7 +653,6 @@ describe('trackingMessage: hostile and huge input', () => {
       const status = pick(statuses);
       const job = snap({
         jobId: pick([J, str(300)]),
-        status,
         progress: pick([null, 0, 55, 100, -4, 1000]),
         problem: pick(problemList),
         terminal: rnd() < 0.5,
@@ -736,16 +734,16 @@ describe('records of the shapes captured from the real v3 API (useapi emulator)'
   /** The job as the bot stores it after reading the emulator's record at the end. */
   function finishedFromEmulator(script: JobScript): JobSnapshot {
     const record = upstreamJobSchema.parse(jobRecordAt({ startAt: T0, ...script }, END));
-    return snap({ jobId: record.jobid, status: record.status, progress: record.status === 'completed' ? 100 : null, terminal: true, finishedAt: END, payload: record });
+    return snap({ jobId: record.jobid, progress: record.status === 'completed' ? 100 : null, terminal: true, finishedAt: END, payload: record });
   }
   const refused = () => finishedFromEmulator({ jobid: makeJobId({ type: 'v' }), prompt: 'a cat dancing --video', steps: [refusedStep(60_000)] });
 
   it('the records have those shapes', () => {
-    const refusedRecord = refused().payload!;
+    const refusedRecord = rawOf(refused());
     expect(refusedRecord).toMatchObject({ status: 'moderated', code: 422, error: 'Invalid request', errorDetails: REFUSED_DETAILS });
     expect(Object.keys(refusedRecord.response!)).not.toContain('imageUx');
     expect(Object.keys(refusedRecord.response!)).not.toContain('buttons');
-    const completed = finishedFromEmulator({ jobid: makeJobId(), steps: [capturedCompletedStep(60_000)] }).payload!;
+    const completed = rawOf(finishedFromEmulator({ jobid: makeJobId(), steps: [capturedCompletedStep(60_000)] }));
     expect(completed.code).toBe(200);
     expect(completed.response).toMatchObject({ embeds: [], buttons: CAPTURED_BUTTONS });
     for (const key of ['progress_percent', 'children', 'videoUx']) expect(Object.keys(completed.response!)).not.toContain(key);
@@ -771,9 +769,9 @@ describe('records of the shapes captured from the real v3 API (useapi emulator)'
 
   it('moderation wording, or any other error, keeps a 422 a moderation', () => {
     const job = refused();
-    const withEmbed = { ...job, payload: { ...job.payload!, response: { embeds: MODERATED_FIELDS.response.embeds } } };
+    const withEmbed = withRecord(job, { ...rawOf(job), response: { embeds: MODERATED_FIELDS.response.embeds } });
     expect(embedOf(trackingMessage(withEmbed, END)).title).toBe('Moderated');
-    const otherError = { ...job, payload: { ...job.payload!, error: 'Action needed to continue' } };
+    const otherError = withRecord(job, { ...rawOf(job), error: 'Action needed to continue' });
     expect(embedOf(trackingMessage(otherError, END)).title).toBe('Moderated');
   });
 
@@ -786,7 +784,7 @@ describe('records of the shapes captured from the real v3 API (useapi emulator)'
     expect(buttons(m).map((b) => b.label)).toEqual(['Image 1', 'Image 2', 'Image 3', 'Image 4']);
     expect(embedOf(m).image?.url).toMatch(/^https:\/\/cdn\.discordapp\.com\/attachments\//);
     // Without `request`, the prompt comes from the content's first line, Midjourney's suffixes and all.
-    const fromContent = { ...job, payload: { ...job.payload!, request: undefined } };
+    const fromContent = withRecord(job, { ...rawOf(job), request: undefined });
     const description = embedOf(trackingMessage(fromContent, END)).description!;
     expect(description.startsWith(`> ${DEFAULT_PROMPT} ${CAPTURED_PROMPT_SUFFIX}\n`)).toBe(true);
     expect(description).not.toContain('Create, explore');
@@ -794,7 +792,7 @@ describe('records of the shapes captured from the real v3 API (useapi emulator)'
 
   it('trusts jobType over verb: "imagine" with jobType video is a video', () => {
     const job = finishedFromEmulator({ jobid: makeJobId({ type: 'v' }), steps: [{ afterMs: 60_000, status: 'completed' }] });
-    expect(job.payload).toMatchObject({ verb: 'imagine', jobType: 'video' });
+    expect(rawOf(job)).toMatchObject({ verb: 'imagine', jobType: 'video' });
     const m = trackingMessage(job, END);
     expect(buttons(m).map((b) => b.label)).toEqual(['Video 1', 'Video 2', 'Video 3', 'Video 4']);
     expect(embedOf(m).footer?.text).toBe('useapi.net Midjourney v3 · video');
@@ -832,7 +830,7 @@ describe('jobListMessage', () => {
       { job: running('progress', 45), link: 'https://discord.com/channels/1/2/3' },
       { job: completedImage(), link: null },
       { job: failed(), link: 'https://discord.com/channels/1/2/4' },
-      { job: snap({ problem: 'unauthorized', status: 'started', payload: payload({ status: 'started' }) }), link: 'javascript:alert(1)' },
+      { job: snap({ problem: 'unauthorized', payload: payload({ status: 'started' }) }), link: 'javascript:alert(1)' },
     ];
     const m = jobListMessage(rows, NOW);
     expectWithinLimits(m, 'link');
@@ -851,8 +849,8 @@ describe('jobListMessage', () => {
   it('30 jobs with long links: truncated with "…and N more", within limits', () => {
     const longUx = [1, 2, 3, 4].map((id) => ({ id, url: `https://cdn.midjourney.com/${'g'.repeat(400)}/${id}.jpeg` }));
     const rows = Array.from({ length: 30 }, (_, i) => {
-      const job = completedImage({ request: { prompt: `job number ${i} ${'p'.repeat(3000)}` } });
-      job.payload!.response!.imageUx = longUx;
+      const record = rawOf(completedImage({ request: { prompt: `job number ${i} ${'p'.repeat(3000)}` } }));
+      const job = withRecord(completedImage(), { ...record, response: { ...record.response, imageUx: longUx } });
       return { job, link: `https://discord.com/channels/1/2/${i}` };
     });
     const m = jobListMessage(rows, NOW);

@@ -13,6 +13,7 @@ import {
 import type { Db } from '../../db/open';
 import type { Logger } from '../../log';
 import type { StatusFacts } from '../views/status';
+import type { Registry } from '../../upstreams/registry';
 
 export interface CommandContext {
   db: Db;
@@ -20,8 +21,8 @@ export interface CommandContext {
   now: () => number;
   /** Per-person cap on jobs being followed at once (a server may set its own). */
   maxActiveJobsPerUser: number;
-  /** The useapi account number behind USEAPI_TOKEN (`user:<n>-…`), when the token shows it. */
-  useapiAccount: string | null;
+  /** The configured upstreams: which one a pasted id belongs to. */
+  upstreams: Registry;
   /** Tells delivery there is something to post. */
   onChange: () => void;
   /** Discord ids of the bot's owners (OWNER_USER_IDS). */

@@ -8,7 +8,6 @@ import {
 import { loadGuildSettings } from '../../db/guilds';
 import { loadJob, toTrackedJob } from '../../db/jobs';
 import { decideReview, findReview, loadReview, reviewHistory, reviewPage, type ReviewRow } from '../../db/reviews';
-import { parseJobId } from '../../useapi/jobId';
 import { reviewDetail } from '../views/reviewDetail';
 import { safeTime, safeUserMention } from '../views/markup';
 import { parseReviewButtonId, parseReviewPageId, type ReviewAction, type ReviewFilter } from '../views/reviewIds';
@@ -79,8 +78,7 @@ function listPage(ctx: CommandContext, guildId: string, filter: ReviewFilter, pa
 
 async function show(interaction: ChatInputCommandInteraction, options: CommandOptions<typeof reviewDefinition>, ctx: CommandContext): Promise<void> {
   const raw = options.getString('jobid', true);
-  const parsed = parseJobId(raw);
-  const record = findReview(ctx.db, interaction.guildId!, parsed.ok ? parsed.jobId.id : raw.trim());
+  const record = findReview(ctx.db, interaction.guildId!, ctx.upstreams.keyOf(raw));
   const job = record && loadJob(ctx.db, record.jobId);
   if (!record || !job) return answer(interaction, 'No moderated job with that id in this server\'s queue.');
   const events = reviewHistory(ctx.db, record.id);

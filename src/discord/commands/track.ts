@@ -1,10 +1,9 @@
 import { ApplicationCommandOptionType, type RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
 import { isBlocked, loadGuildSettings } from '../../db/guilds';
-import { loadAccount, loadJob, saveJob, URGENT } from '../../db/jobs';
+import { insertJob, loadAccount, loadJob, saveJob, URGENT } from '../../db/jobs';
 import { inTransaction } from '../../db/open';
 import { enqueueResultDm } from '../../db/outbox';
 import {
-  addJob,
   countOpenSubscriptions,
   findSubscription,
   follow,
@@ -14,8 +13,9 @@ import {
 } from '../../db/subscriptions';
 import { alertOpenIncidents } from '../../tracker/account';
 import { endOf, trackAgain } from '../../tracker/lifecycle';
-import { jobIdProblemText, parseJobId } from '../../useapi/jobId';
+import type { JobRef } from '../../upstreams/port';
 import { messageLink } from '../views/dm';
+import { displayId } from '../views/jobView';
 import { answer, COMMAND_CONTEXTS, defineCommand, DM_DEFAULT, type CommandContext } from './command';
 import { NEEDED_TO_POST } from './permissions';
 
@@ -34,9 +34,9 @@ const GAVE_UP_BECAUSE = { not_found: 'not found', max_age: 'it ran longer than I
 
 export const trackDefinition = {
   name: 'track',
-  description: 'Follow a useapi.net Midjourney v3 job: a message here stays up to date until it ends.',
+  description: 'Follow a Midjourney, Google Flow or Dreamina job: a message here stays up to date until it ends.',
   options: [
-    { type: ApplicationCommandOptionType.String, name: 'jobid', description: 'The v3 job id (j…-u…-c…-bot:midjourney)', required: true, max_length: 200 },
+    { type: ApplicationCommandOptionType.String, name: 'jobid', description: 'The job id (useapi.net jobid, or a midjourney-proxy task id)', required: true, max_length: 200 },
     { type: ApplicationCommandOptionType.Boolean, name: 'dm', description: 'DM me when the job ends (default: yes, unless the server says otherwise)', required: false },
   ],
   ...COMMAND_CONTEXTS,
@@ -44,15 +44,11 @@ export const trackDefinition = {
 
 export const track = defineCommand(trackDefinition, {
   async execute(interaction, options, ctx) {
-    const parsed = parseJobId(options.getString('jobid', true));
-    if (!parsed.ok) return answer(interaction, jobIdProblemText(parsed.reason));
-    const { jobId } = parsed;
-    if (ctx.useapiAccount !== null && jobId.account !== ctx.useapiAccount) {
-      return answer(
-        interaction,
-        'That job was made with a different useapi.net account than the one this bot uses, so the bot cannot read it.',
-      );
-    }
+    const recognised = ctx.upstreams.recognise(options.getString('jobid', true));
+    if (!recognised.ok) return answer(interaction, recognised.why);
+    const { ref } = recognised;
+    const adapter = ctx.upstreams.get(ref.upstream)!;
+    const shown = displayId(ref.key);
     if (interaction.inGuild() && !interaction.appPermissions.has(NEEDED_TO_POST)) {
       return answer(
         interaction,
@@ -66,8 +62,8 @@ export const track = defineCommand(trackDefinition, {
     }
     const cap = settings?.maxActiveJobsPerUser ?? ctx.maxActiveJobsPerUser;
     const dm = options.getBoolean('dm') ?? settings?.dmDefault ?? DM_DEFAULT;
-    const outcome = subscribe(ctx, cap, {
-      jobId: jobId.id,
+    const outcome = subscribe(ctx, cap, { ...ref, account: adapter.accountKey }, {
+      jobId: ref.key,
       userId: interaction.user.id,
       guildId: interaction.guildId,
       channelId: interaction.channelId,
@@ -82,13 +78,13 @@ export const track = defineCommand(trackDefinition, {
         );
       case 'already': {
         const where = outcome.link ? `: ${outcome.link}` : '.';
-        return answer(interaction, outcome.finished ? `That job already finished${where}` : `You are already tracking \`${jobId.id}\`${where}`);
+        return answer(interaction, outcome.finished ? `That job already finished${where}` : `You are already tracking \`${shown}\`${where}`);
       }
       case 'expired':
-        return answer(interaction, `\`${jobId.id}\` has expired: useapi.net keeps jobs for 62 days, so it can no longer be read. There is nothing more to follow.`);
+        return answer(interaction, `\`${shown}\` has expired: ${adapter.names.keepsJobs ? `${adapter.names.service} keeps jobs for ${adapter.names.keepsJobs}` : `${adapter.names.service} no longer keeps it`}, so it can no longer be read. There is nothing more to follow.`);
     }
     ctx.onChange();
-    ctx.log.info({ event: 'tracked', outcome: outcome.kind, jobId: jobId.id, userId: interaction.user.id, guildId: interaction.guildId }, 'job tracked');
+    ctx.log.info({ event: 'tracked', outcome: outcome.kind, jobId: ref.key, upstream: ref.upstream, userId: interaction.user.id, guildId: interaction.guildId }, 'job tracked');
     switch (outcome.kind) {
       case 'finished':
         return answer(interaction, `That job already finished — here is its result in this channel${dm ? ", and I've DMed you" : ''}.`);
@@ -100,13 +96,13 @@ export const track = defineCommand(trackDefinition, {
       case 'tracking':
         return answer(
           interaction,
-          `Tracking \`${jobId.id}\`. A message in this channel will follow it${dm ? ', and I will DM you when it ends' : ''}.`,
+          `Tracking ${ref.description} \`${shown}\` on ${adapter.names.service}. A message in this channel will follow it${dm ? ', and I will DM you when it ends' : ''}.`,
         );
     }
   },
 });
 
-function subscribe(ctx: CommandContext, cap: number, request: FollowRequest): TrackOutcome {
+function subscribe(ctx: CommandContext, cap: number, ref: JobRef & { account: string }, request: FollowRequest): TrackOutcome {
   const now = ctx.now();
   const { db } = ctx;
   return inTransaction(db, (): TrackOutcome => {
@@ -121,7 +117,7 @@ function subscribe(ctx: CommandContext, cap: number, request: FollowRequest): Tr
     // A job that ended upstream is not open: it takes no place under the cap.
     if (end !== 'upstream' && countOpenSubscriptions(db, request.userId, request.guildId) >= cap) return { kind: 'cap' };
 
-    const accountProblem = loadAccount(db).problem;
+    const accountProblem = loadAccount(db, ref.account).problem;
     let outcome: TrackOutcome = { kind: end === 'upstream' ? 'finished' : 'tracking' };
     if (job && end === 'tracker') {
       outcome = { kind: 'again', gaveUp: job.problem === 'max_age' ? 'max_age' : 'not_found' };
@@ -129,7 +125,7 @@ function subscribe(ctx: CommandContext, cap: number, request: FollowRequest): Tr
       saveJob(db, { ...trackAgain(job, now), problem: accountProblem, nextPollAt: URGENT }, true);
       followAgainAfterGivingUp(db, request.jobId);
     } else if (!job) {
-      addJob(db, request.jobId, accountProblem, now);
+      insertJob(db, { jobId: ref.key, upstream: ref.upstream, account: ref.account, scope: ref.scope }, { trackedAt: now, nextPollAt: URGENT, problem: accountProblem });
     } else {
       wakeParkedJob(db, request.jobId);
     }

@@ -1,6 +1,5 @@
 import { ApplicationCommandOptionType, inlineCode, type RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
 import { subscriptionsOf, unfollow } from '../../db/subscriptions';
-import { parseJobId } from '../../useapi/jobId';
 import { answer, COMMAND_CONTEXTS, defineCommand } from './command';
 
 const MAX_CHOICES = 25;
@@ -17,8 +16,7 @@ export const untrackDefinition = {
 export const untrack = defineCommand(untrackDefinition, {
   async execute(interaction, options, ctx) {
     const raw = options.getString('jobid', true);
-    const parsed = parseJobId(raw);
-    const jobId = parsed.ok ? parsed.jobId.id : raw.trim();
+    const jobId = ctx.upstreams.keyOf(raw);
     if (!unfollow(ctx.db, interaction.user.id, jobId)) {
       return answer(interaction, 'You are not tracking that job. `/jobs` lists the ones you follow.');
     }
@@ -38,7 +36,7 @@ export const untrack = defineCommand(untrackDefinition, {
 });
 
 function choiceName(status: string | null, progress: number | null, jobId: string): string {
-  const state = status === null ? 'waiting' : progress !== null && status === 'progress' ? `${progress}%` : status;
+  const state = status === null ? 'waiting' : progress !== null && status === 'running' ? `${progress}%` : status;
   const name = `${state} · ${jobId}`;
   return name.length <= 100 ? name : `${name.slice(0, 99)}…`;
 }

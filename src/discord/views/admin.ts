@@ -3,7 +3,9 @@
  * posted to review channels. Pure: values in, Discord API JSON out.
  */
 import { TimestampStyles, type APIEmbed, type APIEmbedField } from 'discord.js';
-import { EMBED_COLORS, FOOTER_TEXT, PROBLEM_HEADLINES, PROBLEM_TEXTS } from './jobView';
+import type { AccountIncidentKind } from '../../domain/job';
+import { DEFAULT_UPSTREAM, namesOf, type UpstreamNames } from '../../domain/upstream';
+import { EMBED_COLORS, problemHeadlines, problemTexts } from './jobView';
 import { DISCORD_LIMITS, clampEmbed } from './limits';
 import { isKnownTime, isoTimestamp, safeChannelMention, safeRoleMention, safeTime, safeUserMention, whenText } from './markup';
 import { postFailure } from './reviewDetail';
@@ -108,22 +110,22 @@ export function blocksView(blocks: Array<{ userId: string; blockedBy: string; bl
 // ---------------------------------------------------------------------------------------------
 // Account alerts
 
-export type AccountIncidentKind = 'unauthorized' | 'payment_required' | 'warning';
 
-const ALERT_TITLES: Record<AccountIncidentKind, string> = {
-  unauthorized: `${PROBLEM_HEADLINES.unauthorized}: polling paused`,
-  payment_required: `${PROBLEM_HEADLINES.payment_required}: polling paused`,
+const alertTitles = (names: UpstreamNames): Record<AccountIncidentKind, string> => ({
+  unauthorized: `${problemHeadlines(names).unauthorized}: polling paused`,
+  payment_required: `${problemHeadlines(names).payment_required}: polling paused`,
   warning: 'Midjourney flagged the shared account',
-};
+});
+const ALERT_TITLES = alertTitles(namesOf(DEFAULT_UPSTREAM));
 
 const WARNING_TEXT =
   "Midjourney sent a warning about the account this bot uses for everyone (for example HTTP 596 “pending moderation”, a CAPTCHA, or wording about a ban). Jobs may fail until someone acts: whoever holds the account must deal with the notice in Midjourney's Discord (solve the CAPTCHA or acknowledge the warning) and then reset the channel on useapi.net. Repeated moderated prompts make a ban more likely, so check `/review list` too.";
 
-const ALERT_TEXTS: Record<AccountIncidentKind, string> = {
-  unauthorized: PROBLEM_TEXTS.unauthorized,
-  payment_required: PROBLEM_TEXTS.payment_required,
+const alertTexts = (names: UpstreamNames): Record<AccountIncidentKind, string> => ({
+  unauthorized: problemTexts(names).unauthorized,
+  payment_required: problemTexts(names).payment_required,
   warning: WARNING_TEXT,
-};
+});
 
 function kindOf(kind: AccountIncidentKind): AccountIncidentKind {
   return Object.hasOwn(ALERT_TITLES, kind) ? kind : 'warning';
@@ -135,6 +137,7 @@ export function accountAlert(
   detail: string | null,
   affectedJobs: number,
   since: number,
+  names: UpstreamNames = namesOf(DEFAULT_UPSTREAM),
 ): { embeds: APIEmbed[] } {
   const k = kindOf(kind);
   const n = typeof affectedJobs === 'number' && Number.isFinite(affectedJobs) ? Math.max(0, Math.floor(affectedJobs)) : 0;
@@ -147,36 +150,36 @@ export function accountAlert(
     { name: 'Since', value: whenText(since), inline: true },
   ];
   const said = typeof detail === 'string' ? truncate(cleanText(detail), 1000) : '';
-  if (said) fields.push({ name: 'What useapi.net said', value: said, inline: false });
+  if (said) fields.push({ name: `What ${names.service} said`, value: said, inline: false });
   const embed: APIEmbed = {
-    title: ALERT_TITLES[k],
-    description: ALERT_TEXTS[k],
+    title: alertTitles(names)[k],
+    description: alertTexts(names)[k],
     color: k === 'warning' ? EMBED_COLORS.failed : EMBED_COLORS.attention,
     fields,
-    footer: { text: `One alert per incident; a follow-up comes when it is resolved. · ${FOOTER_TEXT}` },
+    footer: { text: `One alert per incident; a follow-up comes when it is resolved. · ${names.product}` },
   };
   const ts = isoTimestamp(since);
   if (ts) embed.timestamp = ts;
   return { embeds: [clampEmbed(embed)] };
 }
 
-const RECOVERED_TITLES: Record<AccountIncidentKind, string> = {
-  unauthorized: 'Resolved: useapi.net accepts the token again',
-  payment_required: 'Resolved: useapi.net subscription active again',
+const recoveredTitles = ({ service }: UpstreamNames): Record<AccountIncidentKind, string> => ({
+  unauthorized: `Resolved: ${service} accepts the token again`,
+  payment_required: `Resolved: ${service} subscription active again`,
   warning: 'Resolved: Midjourney account working again',
-};
+});
 
 /** The follow-up when polling works again: "Resolved after <duration>". */
-export function accountRecovered(kind: AccountIncidentKind, since: number, now: number): { embeds: APIEmbed[] } {
+export function accountRecovered(kind: AccountIncidentKind, since: number, now: number, names: UpstreamNames = namesOf(DEFAULT_UPSTREAM)): { embeds: APIEmbed[] } {
   const k = kindOf(kind);
   const description = `Resolved after ${formatDuration(now - since)}${
     isKnownTime(since) ? ` (the problem began ${safeTime(since)})` : ''
   }. Polling has resumed and tracking messages catch up by themselves.`;
   const embed: APIEmbed = {
-    title: RECOVERED_TITLES[k],
+    title: recoveredTitles(names)[k],
     description,
     color: EMBED_COLORS.completed,
-    footer: { text: FOOTER_TEXT },
+    footer: { text: names.product },
   };
   const ts = isoTimestamp(now);
   if (ts) embed.timestamp = ts;

@@ -1,5 +1,6 @@
 import type { APIActionRowComponent, APIButtonComponent, APIEmbed } from 'discord.js';
-import type { JobSnapshot } from '../../tracker/state';
+import type { JobSnapshot } from '../../domain/job';
+import { namesOf } from '../../domain/upstream';
 import { deriveJobView, type JobView } from './jobView';
 import { renderJob } from './render';
 import { inlineCode, safeLink } from './text';
@@ -20,18 +21,18 @@ export function messageLink(where: MessageWhere): string | null {
   return safeLink(`https://discord.com/channels/${guildId ?? '@me'}/${channelId}/${messageId}`);
 }
 
-function dmTitle(view: JobView): string {
+function dmTitle(view: JobView, engine: string): string {
   switch (view.kind) {
     case 'completed':
-      return 'Your Midjourney job is done';
+      return `Your ${engine} job is done`;
     case 'failed':
-      return 'Your Midjourney job failed';
+      return `Your ${engine} job failed`;
     case 'moderated':
-      return 'Your Midjourney job was moderated';
+      return `Your ${engine} job was moderated`;
     case 'refused':
-      return 'Midjourney refused your request';
+      return `${engine} refused your request`;
     default:
-      return `Your Midjourney job: ${view.headline}`;
+      return `Your ${engine} job: ${view.headline}`;
   }
 }
 
@@ -45,7 +46,7 @@ export function resultDm(
   const link = messageLink(where);
   return renderJob(view, {
     now,
-    title: dmTitle(view),
+    title: dmTitle(view, namesOf(job.upstream).engine),
     lead: link ? [`[Open the tracking message](${link})`] : [],
     extraButtons: link ? [{ label: 'Tracking message', url: link }] : [],
   });

@@ -10,11 +10,11 @@ export { reviewPost } from './reviewPost';
 export { REVIEW_PAGE_SIZE, reviewList } from './reviewList';
 export { reviewDetail } from './reviewDetail';
 export { warnDm } from './warnDm';
+export type { AccountIncidentKind } from '../../domain/job';
 export {
   settingsView,
   blocksView,
   accountAlert,
   accountRecovered,
-  type AccountIncidentKind,
   type GuildSettingsView,
 } from './admin';

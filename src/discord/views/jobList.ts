@@ -1,5 +1,6 @@
 import type { APIActionRowComponent, APIButtonComponent, APIEmbed } from 'discord.js';
-import type { JobSnapshot } from '../../tracker/state';
+import type { JobSnapshot } from '../../domain/job';
+import { namesOf } from '../../domain/upstream';
 import { EMBED_COLORS, FOOTER_TEXT, deriveJobView } from './jobView';
 import { DISCORD_LIMITS, clampEmbed } from './limits';
 import { linkLine } from './render';
@@ -54,7 +55,8 @@ export function jobListMessage(
   rows: ReadonlyArray<JobListRow>,
   now: number,
 ): { embeds: APIEmbed[]; components?: APIActionRowComponent<APIButtonComponent>[] } {
-  const footer = FOOTER_TEXT;
+  // The upstreams the listed jobs run on.
+  const footer = rows.length === 0 ? FOOTER_TEXT : [...new Set(rows.map((r) => namesOf(r.job.upstream).product))].join(' · ');
   if (rows.length === 0) {
     return {
       embeds: [

@@ -3,20 +3,20 @@
  * the tracking message, the DM and the /jobs list so they never disagree.
  */
 import { time, TimestampStyles } from 'discord.js';
-import type { JobSnapshot, Problem } from '../../tracker/state';
-import { clampPercent, FINISHED_STATUSES, isRefusedRequest, isRunningStatus, reportedProgress } from '../../useapi/job';
-import { cleanPrompt, cleanText, inlineCode, safeLink, stringifyUpstream, truncate, wellFormed } from './text';
+import { clampPercent, isRunningStatus, type JobSnapshot, type MediaKind, type Problem, type ResultMedia } from '../../domain/job';
+import { DEFAULT_UPSTREAM, namesOf, type UpstreamNames } from '../../domain/upstream';
+import { cleanPrompt, cleanText, inlineCode, safeLink, truncate, wellFormed } from './text';
 
 /** One colour per kind of state. */
 export const EMBED_COLORS = {
   /** Before the first successful read: neutral grey-blue. */
   waiting: 0x99aab5,
-  /** created / started / progress: blue. */
+  /** queued / running: blue. */
   running: 0x3498db,
   completed: 0x2ecc71,
   failed: 0xe74c3c,
   moderated: 0xe67e22,
-  /** Midjourney would not run the request (not moderation): purple. */
+  /** The upstream would not run the request (not moderation): purple. */
   refused: 0x9b59b6,
   /** 401, 402, not found yet, stalled: temporary, somebody may need to act: yellow. */
   attention: 0xf1c40f,
@@ -27,8 +27,7 @@ export const EMBED_COLORS = {
 export type ViewKind =
   | 'waiting'
   | 'queued'
-  | 'starting'
-  | 'rendering'
+  | 'running'
   | 'completed'
   | 'failed'
   | 'moderated'
@@ -39,50 +38,40 @@ export type ViewKind =
 export const FOOTER_TEXT = 'useapi.net Midjourney v3';
 
 /** Title per problem. */
-export const PROBLEM_HEADLINES: Record<Problem, string> = {
-  unauthorized: 'useapi.net token refused (401)',
-  payment_required: 'useapi.net subscription inactive (402)',
-  not_found_yet: 'Not found yet (404)',
-  not_found: 'Job not found (404)',
-  expired: 'Job expired (410)',
-  stalled: 'Stalled',
-  max_age: 'Stopped tracking',
-};
-
-/** One plain sentence per problem: what it means and what to do (a 404 within its grace: `notFoundYetText`). */
-export const PROBLEM_TEXTS: Record<Exclude<Problem, 'not_found_yet'>, string> = {
-  unauthorized:
-    "useapi.net refused this bot's API token (HTTP 401), so nobody's jobs can be read right now. A bot admin needs to fix USEAPI_TOKEN; polling is paused and resumes by itself once the token works again.",
-  payment_required:
-    'useapi.net says the account this bot uses has no active subscription (HTTP 402). A bot admin needs to renew it on useapi.net; polling is paused and resumes by itself once the subscription is active again.',
-  not_found:
-    "useapi.net does not know this job id (HTTP 404). Check that the id is complete and that the job was made with the useapi.net account this bot uses — other accounts' jobs cannot be read. Tracking has stopped; if the id is right, /track it again to look once more.",
-  expired:
-    'useapi.net keeps jobs for 62 days and this one is older, so it can no longer be read (HTTP 410). Tracking has stopped.',
-  stalled:
-    "Midjourney has not reported any change for 14 minutes or more, so the job may be stuck. I'll keep checking and update this message if it moves or fails.",
-  max_age:
-    'I stopped following this job because it ran longer than this bot tracks a job. What it last showed is below; run /track again to follow it anew.',
-};
-
-function notFoundYetText(until: number | null): string {
-  const deadline = until === null ? 'for a little while' : `until ${time(new Date(until), TimestampStyles.LongTime)}`;
-  return `useapi.net does not know this job id yet (HTTP 404): it may be mistyped, or too new to be known. I'm still checking ${deadline}, then I'll stop.`;
+export function problemHeadlines({ service }: UpstreamNames): Record<Problem, string> {
+  return {
+    unauthorized: `${service} token refused (401)`,
+    payment_required: `${service} subscription inactive (402)`,
+    not_found_yet: 'Not found yet (404)',
+    not_found: 'Job not found (404)',
+    expired: 'Job expired (410)',
+    stalled: 'Stalled',
+    max_age: 'Stopped tracking',
+  };
 }
 
-const RUNNING_NOTES: Partial<Record<ViewKind, string>> = {
-  waiting: 'Asking useapi.net for this job…',
-  queued: "Midjourney accepted the job; it's waiting in the queue.",
-  starting: 'Midjourney is starting the job.',
-  failed: 'The job failed; nothing more will happen to it.',
-  moderated: "**Moderated.** Midjourney's moderation blocked this prompt, so nothing was generated.",
-};
+/** The titles for useapi.net (the admin views' account alerts speak of that account). */
+export const PROBLEM_HEADLINES = problemHeadlines(namesOf(DEFAULT_UPSTREAM));
 
-/** Appended to the failed / moderated note when upstream said why. */
-const DETAILS_BELOW: Partial<Record<ViewKind, string>> = {
-  failed: ' What useapi.net reported is below.',
-  moderated: ' What Midjourney said is below.',
-};
+/** One plain sentence per problem: what it means and what to do (a 404 within its grace: `notFoundYetText`). */
+export function problemTexts({ service, engine, tokenSetting, keepsJobs }: UpstreamNames): Record<Exclude<Problem, 'not_found_yet'>, string> {
+  return {
+    unauthorized: `${service} refused this bot's API token (HTTP 401), so nobody's jobs can be read there right now. A bot admin needs to fix ${tokenSetting}; polling is paused and resumes by itself once the token works again.`,
+    payment_required: `${service} says the account this bot uses has no active subscription (HTTP 402). A bot admin needs to renew it on ${service}; polling is paused and resumes by itself once the subscription is active again.`,
+    not_found: `${service} does not know this job id (HTTP 404). Check that the id is complete and that the job was made with the ${service} account this bot uses — other accounts' jobs cannot be read. Tracking has stopped; if the id is right, /track it again to look once more.`,
+    expired: `${keepsJobs ? `${service} keeps jobs for ${keepsJobs} and this one is older` : `${service} no longer keeps this job`}, so it can no longer be read (HTTP 410). Tracking has stopped.`,
+    stalled: `${engine} has not reported any change for 14 minutes or more, so the job may be stuck. I'll keep checking and update this message if it moves or fails.`,
+    max_age: 'I stopped following this job because it ran longer than this bot tracks a job. What it last showed is below; run /track again to follow it anew.',
+  };
+}
+
+/** The problem texts for useapi.net Midjourney v3 (the admin views' account alerts speak of that account). */
+export const PROBLEM_TEXTS = problemTexts(namesOf(DEFAULT_UPSTREAM));
+
+function notFoundYetText(service: string, until: number | null): string {
+  const deadline = until === null ? 'for a little while' : `until ${time(new Date(until), TimestampStyles.LongTime)}`;
+  return `${service} does not know this job id yet (HTTP 404): it may be mistyped, or too new to be known. I'm still checking ${deadline}, then I'll stop.`;
+}
 
 export interface ResultLink {
   label: string;
@@ -106,23 +95,22 @@ export interface JobView {
   prompt: string | null;
   /** 0..100 or null. */
   progress: number | null;
-  /** Upstream status is created/started/progress and nothing has stopped tracking. */
+  /** The job is queued or running upstream and nothing has stopped tracking. */
   running: boolean;
   elapsedMs: number;
   /** The sentence under the prompt: a problem's explanation or a short state note. */
   note: string | null;
   images: ResultLink[];
   videos: ResultLink[];
-  /** The grid for the embed image (completed jobs only). */
+  audio: ResultLink[];
+  /** The picture for the embed: the grid, the first image, or a video's still (completed jobs only). */
   gridUrl: string | null;
-  /** error / errorDetails / code / Midjourney embeds (failed, moderated, unknown status). */
+  /** What the upstream said (failed, moderated, unknown status). */
   details: DetailField[];
   /** `inline code` job id. */
   jobIdCode: string;
   footer: string;
 }
-
-const FINISHED = FINISHED_STATUSES as readonly string[];
 
 function parseTime(iso: unknown): number | null {
   if (typeof iso !== 'string' || !iso) return null;
@@ -130,32 +118,21 @@ function parseTime(iso: unknown): number | null {
   return Number.isFinite(t) ? t : null;
 }
 
-/** The prompt inside Midjourney's message text: `**prompt** - <@id> (31%) (fast)`. */
-export function promptFromContent(content: string): string | null {
-  const bold = /^\s*\*\*([\s\S]*)\*\*\s+-\s+/.exec(content);
-  if (bold?.[1]?.trim()) return bold[1];
-  const stripped = content.replace(/\s+-\s+<@[^>]*>[\s\S]*$/, '').trim();
-  return stripped || null;
-}
-
 export function jobPrompt(job: JobSnapshot): string | null {
-  const p = job.payload;
-  const raw =
-    (typeof p?.request?.prompt === 'string' && p.request.prompt.trim() ? p.request.prompt : null) ??
-    (typeof p?.response?.content === 'string' ? promptFromContent(p.response.content) : null);
+  const raw = job.reading?.prompt;
   if (!raw) return null;
   const cleaned = cleanPrompt(raw);
   return cleaned || null;
 }
 
 export function jobProgress(job: JobSnapshot): number | null {
-  return clampPercent(job.progress) ?? reportedProgress(job.payload?.response) ?? (job.status === 'completed' ? 100 : null);
+  return clampPercent(job.progress) ?? clampPercent(job.reading?.progress) ?? (job.status === 'completed' ? 100 : null);
 }
 
-/** now − start, or end − start once terminal; start/end prefer upstream `created`/`updated`. */
+/** now − start, or end − start once terminal; start/end prefer the upstream's created/updated times. */
 export function jobElapsed(job: JobSnapshot, now: number): number {
-  const created = parseTime(job.payload?.created);
-  const updated = parseTime(job.payload?.updated);
+  const created = parseTime(job.reading?.createdAt);
+  const updated = parseTime(job.reading?.updatedAt);
   const start = created ?? job.trackedAt;
   let end: number;
   const upstreamEnded = job.status !== null && !isRunningStatus(job.status);
@@ -166,36 +143,27 @@ export function jobElapsed(job: JobSnapshot, now: number): number {
   return Number.isFinite(ms) && ms > 0 ? ms : 0;
 }
 
-function links(list: ReadonlyArray<{ url: string }> | undefined, prefix: string): ResultLink[] {
+const LINK_PREFIX: Record<MediaKind, string> = { image: 'Image', video: 'Video', audio: 'Audio' };
+
+function links(media: readonly ResultMedia[], kind: MediaKind): ResultLink[] {
   const out: ResultLink[] = [];
-  (list ?? []).forEach((item, i) => {
-    const url = safeLink(item?.url);
-    if (url) out.push({ label: `${prefix} ${i + 1}`, url });
-  });
+  media
+    .filter((m) => m.kind === kind && m.role !== 'grid')
+    .forEach((item, i) => {
+      const url = safeLink(item.url);
+      if (url) out.push({ label: `${LINK_PREFIX[kind]} ${i + 1}`, url });
+    });
   return out.slice(0, 10);
 }
 
 function kindOf(job: JobSnapshot): ViewKind {
   const s = job.status;
   // A finished upstream status is the real answer; a problem recorded beside it is stale.
-  if (s === 'moderated' && job.payload && isRefusedRequest(job.payload)) return 'refused';
-  if (s !== null && FINISHED.includes(s)) return s as 'completed' | 'failed' | 'moderated';
+  if (s !== null && s !== 'unknown' && !isRunningStatus(s)) return s;
   if (job.problem) return job.problem;
   if (s === null) return 'waiting';
-  if (s === 'created') return 'queued';
-  if (s === 'started') return 'starting';
-  if (s === 'progress') return 'rendering';
-  return 'unknown';
+  return s;
 }
-
-const STATUS_WORDS: Record<string, string> = {
-  created: 'Queued',
-  started: 'Starting',
-  progress: 'Rendering',
-  completed: 'Completed',
-  failed: 'Failed',
-  moderated: 'Moderated',
-};
 
 function shortStatus(raw: string): string {
   return truncate(cleanText(raw).replace(/\s+/g, ' '), 60) || '?';
@@ -206,8 +174,7 @@ function colorOf(kind: ViewKind): number {
     case 'waiting':
       return EMBED_COLORS.waiting;
     case 'queued':
-    case 'starting':
-    case 'rendering':
+    case 'running':
       return EMBED_COLORS.running;
     case 'completed':
       return EMBED_COLORS.completed;
@@ -231,72 +198,68 @@ function colorOf(kind: ViewKind): number {
 }
 
 function details(job: JobSnapshot, kind: ViewKind): DetailField[] {
-  const p = job.payload;
-  if (!p || !(kind === 'failed' || kind === 'moderated' || kind === 'unknown')) return [];
+  const reading = job.reading;
+  if (!reading || !(kind === 'failed' || kind === 'moderated' || kind === 'unknown')) return [];
   const out: DetailField[] = [];
   const seen: string[] = [];
-  const add = (name: string, raw: string): void => {
-    const value = cleanText(raw);
-    if (!value) return;
+  for (const detail of reading.details) {
+    const value = cleanText(detail.text);
+    if (!value) continue;
     // Skip text already shown (useapi often repeats Midjourney's embed text in error/errorDetails,
     // sometimes cut short with an ellipsis).
     const key = value.replace(/(?:…|\.\.\.)$/, '').trim().toLowerCase();
-    if (seen.some((s) => s.startsWith(key))) return;
+    if (seen.some((s) => s.startsWith(key))) continue;
     seen.push(key);
-    out.push({ name, value });
-  };
-  if (kind === 'moderated') {
-    for (const e of (p.response?.embeds ?? []).slice(0, 3)) {
-      const title = typeof e?.title === 'string' ? cleanText(e.title).replace(/\s+/g, ' ') : '';
-      const desc = typeof e?.description === 'string' ? e.description : '';
-      if (desc.trim()) {
-        add(truncate(`Midjourney: ${title || 'message'}`, 200), desc);
-        if (title) seen.push(title.toLowerCase());
-      } else if (title) {
-        add('Midjourney', title);
-      }
-    }
+    if (detail.covers) seen.push(cleanText(detail.covers).replace(/\s+/g, ' ').toLowerCase());
+    out.push({ name: truncate(cleanText(detail.name).replace(/\s+/g, ' '), 200), value });
   }
-  add('Error', stringifyUpstream(p.error));
-  add('Details', stringifyUpstream(p.errorDetails));
-  if (typeof p.code === 'number' && Number.isFinite(p.code)) out.push({ name: 'Code', value: String(p.code) });
   return out;
 }
 
-function refusalNote(job: JobSnapshot): string {
-  const reason = truncate(cleanText(stringifyUpstream(job.payload?.errorDetails) || stringifyUpstream(job.payload?.error)), 500).replace(/[.。]$/, '');
-  return `Midjourney refused the request${reason ? `: ${reason}` : ''}. Nothing was generated; this is not a moderation issue.`;
+function refusalNote(job: JobSnapshot, engine: string): string {
+  const reason = truncate(cleanText(job.reading?.error ?? ''), 500).replace(/[.。]$/, '');
+  return `${engine} refused the request${reason ? `: ${reason}` : ''}. Nothing was generated; this is not a moderation issue.`;
 }
 
+const FINISHED_WORDS: Partial<Record<ViewKind, string>> = {
+  completed: 'Completed',
+  failed: 'Failed',
+  moderated: 'Moderated',
+  refused: 'Refused',
+};
+
 export function deriveJobView(job: JobSnapshot, now: number): JobView {
+  const names = namesOf(job.upstream);
+  const { service, engine } = names;
   const kind = kindOf(job);
   const progress = jobProgress(job);
-  const status = job.status;
-  const statusWord = kind === 'refused' ? 'Refused' : status === null ? 'Not read yet' : (STATUS_WORDS[status] ?? shortStatus(status));
+  const reading = job.reading;
+  const upstreamWord = reading?.upstreamStatus ?? '';
+  const statusWord =
+    FINISHED_WORDS[kind] ?? (reading === null ? 'Not read yet' : reading.status === 'unknown' ? shortStatus(upstreamWord) : reading.stage.label);
 
   let headline: string;
   switch (kind) {
     case 'waiting':
-      headline = 'Waiting for useapi.net…';
+      headline = `Waiting for ${service}…`;
       break;
     case 'queued':
-    case 'starting':
     case 'completed':
     case 'failed':
     case 'moderated':
       headline = statusWord;
       break;
-    case 'rendering':
-      headline = progress === null ? 'Rendering' : `Rendering — ${progress}%`;
+    case 'running':
+      headline = progress === null || !reading?.stage.withPercent ? statusWord : `${statusWord} — ${progress}%`;
       break;
     case 'refused':
       headline = 'Request refused';
       break;
     case 'unknown':
-      headline = `Status: ${shortStatus(status ?? '')}`;
+      headline = `Status: ${shortStatus(upstreamWord)}`;
       break;
     default:
-      headline = PROBLEM_HEADLINES[kind];
+      headline = problemHeadlines(names)[kind];
   }
 
   let statusLabel = statusWord;
@@ -305,29 +268,32 @@ export function deriveJobView(job: JobSnapshot, now: number): JobView {
   else if (kind === 'not_found' || kind === 'expired' || kind === 'max_age') statusLabel += ' · tracking stopped';
   else if (kind === 'unknown' && job.terminal) statusLabel += ' · tracking stopped';
 
+  const problems = problemTexts(names);
   let note: string | null;
-  if (kind === 'not_found_yet') note = notFoundYetText(job.notFoundUntil);
-  else if (kind in PROBLEM_TEXTS) note = PROBLEM_TEXTS[kind as keyof typeof PROBLEM_TEXTS];
+  if (kind === 'not_found_yet') note = notFoundYetText(service, job.notFoundUntil);
+  else if (kind in problems) note = problems[kind as keyof typeof problems];
   else if (kind === 'unknown')
-    note = `useapi.net reported a status this bot does not know (${shortStatus(status ?? '')}).${
+    note = `${service} reported a status this bot does not know (${shortStatus(upstreamWord)}).${
       job.terminal ? ' I stopped following the job; what it last showed is below.' : ''
     }`;
-  else if (kind === 'refused') note = refusalNote(job);
-  else note = RUNNING_NOTES[kind] ?? null;
+  else if (kind === 'refused') note = refusalNote(job, engine);
+  else if (kind === 'waiting') note = `Asking ${service} for this job…`;
+  else if (kind === 'queued' || kind === 'running') note = reading?.stage.note ?? null;
+  else if (kind === 'failed') note = 'The job failed; nothing more will happen to it.';
+  else if (kind === 'moderated') note = `**Moderated.** ${engine}'s moderation blocked this prompt, so nothing was generated.`;
+  else note = null;
   const detailFields = details(job, kind);
-  if (note && detailFields.length > 0) note += DETAILS_BELOW[kind] ?? '';
+  if (note && detailFields.length > 0) {
+    if (kind === 'failed') note += ` What ${service} reported is below.`;
+    if (kind === 'moderated') note += ` What ${engine} said is below.`;
+  }
 
-  const r = job.payload?.response;
-  const completed = kind === 'completed';
-  const isVideo = job.payload?.jobType === 'video' || (r?.videoUx?.length ?? 0) > 0;
-  const images = completed ? links(r?.imageUx, 'Image') : [];
-  const videos = completed && isVideo ? links(r?.videoUx, 'Video') : [];
-  const gridUrl = completed
-    ? (safeLink(r?.attachments?.[0]?.url, 2048) ?? safeLink(r?.imageUx?.[0]?.url, 2048))
-    : null;
+  const media = kind === 'completed' ? (reading?.media ?? []) : [];
+  const grid = media.find((m) => m.role === 'grid') ?? media.find((m) => m.kind === 'image');
+  const still = media.find((m) => m.kind === 'video' && m.preview)?.preview;
+  const gridUrl = safeLink(grid?.url, 2048) ?? safeLink(still, 2048);
 
-  // `verb` can say "imagine" for a video job; `jobType` is the one to trust.
-  const meta = [job.payload?.jobType ?? job.payload?.verb].filter((x): x is string => typeof x === 'string' && /^[\w-]{1,24}$/.test(x));
+  const meta = [reading?.meta].filter((x): x is string => typeof x === 'string' && /^[\w-]{1,24}$/.test(x));
   return {
     kind,
     headline: truncate(headline, 256),
@@ -335,14 +301,20 @@ export function deriveJobView(job: JobSnapshot, now: number): JobView {
     color: colorOf(kind),
     prompt: jobPrompt(job),
     progress,
-    running: status !== null && isRunningStatus(status) && !job.terminal && kind !== 'max_age',
+    running: isRunningStatus(job.status) && !job.terminal && kind !== 'max_age',
     elapsedMs: jobElapsed(job, now),
     note,
-    images,
-    videos,
+    images: links(media, 'image'),
+    videos: links(media, 'video'),
+    audio: links(media, 'audio'),
     gridUrl,
     details: detailFields,
-    jobIdCode: inlineCode(wellFormed(job.jobId), 200),
-    footer: [FOOTER_TEXT, ...meta].join(' · '),
+    jobIdCode: inlineCode(wellFormed(displayId(job.jobId)), 200),
+    footer: [names.product, ...meta].join(' · '),
   };
+}
+
+/** The id as the person knows it: without the namespace a bare upstream id is stored under (`mj-proxy:…`). */
+export function displayId(jobId: string): string {
+  return jobId.replace(/^[a-z][a-z-]*:(?=[^:]+$)/, '');
 }

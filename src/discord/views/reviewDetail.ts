@@ -1,6 +1,6 @@
 /** `/review show`: one review with its job and its full history. Pure: records in, Discord API JSON out. */
 import type { APIEmbed, APIEmbedField } from 'discord.js';
-import type { JobSnapshot } from '../../tracker/state';
+import type { JobSnapshot } from '../../domain/job';
 import { FOOTER_TEXT, deriveJobView } from './jobView';
 import { DISCORD_LIMITS, clampEmbed, embedLength, fitFields, fitItems } from './limits';
 import { isoTimestamp, safeChannelMention, safeTime, safeUserMention } from './markup';

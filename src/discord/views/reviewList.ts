@@ -1,6 +1,6 @@
 /** `/review list`: one page of a server's review queue. Pure: records in, Discord API JSON out. */
 import { ButtonStyle, ComponentType, TimestampStyles, type APIEmbed } from 'discord.js';
-import type { JobSnapshot } from '../../tracker/state';
+import type { JobSnapshot } from '../../domain/job';
 import { EMBED_COLORS, FOOTER_TEXT, deriveJobView } from './jobView';
 import { DISCORD_LIMITS, clampEmbed } from './limits';
 import { safeTime, safeUserMention } from './markup';

@@ -4,7 +4,7 @@
  * cleaned and cannot mention anyone.
  */
 import { ButtonStyle, ComponentType, type APIButtonComponent, type APIEmbed, type APIEmbedField } from 'discord.js';
-import type { JobSnapshot } from '../../tracker/state';
+import type { JobSnapshot } from '../../domain/job';
 import { FOOTER_TEXT, deriveJobView } from './jobView';
 import { DISCORD_LIMITS, clampEmbed, embedLength, fitFields } from './limits';
 import { isoTimestamp } from './markup';
