@@ -15,6 +15,7 @@ import { inTransaction, type Db } from '../db/open';
 import { dueOutbox, enqueue, enqueueResultDm, markFailed, markRetry, markSent, type OutboxRow } from '../db/outbox';
 import { subscriptions } from '../db/schema';
 import { markRendered, perGeneration, staleSubscriptions, type SubscriptionRow } from '../db/subscriptions';
+import { crashPoint } from '../crashPoint';
 import type { Logger } from '../log';
 import { effectMessage } from './effects';
 import { trackingMessage } from './views/tracking';
@@ -191,6 +192,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
           body: { ...body, nonce: perGeneration('t', sub), enforce_nonce: true } satisfies RESTPostAPIChannelMessageJSONBody,
         })) as APIMessage;
         messageId = created.id;
+        crashPoint('message_created');
       } else {
         await rest.patch(Routes.channelMessage(sub.channelId, messageId), { body });
       }
@@ -238,6 +240,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       const sent = (await rest.post(Routes.channelMessages(channelId), {
         body: { ...message.body, allowed_mentions: { parse: [] }, nonce: `o${row.id}`, enforce_nonce: true },
       })) as APIMessage;
+      crashPoint('outbox_sent');
       const at = now();
       inTransaction(db, () => {
         markSent(db, row.id, at);

@@ -2,6 +2,7 @@ import { inTransaction, type Db } from '../db/open';
 import { countRunningJobs, dueJobs, firstPollableJobId, loadAccount, loadJob, pollFirst, runningJobIds, saveAccount, saveJob, URGENT } from '../db/jobs';
 import { enqueueResultDms } from '../db/outbox';
 import { openReviews } from '../db/reviews';
+import { crashPoint } from '../crashPoint';
 import type { Logger } from '../log';
 import type { PollResult, UseapiClient } from '../useapi/client';
 import { advance, type LifecycleSettings } from './lifecycle';
@@ -76,6 +77,7 @@ export function createPoller(opts: PollerOptions): Poller {
         if (effect.kind === 'open_review') reviews += openReviews(db, jobId, at);
       }
       const account = applyAccountSignal(db, transition.account, { at, sentAt }, { probeIntervalMs, ownerUserIds });
+      crashPoint('poll_transaction');
       return { transition, dms, reviews, account };
     });
     if (!outcome) return;

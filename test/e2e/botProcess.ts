@@ -9,6 +9,8 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export interface BotProcess {
   proc: ChildProcess;
   stdout(): string;
+  /** What it wrote to stderr (also passed on to this process's stderr). */
+  stderr(): string;
   /** Resolves with the exit code once the process has ended. */
   exited: Promise<number | null>;
 }
@@ -17,12 +19,17 @@ export function spawnBot(env: Record<string, string>): BotProcess {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
     cwd: ROOT,
     env: { ...process.env, ...env, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  let errors = '';
   proc.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  proc.stderr?.on('data', (chunk: Buffer) => {
+    errors += chunk.toString();
+    process.stderr.write(chunk);
+  });
   const exited = once(proc, 'exit').then(([code]) => code as number | null);
-  return { proc, stdout: () => output, exited };
+  return { proc, stdout: () => output, stderr: () => errors, exited };
 }
 
 /** Starts the bot and waits until it says it is connected to Discord. */
