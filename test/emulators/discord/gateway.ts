@@ -103,6 +103,11 @@ export class GatewayServer {
     for (const socket of this.wss.clients) socket.close(code, 'fake discord: disconnect');
   }
 
+  invalidateAll(): void {
+    for (const session of this.sessions.values()) send(session.socket, { op: Op.InvalidSession, d: false, s: null, t: null });
+    this.sessions.clear();
+  }
+
   async close(): Promise<void> {
     for (const socket of this.wss.clients) socket.terminate();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));

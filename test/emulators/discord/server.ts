@@ -18,6 +18,7 @@ interface InjectedFailure {
   status: number;
   remaining: number;
   body?: JsonObject;
+  headers?: Record<string, string>;
 }
 
 interface ParsedBody {
@@ -38,10 +39,10 @@ export class RestHandler {
     this.limiter = limits ? new RateLimiter(limits) : undefined;
   }
 
-  failNext(routePattern: string, status: number, times: number, body?: JsonObject): void {
+  failNext(routePattern: string, status: number, times: number, body?: JsonObject, headers?: Record<string, string>): void {
     const escaped = routePattern.trim().replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
     const pattern = new RegExp(routePattern.trim().startsWith('/') ? `^[A-Z]+ ${escaped}$` : `^${escaped}$`);
-    this.failures.push({ pattern, status, remaining: times, ...(body ? { body } : {}) });
+    this.failures.push({ pattern, status, remaining: times, ...(body ? { body } : {}), ...(headers ? { headers } : {}) });
   }
 
   clearFailures(): void {
@@ -96,7 +97,7 @@ export class RestHandler {
     if (injected) {
       injected.remaining--;
       this.state.counters.injectedFailures++;
-      return { status: injected.status, body: injected.body ?? apiError(injected.status, ErrorCode.General).body };
+      return { status: injected.status, headers: injected.headers, body: injected.body ?? apiError(injected.status, ErrorCode.General).body };
     }
 
     let rateHeaders: Record<string, string> = {};
