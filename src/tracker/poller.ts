@@ -105,10 +105,12 @@ export function createPoller(opts: PollerOptions): Poller {
     if (transition.visible || dms > 0 || reviews > 0 || account) opts.onChange?.();
   }
 
-  function poll(jobId: string): void {
+  /** `takenAt`: when its place in the budget was taken. */
+  function poll(jobId: string, takenAt: number): void {
     const sentAt = now();
     const work = useapi
       .fetchJob(jobId)
+      .finally(() => budget.answered(takenAt, now()))
       .then((result) => record(jobId, result, sentAt))
       .catch((error: unknown) => log.error({ event: 'poll_crashed', jobId, err: error }, 'recording a poll failed'))
       .finally(() => inFlight.delete(jobId));
@@ -123,6 +125,7 @@ export function createPoller(opts: PollerOptions): Poller {
     list.nextAt = at + listInterval(list.watched, settings);
     list.inFlight = useapi
       .listRunning()
+      .finally(() => budget.answered(at, now()))
       .then((result) => {
         const done = now();
         if (result.kind !== 'ok') {
@@ -156,7 +159,7 @@ export function createPoller(opts: PollerOptions): Poller {
         if (!probe) return;
         // Set before the answer, whatever it will be (a timeout, 5xx, 404…): one probe per interval.
         saveAccount(db, { ...account, nextProbeAt: at + jitter(probeIntervalMs, random) });
-        poll(probe);
+        poll(probe, at);
       }
       return;
     }
@@ -174,7 +177,7 @@ export function createPoller(opts: PollerOptions): Poller {
       const urgent = nextPollAt === URGENT || list.coveredUntil <= at;
       if (!urgent && budget.available(at) <= reserved) break;
       if (!budget.take(at)) break;
-      poll(jobId);
+      poll(jobId, at);
     }
     await Promise.resolve();
   }
