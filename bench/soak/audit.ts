@@ -8,12 +8,14 @@ import { messageText } from '../../test/emulators/discord';
 import type { World } from '../../test/e2e/world';
 
 export type Outcome = 'completed' | 'failed' | 'moderated';
+/** A job's last status upstream: one of the outcomes, or a status useapi does not document (final as well). */
+export type FinalStatus = Outcome | (string & {});
 
 /** One person following one job in one channel, as the soak asked for it. */
 export interface Follow {
   user: { id: string; username: string };
   jobid: string;
-  outcome: Outcome;
+  outcome: FinalStatus;
   channelId: string;
   guildId: string;
   dm: boolean;
@@ -21,6 +23,8 @@ export interface Follow {
   untracked?: 'before_end' | 'maybe_after_end';
   /** The tracking message was deleted or made unreachable on purpose: the result comes by DM, whatever `dm` says. */
   lost?: boolean;
+  /** The person closed their DMs: Discord refuses the DM (50007), so none arrives and none is retried. */
+  dmsClosed?: boolean;
 }
 
 export interface Verdicts {
@@ -31,7 +35,8 @@ export interface Verdicts {
   dmsMissing: number;
 }
 
-const FINAL_WORD: Record<Outcome, RegExp> = { completed: /Completed/, failed: /Failed/, moderated: /Moderated/ };
+const FINAL_WORD: Record<string, RegExp> = { completed: /Completed/, failed: /Failed/, moderated: /Moderated/ };
+const finalWord = (status: string) => FINAL_WORD[status] ?? new RegExp(status.replace(/[^\w]/g, '\\$&'));
 const LOST_DM = /can't update the tracking message/;
 
 export function audit(world: World, follows: Follow[]): { verdicts: Verdicts; problems: string[] } {
@@ -51,7 +56,7 @@ export function audit(world: World, follows: Follow[]): { verdicts: Verdicts; pr
     }
     if (follow.lost) continue;
     const message = row.messageId ? world.discord.message(follow.channelId, row.messageId) : undefined;
-    if (!message || !FINAL_WORD[follow.outcome].test(messageText(message.data)) || row.renderedVersion !== job.version) {
+    if (!message || !finalWord(follow.outcome).test(messageText(message.data)) || row.renderedVersion !== job.version) {
       verdicts.messagesNotFinal++;
       problems.push(`not final: ${what}: ${message ? messageText(message.data).slice(0, 120) : 'no message'}`);
     }
@@ -74,7 +79,7 @@ export function audit(world: World, follows: Follow[]): { verdicts: Verdicts; pr
     const dms = world.discord.dmsTo(follow.user.id).filter((m) => messageText(m.data).includes(follow.jobid));
     const results = dms.filter((m) => !LOST_DM.test(messageText(m.data))).length;
     const lostNotices = dms.length - results;
-    const expected = follow.untracked === 'maybe_after_end' ? null : follow.untracked ? 0 : follow.dm || follow.lost ? 1 : 0;
+    const expected = follow.untracked === 'maybe_after_end' ? null : follow.untracked || follow.dmsClosed ? 0 : follow.dm || follow.lost ? 1 : 0;
     const what = `${follow.user.username} ${follow.jobid}`;
     if (results > Math.max(1, expected ?? 1) || (expected === 0 && results > 0) || lostNotices > (follow.lost ? 1 : 0)) {
       verdicts.dmsDuplicated++;

@@ -10,7 +10,7 @@ const CRASH_EVENTS = /^(start_failed|unhandled_rejection|.*_crashed)$/;
 export function crashesOf(bot: BotProcess, { killedOnPurpose }: { killedOnPurpose: boolean }): string[] {
   const found = logEntries(bot)
     .filter((line) => CRASH_EVENTS.test(String(line.event)) || line.level === 60)
-    .map((line) => `${String(line.event)}: ${String(line.msg)}`);
+    .map((line) => `${String(line.event)}: ${String(line.msg)} ${JSON.stringify(line.err ?? '').slice(0, 600)}`);
   if (!killedOnPurpose && bot.proc.exitCode !== null) found.push(`exited with ${bot.proc.exitCode}`);
   return found;
 }

@@ -2,20 +2,42 @@ import { execSync } from 'node:child_process';
 import { createRng } from '../prng';
 import { allZero } from './audit';
 import { killLoop, type KillLoopResult } from './killLoop';
+import { upstreamFaults, type UpstreamResult } from './upstreamFaults';
+import { discordFaults, type DiscordResult } from './discordFaults';
 
 export interface SoakReport {
   seed: number;
   quick: boolean;
   commit: string;
   killLoop: KillLoopResult;
+  upstream: UpstreamResult;
+  discord: DiscordResult;
+  seconds: number;
   pass: boolean;
 }
 
 export async function runSoak({ seed, quick }: { seed: number; quick: boolean }): Promise<SoakReport> {
   const rng = createRng(seed);
-  const kills = await killLoop(rng.fork('kill loop'), quick ? { jobs: 16, kills: 6 } : { jobs: 64, kills: 24 });
-  const pass = kills.crashes === 0 && allZero(kills.verdicts);
-  return { seed, quick, commit: commitOf(), killLoop: kills, pass };
+  const started = Date.now();
+  // Three independent worlds (emulators, database, bot process each): they run side by side.
+  const [kills, upstream, discord] = await Promise.all([
+    killLoop(rng.fork('kill loop'), quick ? { jobs: 16, kills: 6 } : { jobs: 64, kills: 24 }),
+    upstreamFaults(rng.fork('upstream'), { runMs: quick ? 6000 : 12_000 }),
+    // Two minutes of 5xx in the issue; 30 s here keep the run within 6 minutes (delivery's backoff is capped at 2 s for it).
+    discordFaults(rng.fork('discord'), { outageMs: quick ? 5000 : 30_000 }),
+  ]);
+  const pass =
+    kills.crashes === 0 &&
+    allZero(kills.verdicts) &&
+    upstream.crashes === 0 &&
+    upstream.retryAfterViolations === 0 &&
+    upstream.busiestSecond <= upstream.budget &&
+    allZero(upstream.verdicts) &&
+    discord.crashes === 0 &&
+    discord.effectsLost === 0 &&
+    discord.effectsDoubled === 0 &&
+    discord.messagesNotFinal === 0;
+  return { seed, quick, commit: commitOf(), killLoop: kills, upstream, discord, seconds: Math.round((Date.now() - started) / 1000), pass };
 }
 
 function commitOf(): string {
@@ -41,9 +63,29 @@ export function soakTable(report: SoakReport): string {
     ['DMs missing', k.verdicts.dmsMissing, 'must be 0'],
     ['messages not in their final state', k.verdicts.messagesNotFinal, 'must be 0'],
   ];
-  const lines = [`seed ${report.seed}, commit ${report.commit}${report.quick ? ', --quick' : ''}`, '', '| check | figure | |', '|---|---|---|'];
+  const u = report.upstream;
+  rows.push(
+    ['**Upstream fault matrix**', `${Object.keys(u.faults).length} jobs, ${Object.values(u.faults).reduce((a, b) => a + b, 0)} faults on single reads, the list failing then single reads failing, ${u.requests} requests, ${u.seconds} s`],
+    ['crashes', u.crashes, 'must be 0'],
+    ['jobs not final after the faults (lost)', u.verdicts.jobsLost, 'must be 0'],
+    ['messages not in their final state', u.verdicts.messagesNotFinal, 'must be 0'],
+    ['DMs duplicated / missing', `${u.verdicts.dmsDuplicated} / ${u.verdicts.dmsMissing}`, 'must be 0 / 0'],
+    ['tracking messages duplicated', u.verdicts.messagesDuplicated, 'must be 0'],
+    ['reads before Retry-After elapsed', u.retryAfterViolations, 'must be 0'],
+    ['most requests in any second', u.busiestSecond, `budget ${u.budget}`],
+  );
+  const d = report.discord;
+  rows.push(
+    ['**Discord fault matrix**', `${d.faults.join('; ')}; ${d.seconds} s`],
+    ['crashes', d.crashes, 'must be 0'],
+    ['effects lost (jobs, DMs, notices)', d.effectsLost, 'must be 0'],
+    ['effects doubled (messages, DMs)', d.effectsDoubled, 'must be 0'],
+    ['tracking messages not final once Discord is back', d.messagesNotFinal, 'must be 0'],
+    ['gateway sessions resumed / identified', `${d.gateway.resumes} / ${d.gateway.identifies}`],
+  );
+  const lines = [`seed ${report.seed}, commit ${report.commit}${report.quick ? ', --quick' : ''}, ${report.seconds} s`, '', '| check | figure | |', '|---|---|---|'];
   for (const [name, figure, note] of rows) lines.push(`| ${name} | ${figure} | ${note ?? ''} |`);
-  const problems = k.problems;
+  const problems = [...k.problems, ...u.problems, ...d.problems];
   if (problems.length > 0) lines.push('', 'problems:', ...problems.slice(0, 30).map((p) => `  ${p}`));
   lines.push('', report.pass ? 'PASS: every verdict is 0' : 'FAIL');
   return lines.join('\n');
