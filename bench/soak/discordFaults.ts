@@ -4,7 +4,7 @@
  * message or a DM for good. Once Discord is back, every effect must be there exactly once.
  */
 import { makeJobId, timeline } from '../../test/emulators/useapi';
-import { ALICE, BOB, CHANNEL, CHANNEL_B, GUILD, GUILD_B, OTHER_CHANNEL, REVIEW_CHANNEL, REVIEW_CHANNEL_B, World } from '../../test/e2e/world';
+import { ALICE, BOB, CHANNEL, CHANNEL_B, GUILD, GUILD_B, OTHER_CHANNEL, World, worldGuilds } from '../../test/e2e/world';
 import type { Rng } from '../prng';
 import { settle, type Follow } from './audit';
 import { crashesOf, startBotProcess, stopBot } from './bot';
@@ -35,21 +35,11 @@ export async function discordFaults(rng: Rng, opts: { outageMs: number }): Promi
     discord: {
       // A short heartbeat, so that discord.js notices a dropped connection quickly.
       heartbeatIntervalMs: 2000,
-      guilds: [
-        {
-          id: GUILD,
-          name: 'Test server',
-          channels: [
-            { id: CHANNEL, name: 'general' },
-            { id: OTHER_CHANNEL, name: 'art' },
-            { id: REVIEW_CHANNEL, name: 'mod-review' },
-            { id: GONE_CHANNEL, name: 'soon-deleted' },
-            { id: LOCKED_CHANNEL, name: 'soon-locked' },
-            { id: HIDDEN_CHANNEL, name: 'soon-hidden' },
-          ],
-        },
-        { id: GUILD_B, name: 'Other server', channels: [{ id: CHANNEL_B, name: 'general' }, { id: REVIEW_CHANNEL_B, name: 'review' }] },
-      ],
+      guilds: worldGuilds([
+        { id: GONE_CHANNEL, name: 'soon-deleted' },
+        { id: LOCKED_CHANNEL, name: 'soon-locked' },
+        { id: HIDDEN_CHANNEL, name: 'soon-hidden' },
+      ]),
     },
   });
   const { discord } = world;

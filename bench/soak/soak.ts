@@ -65,7 +65,7 @@ export function soakTable(report: SoakReport): string {
   ];
   const u = report.upstream;
   rows.push(
-    ['**Upstream fault matrix**', `${Object.keys(u.faults).length} jobs, ${Object.values(u.faults).reduce((a, b) => a + b, 0)} faults on single reads, the list failing then single reads failing, ${u.requests} requests, ${u.seconds} s`],
+    ['**Upstream fault matrix**', `${Object.keys(u.faults).length} jobs, ${Object.values(u.faults).reduce((a, b) => a + b, 0)} faults on single reads, the list failing then single reads failing, ${u.requests} requests (${u.listReads} of the list), ${u.seconds} s`],
     ['crashes', u.crashes, 'must be 0'],
     ['jobs not final after the faults (lost)', u.verdicts.jobsLost, 'must be 0'],
     ['messages not in their final state', u.verdicts.messagesNotFinal, 'must be 0'],

@@ -16,6 +16,8 @@ const BUDGET_RPS = 20;
 export interface UpstreamResult {
   faults: Record<string, number>;
   requests: number;
+  /** Reads of the list of running jobs (its faults need some). */
+  listReads: number;
   crashes: number;
   retryAfterViolations: number;
   /** Most requests the emulator saw in any one second. */
@@ -74,6 +76,8 @@ export async function upstreamFaults(rng: Rng, opts: { runMs: number }): Promise
     },
     { name: '596 on one Midjourney channel', faults: [status(596), status(596)], channel: '1111111111111111111' },
     { name: 'a neighbour on the same Midjourney channel', faults: [], channel: '1111111111111111111' },
+    // Jobs that read fine, so that enough are running for the poller to read the list (and meet its faults).
+    ...Array.from({ length: 4 }, (_, i) => ({ name: `bystander ${i + 1}`, faults: [] })),
   ];
   const follows: Follow[] = [];
   const jobs = cases.map((c, i) => {
@@ -119,6 +123,7 @@ export async function upstreamFaults(rng: Rng, opts: { runMs: number }): Promise
     return {
       faults: Object.fromEntries(jobs.map((j) => [j.name, j.faults.length])),
       requests: world.useapi.requests.length,
+      listReads: world.useapi.listReads(),
       crashes: crashes.length + (exitCode === 0 ? 0 : 1),
       retryAfterViolations,
       busiestSecond,

@@ -26,6 +26,18 @@ export const ADMIN_B = { id: '800000000000000019', username: 'admin-b' };
 export const MANAGE_SERVER = String(1n << 5n);
 export const MEMBER = String((1n << 10n) | (1n << 11n));
 
+/** The two servers of every world; `extraChannels` are added to the first. */
+export function worldGuilds(extraChannels: Array<{ id: string; name: string }> = []) {
+  return [
+    {
+      id: GUILD,
+      name: 'Test server',
+      channels: [{ id: CHANNEL, name: 'general' }, { id: OTHER_CHANNEL, name: 'art' }, { id: REVIEW_CHANNEL, name: 'mod-review' }, ...extraChannels],
+    },
+    { id: GUILD_B, name: 'Other server', channels: [{ id: CHANNEL_B, name: 'general' }, { id: REVIEW_CHANNEL_B, name: 'review' }] },
+  ];
+}
+
 /** Short enough for tests, long enough that a poll lands between timeline steps. */
 export const POLL_MS = 60;
 
@@ -68,21 +80,7 @@ export class World {
 
   /** `inProcess: false` leaves starting the bot to the test (e.g. as a child process). */
   static async start(opts: { env?: Record<string, string>; discord?: FakeDiscordOptions; inProcess?: boolean } = {}): Promise<World> {
-    const discord = await startFakeDiscord({
-      guilds: [
-        {
-          id: GUILD,
-          name: 'Test server',
-          channels: [
-            { id: CHANNEL, name: 'general' },
-            { id: OTHER_CHANNEL, name: 'art' },
-            { id: REVIEW_CHANNEL, name: 'mod-review' },
-          ],
-        },
-        { id: GUILD_B, name: 'Other server', channels: [{ id: CHANNEL_B, name: 'general' }, { id: REVIEW_CHANNEL_B, name: 'review' }] },
-      ],
-      ...opts.discord,
-    });
+    const discord = await startFakeDiscord({ guilds: worldGuilds(), ...opts.discord });
     const useapi = await startUseapiEmulator();
     const world = new World(discord, useapi, mkdtempSync(join(tmpdir(), 'tracker-e2e-')), opts.env ?? {});
     if (opts.inProcess !== false) await world.startBot();
