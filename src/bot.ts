@@ -11,6 +11,8 @@ import { createUseapiClient } from './useapi/client';
 export interface Bot {
   client: Client;
   db: Db;
+  /** Passes of the poller's loop so far. */
+  pollerPasses(): number;
   /** Stops polling and delivery, waits for work in flight, logs out, closes the database. */
   stop(): Promise<void>;
 }
@@ -77,6 +79,7 @@ export async function startBot(config: Config, log: Logger, clock: { now?: () =>
   return {
     client,
     db,
+    pollerPasses: () => poller.passes(),
     async stop() {
       await poller.stop();
       await delivery.stop();

@@ -36,6 +36,8 @@ export interface Poller {
   stop(): Promise<void>;
   /** One pass of the loop (tests and benchmarks drive it directly). */
   tick(): Promise<void>;
+  /** Passes the running loop has finished: tests wait on them instead of sleeping. */
+  passes(): number;
 }
 
 /**
@@ -58,6 +60,7 @@ export function createPoller(opts: PollerOptions): Poller {
   const reserved = Math.max(1, Math.floor(budget.perSecond / 5));
   let timer: NodeJS.Timeout | undefined;
   let running = false;
+  let passes = 0;
 
   /** The list of running jobs: when to read it next, and until when its last answer vouches for the jobs. */
   const list = { inFlight: null as Promise<void> | null, nextAt: 0, coveredUntil: 0, failures: 0, watched: 0 };
@@ -189,6 +192,7 @@ export function createPoller(opts: PollerOptions): Poller {
   function loop(): void {
     if (!running) return;
     void tickSafely().finally(() => {
+      passes++;
       if (running) timer = setTimeout(loop, tickMs);
     });
   }
@@ -205,6 +209,7 @@ export function createPoller(opts: PollerOptions): Poller {
       await Promise.allSettled([...inFlight.values(), list.inFlight]);
     },
     tick,
+    passes: () => passes,
   };
 }
 

@@ -38,7 +38,7 @@ describe('crash safety of the real process', () => {
     await world.discord.waitFor(() => world.discord.dmsTo(ALICE.id).length >= 1 && world.discord.dmsTo(BOB.id).length >= 1, 10_000, 'both DMs');
     await world.messageShows(ALICE.id, jobid, /Completed/);
     await world.messageShows(BOB.id, jobid, /Completed/, OTHER_CHANNEL);
-    await sleep(500);
+    await world.deliveryIdle();
     expect(world.discord.channelMessages(CHANNEL)).toHaveLength(1);
     expect(world.discord.channelMessages(OTHER_CHANNEL)).toHaveLength(1);
     expect(world.discord.dmsTo(ALICE.id)).toHaveLength(1);
@@ -65,6 +65,7 @@ describe('crash safety of the real process', () => {
     child = await startBotProcess(world.env);
     await world.dmsArrive(ALICE.id, 1);
     await world.messageShows(ALICE.id, jobid, /Completed/);
+    await world.deliveryIdle();
     expect(world.discord.channelMessages(CHANNEL)).toHaveLength(1);
     expect(world.discord.dmsTo(ALICE.id)).toHaveLength(1);
   }, 30_000);

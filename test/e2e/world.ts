@@ -6,6 +6,7 @@ import { startBot, type Bot } from '../../src/bot';
 import { loadConfig, type Config } from '../../src/config';
 import { openDatabase, type Db } from '../../src/db/open';
 import { outbox, subscriptions } from '../../src/db/schema';
+import { staleSubscriptions } from '../../src/db/subscriptions';
 import { createLogger } from '../../src/log';
 import { messageText, startFakeDiscord, type FakeDiscord, type FakeDiscordOptions, type FakeMessage, type InteractionHandle } from '../emulators/discord';
 import { makeJobId, startUseapiEmulator, timeline, type UseapiEmulator } from '../emulators/useapi';
@@ -190,6 +191,39 @@ export class World {
     const message = await this.trackingMessage(userId, jobid, channelId);
     await this.discord.waitFor(() => pattern.test(messageText(message.data)), timeoutMs, `message to show ${pattern}: ${messageText(message.data)}`);
     return message;
+  }
+
+  /**
+   * Waits until delivery owes Discord nothing: every tracking message shows its job's latest state
+   * and no DM or post is pending. Anything sent twice would have been sent by then.
+   */
+  async deliveryIdle(timeoutMs = 5000): Promise<void> {
+    const pending = this.db.$client.prepare("select count(*) as n from outbox where state = 'pending'");
+    await this.discord.waitFor(
+      () => staleSubscriptions(this.db, 1).length === 0 && (pending.get() as { n: number }).n === 0,
+      timeoutMs,
+      'delivery to owe Discord nothing',
+    );
+  }
+
+  /**
+   * Waits until `intervals` poll intervals have passed and the poller has run full passes after
+   * that: a job that was due in that time has been read. On a slow machine it waits for the passes,
+   * not for the clock.
+   */
+  async pollerCatchesUp(intervals = 4): Promise<void> {
+    const bot = this.bot;
+    if (!bot) throw new Error('pollerCatchesUp needs the bot in this process');
+    const from = Date.now() + intervals * this.config.pollIntervalMs;
+    let mark: number | null = null;
+    await this.discord.waitFor(
+      () => {
+        if (mark === null && Date.now() >= from) mark = bot.pollerPasses();
+        return mark !== null && bot.pollerPasses() >= mark + 2;
+      },
+      10_000,
+      `the poller to run ${intervals} intervals`,
+    );
   }
 
   async dmsArrive(userId: string, count: number, timeoutMs = 5000): Promise<FakeMessage[]> {
