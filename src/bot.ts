@@ -7,6 +7,7 @@ import { createDelivery } from './discord/delivery';
 import type { Logger } from './log';
 import { createPoller } from './tracker/poller';
 import { createUseapiClient } from './useapi/client';
+import { TrackRate } from './discord/commands/trackRate';
 
 export interface Bot {
   client: Client;
@@ -60,6 +61,7 @@ export async function startBot(config: Config, log: Logger, clock: { now?: () =>
     log: log.child({ part: 'commands' }),
     now,
     maxActiveJobsPerUser: config.maxActiveJobsPerUser,
+    trackRate: new TrackRate(config.tracksPerMinute),
     useapiAccount: /^user:(\d+)-/.exec(config.useapiToken)?.[1] ?? null,
     onChange: () => delivery.wake(),
   });

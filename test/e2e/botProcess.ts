@@ -15,10 +15,11 @@ export interface BotProcess {
   exited: Promise<number | null>;
 }
 
-export function spawnBot(env: Record<string, string>): BotProcess {
+/** `logLevel`: info unless told (startBotProcess waits for the info line that says it is ready). */
+export function spawnBot(env: Record<string, string>, { logLevel = 'info' }: { logLevel?: 'info' | 'debug' } = {}): BotProcess {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
     cwd: ROOT,
-    env: { ...process.env, ...env, LOG_LEVEL: 'info' },
+    env: { ...process.env, ...env, LOG_LEVEL: logLevel },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -33,8 +34,8 @@ export function spawnBot(env: Record<string, string>): BotProcess {
 }
 
 /** Starts the bot and waits until it says it is connected to Discord. */
-export async function startBotProcess(env: Record<string, string>): Promise<BotProcess> {
-  const bot = spawnBot(env);
+export async function startBotProcess(env: Record<string, string>, opts: { logLevel?: 'info' | 'debug' } = {}): Promise<BotProcess> {
+  const bot = spawnBot(env, opts);
   const deadline = Date.now() + 15_000;
   while (!bot.stdout().includes('"event":"ready"')) {
     if (Date.now() > deadline || bot.proc.exitCode !== null) throw new Error(`bot did not start:\n${bot.stdout()}`);

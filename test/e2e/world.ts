@@ -73,6 +73,8 @@ export class World {
       USEAPI_TIMEOUT_MS: '500',
       // Polling every 60 ms needs more than the default budget; the budget has its own test.
       UPSTREAM_MAX_RPS: '500',
+      // Tests track many jobs quickly as one person; the /track rate has its own test.
+      TRACKS_PER_MINUTE: '1000',
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
       ...env,
     };

@@ -9,6 +9,7 @@ import {
 } from 'discord.js';
 import type { Db } from '../../db/open';
 import type { Logger } from '../../log';
+import type { TrackRate } from './trackRate';
 
 export interface CommandContext {
   db: Db;
@@ -16,6 +17,8 @@ export interface CommandContext {
   now: () => number;
   /** Per-person cap on jobs being followed at once (a server may set its own). */
   maxActiveJobsPerUser: number;
+  /** /track per person and minute. */
+  trackRate: TrackRate;
   /** The useapi account number behind USEAPI_TOKEN (`user:<n>-…`), when the token shows it. */
   useapiAccount: string | null;
   /** Tells delivery there is something to post. */

@@ -1,3 +1,4 @@
+import { time, TimestampStyles } from 'discord.js';
 import { and, eq, isNull } from 'drizzle-orm';
 import { isBlocked, loadGuildSettings } from '../../db/guilds';
 import { loadAccount, loadJob, saveJob, URGENT } from '../../db/jobs';
@@ -59,6 +60,11 @@ export const track: Command = {
         interaction,
         'I cannot post in this channel. I need **View Channel**, **Send Messages** and **Embed Links** here; ask an admin, or try another channel.',
       );
+    }
+
+    const rate = ctx.trackRate.take(interaction.user.id, ctx.now());
+    if (!rate.allowed) {
+      return answer(interaction, `You can start following ${ctx.trackRate.perMinute} jobs a minute. Try again ${time(Math.ceil(rate.retryAt / 1000), TimestampStyles.RelativeTime)}.`);
     }
 
     const settings = interaction.inGuild() ? loadGuildSettings(ctx.db, interaction.guildId) : null;
