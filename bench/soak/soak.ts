@@ -20,12 +20,16 @@ export async function runSoak({ seed, quick }: { seed: number; quick: boolean })
   const rng = createRng(seed);
   const started = Date.now();
   // Three independent worlds (emulators, database, bot process each): they run side by side.
-  const [kills, upstream, discord] = await Promise.all([
+  const parts = await Promise.allSettled([
     killLoop(rng.fork('kill loop'), quick ? { jobs: 16, kills: 6 } : { jobs: 64, kills: 24 }),
     upstreamFaults(rng.fork('upstream'), { runMs: quick ? 6000 : 12_000 }),
     // Two minutes of 5xx (five seconds in --quick); delivery's backoff is capped at 2 s here, so it catches up soon after.
     discordFaults(rng.fork('discord'), { outageMs: quick ? 5000 : 120_000 }),
   ]);
+  // Every part has stopped its bot process by now, whether it failed or not.
+  const failed = parts.find((p) => p.status === 'rejected');
+  if (failed) throw failed.reason;
+  const [kills, upstream, discord] = parts.map((p) => (p as PromiseFulfilledResult<unknown>).value) as [KillLoopResult, UpstreamResult, DiscordResult];
   const pass =
     kills.crashes === 0 &&
     allZero(kills.verdicts) &&

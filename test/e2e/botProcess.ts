@@ -38,7 +38,10 @@ export async function startBotProcess(env: Record<string, string>, opts: { logLe
   const bot = spawnBot(env, opts);
   const deadline = Date.now() + 15_000;
   while (!bot.stdout().includes('"event":"ready"')) {
-    if (Date.now() > deadline || bot.proc.exitCode !== null) throw new Error(`bot did not start:\n${bot.stdout()}`);
+    if (Date.now() > deadline || bot.proc.exitCode !== null) {
+      bot.proc.kill('SIGKILL');
+      throw new Error(`bot did not start:\n${bot.stdout()}`);
+    }
     await sleep(20);
   }
   return bot;
