@@ -157,6 +157,8 @@ async function runSide(side: Side, plans: JobPlan[], opts: CompareOptions): Prom
               NOT_FOUND_GRACE_MS: String(Math.round(60_000 / k)),
               USEAPI_TIMEOUT_MS: String(Math.round(15_000 / k)),
               MAX_TRACKING_AGE_MS: String(Math.round((6 * 3600_000) / k)),
+              // Time runs k× faster: a person's /track a minute too.
+              TRACKS_PER_MINUTE: String(10 * k),
               LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
               ...compressedBudgetEnv(opts.budget, k),
             },

@@ -10,10 +10,13 @@ import { createOps } from './ops/ops';
 import { ensureIncrementalVacuum } from './ops/retention';
 import { createPoller } from './tracker/poller';
 import { createRegistry } from './upstreams/registry';
+import { TrackRate } from './discord/commands/trackRate';
 
 export interface Bot {
   client: Client;
   db: Db;
+  /** Passes of the poller's loop so far. */
+  pollerPasses(): number;
   /** Stops polling and delivery, waits for work in flight, logs out, closes the database. */
   stop(): Promise<void>;
 }
@@ -65,6 +68,7 @@ export async function startBot(config: Config, log: Logger, clock: { now?: () =>
     now,
     maxActiveJobsPerUser: config.maxActiveJobsPerUser,
     upstreams,
+    trackRate: new TrackRate(config.tracksPerMinute),
     onChange: () => delivery.wake(),
     ownerUserIds: config.ownerUserIds,
     opsStatus: () => ops.status(),
@@ -87,6 +91,7 @@ export async function startBot(config: Config, log: Logger, clock: { now?: () =>
   return {
     client,
     db,
+    pollerPasses: () => poller.passes(),
     async stop() {
       await ops.stop();
       await poller.stop();

@@ -19,6 +19,8 @@ const envSchema = z.object({
   DATABASE_PATH: z.string().min(1).default(DEFAULT_DATABASE_PATH),
   POLL_INTERVAL_MS: positiveInt(5000),
   MAX_ACTIVE_JOBS_PER_USER: positiveInt(25),
+  /** /track one person may run a minute. */
+  TRACKS_PER_MINUTE: positiveInt(10),
   /** Tracking stops after this long, whatever upstream says. */
   MAX_TRACKING_AGE_MS: positiveInt(6 * 60 * 60 * 1000),
   /** How long a 404 is taken for a job that is not visible yet. */
@@ -56,6 +58,7 @@ export type Config = Readonly<{
   databasePath: string;
   pollIntervalMs: number;
   maxActiveJobsPerUser: number;
+  tracksPerMinute: number;
   maxTrackingAgeMs: number;
   notFoundGraceMs: number;
   useapiTimeoutMs: number;
@@ -98,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databasePath: e.DATABASE_PATH,
     pollIntervalMs: e.POLL_INTERVAL_MS,
     maxActiveJobsPerUser: e.MAX_ACTIVE_JOBS_PER_USER,
+    tracksPerMinute: e.TRACKS_PER_MINUTE,
     maxTrackingAgeMs: e.MAX_TRACKING_AGE_MS,
     notFoundGraceMs: e.NOT_FOUND_GRACE_MS,
     useapiTimeoutMs: e.USEAPI_TIMEOUT_MS,

@@ -11,6 +11,7 @@ import { loadJob } from '../db/jobs';
 import { inTransaction, type Db } from '../db/open';
 import { dueOutbox, enqueue, enqueueResultDm, markFailed, markRetry, markSent, type OutboxRow } from '../db/outbox';
 import { markLost, markRendered, perGeneration, staleSubscriptions, type SubscriptionRow } from '../db/subscriptions';
+import { crashPoint } from '../crashPoint';
 import type { Logger } from '../log';
 import { effectMessage } from './effects';
 import { failureDetail, failureOf, type Failure } from './failures';
@@ -172,6 +173,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
           body: { ...body, nonce: perGeneration('t', sub), enforce_nonce: true } satisfies RESTPostAPIChannelMessageJSONBody,
         })) as APIMessage;
         messageId = created.id;
+        crashPoint('message_created');
       } else {
         await rest.patch(Routes.channelMessage(sub.channelId, messageId), { body });
       }
@@ -219,6 +221,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       const sent = (await rest.post(Routes.channelMessages(channelId), {
         body: { ...message.body, allowed_mentions: { parse: [] }, nonce: `o${row.id}`, enforce_nonce: true },
       })) as APIMessage;
+      crashPoint('outbox_sent');
       const at = now();
       inTransaction(db, () => {
         markSent(db, row.id, at);

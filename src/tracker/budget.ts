@@ -1,33 +1,40 @@
 /**
- * At most `perSecond` upstream requests in any one-second window (a sliding log, so there are no
- * bursts at window edges). Keeps the person's useapi account from being flooded however many jobs
- * are tracked.
+ * At most `perSecond` upstream requests in any one-second window, as upstream counts them. Keeps
+ * the person's useapi account from being flooded however many jobs are tracked.
+ *
+ * Upstream counts a request when it arrives, which can be any time between our sending it and its
+ * answer coming back (a busy machine or network can hold it back). So a request keeps its place from
+ * the moment it is taken until one window after its answer: then no more than the limit can ever
+ * arrive within one second, whatever the delays.
  */
-const ARRIVAL_MARGIN_MS = 50;
-
 export class RequestBudget {
   /** Requests allowed per window, and the window, so that fractional rates work too. */
   private readonly limit: number;
   private readonly windowMs: number;
-  /** Start times of the requests in the current window, oldest first. */
-  private readonly recent: number[] = [];
+  /** Requests still holding a place: when they were taken, or when their answer came (`answered`). */
+  private slots: Array<{ at: number; answered: boolean }> = [];
 
   constructor(readonly perSecond: number) {
     this.limit = Math.max(1, Math.floor(perSecond));
-    // A little wider than the rate says: requests sent a window apart can arrive closer together.
-    this.windowMs = (1000 * this.limit) / perSecond + ARRIVAL_MARGIN_MS;
+    this.windowMs = (1000 * this.limit) / perSecond;
   }
 
-  /** Takes one request's worth if there is one. */
+  /** Takes one request's worth if there is one; call `answered(now, …)` with the same `now` when it ends. */
   take(now: number): boolean {
     if (this.available(now) < 1) return false;
-    this.recent.push(now);
+    this.slots.push({ at: now, answered: false });
     return true;
+  }
+
+  /** The request taken at `takenAt` has its answer (or gave up) at `now`. */
+  answered(takenAt: number, now: number): void {
+    const slot = this.slots.find((s) => !s.answered && s.at === takenAt);
+    if (slot) Object.assign(slot, { at: Math.max(takenAt, now), answered: true });
   }
 
   /** Requests that could start now. */
   available(now: number): number {
-    while (this.recent.length > 0 && this.recent[0]! <= now - this.windowMs) this.recent.shift();
-    return this.limit - this.recent.length;
+    this.slots = this.slots.filter((s) => !s.answered || s.at > now - this.windowMs);
+    return this.limit - this.slots.length;
   }
 }

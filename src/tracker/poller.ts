@@ -2,6 +2,7 @@ import { inTransaction, type Db } from '../db/open';
 import { countRunningJobs, dueJobs, firstPollableJob, loadJob, pausedAccounts, pollFirst, runningJobIds, saveAccount, saveJob, URGENT } from '../db/jobs';
 import { enqueueResultDms } from '../db/outbox';
 import { openReviews } from '../db/reviews';
+import { crashPoint } from '../crashPoint';
 import type { Logger } from '../log';
 import type { PollResult, UpstreamAdapter } from '../upstreams/port';
 import { advance, type LifecycleSettings } from './lifecycle';
@@ -34,6 +35,8 @@ export interface Poller {
   stop(): Promise<void>;
   /** One pass of the loop (tests and benchmarks drive it directly). */
   tick(): Promise<void>;
+  /** Passes the running loop has finished: tests wait on them instead of sleeping. */
+  passes(): number;
 }
 
 /** One upstream as the poller drives it: its own request budget and its own list of running jobs. */
@@ -72,6 +75,7 @@ export function createPoller(opts: PollerOptions): Poller {
   );
   let timer: NodeJS.Timeout | undefined;
   let running = false;
+  let passes = 0;
 
   /** `sentAt`: when the read was sent; an answer to an older question cannot vouch for the account now. */
   function record(lane: Lane, jobId: string, result: PollResult, sentAt: number): void {
@@ -89,6 +93,7 @@ export function createPoller(opts: PollerOptions): Poller {
         if (effect.kind === 'open_review') reviews += openReviews(db, jobId, at);
       }
       const account = applyAccountSignal(db, transition.account, { at, sentAt }, { probeIntervalMs, ownerUserIds });
+      crashPoint('poll_transaction');
       return { transition, dms, reviews, account };
     });
     if (!outcome) return;
@@ -116,12 +121,14 @@ export function createPoller(opts: PollerOptions): Poller {
     if (transition.visible || dms > 0 || reviews > 0 || account) opts.onChange?.();
   }
 
-  function poll(lane: Lane, jobId: string): void {
+  /** `takenAt`: when its place in the budget was taken. */
+  function poll(lane: Lane, jobId: string, takenAt: number): void {
     const sentAt = now();
     const account = lane.adapter.accountKey;
     inFlightByAccount.set(account, (inFlightByAccount.get(account) ?? 0) + 1);
     const work = lane.adapter
       .read(jobId)
+      .finally(() => lane.budget.answered(takenAt, now()))
       .then((result) => record(lane, jobId, result, sentAt))
       .catch((error: unknown) => log.error({ event: 'poll_crashed', jobId, err: error }, 'recording a poll failed'))
       .finally(() => {
@@ -139,6 +146,7 @@ export function createPoller(opts: PollerOptions): Poller {
     const { list, adapter } = lane;
     list.nextAt = at + listInterval(list.watched, settings);
     list.inFlight = adapter.listRunning!(runningJobIds(db, adapter.id))
+      .finally(() => lane.budget.answered(at, now()))
       .then((result) => {
         const done = now();
         if (result.kind !== 'ok') {
@@ -173,7 +181,7 @@ export function createPoller(opts: PollerOptions): Poller {
       if (!probe || !lane || !lane.budget.take(at)) continue;
       // Set before the answer, whatever it will be (a timeout, 5xx, 404…): one probe per interval.
       saveAccount(db, account.account, { ...account, nextProbeAt: at + jitter(probeIntervalMs, random) });
-      poll(lane, probe.jobId);
+      poll(lane, probe.jobId, at);
     }
     const pausedKeys = new Set(paused.map((a) => a.account));
     for (const lane of lanes.values()) {
@@ -193,7 +201,7 @@ export function createPoller(opts: PollerOptions): Poller {
       const urgent = nextPollAt === URGENT || lane.list.coveredUntil <= at;
       if (!urgent && lane.budget.available(at) <= lane.reserved) continue;
       if (!lane.budget.take(at)) continue;
-      poll(lane, jobId);
+      poll(lane, jobId, at);
     }
     await Promise.resolve();
   }
@@ -205,6 +213,7 @@ export function createPoller(opts: PollerOptions): Poller {
   function loop(): void {
     if (!running) return;
     void tickSafely().finally(() => {
+      passes++;
       if (running) timer = setTimeout(loop, tickMs);
     });
   }
@@ -221,6 +230,7 @@ export function createPoller(opts: PollerOptions): Poller {
       await Promise.allSettled([...inFlight.values(), ...[...lanes.values()].map((lane) => lane.list.inFlight)]);
     },
     tick,
+    passes: () => passes,
   };
 }
 

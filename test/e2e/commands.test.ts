@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeJobId } from '../../src/playground/useapi';
-import { ALICE, BOB, CHANNEL, GUILD, OTHER_CHANNEL, sleep, World } from './world';
+import { ALICE, BOB, CHANNEL, GUILD, OTHER_CHANNEL, World } from './world';
 
 let world: World;
 beforeEach(async () => {
@@ -26,7 +26,7 @@ describe('commands', () => {
     const again = await world.track(ALICE, jobid, { channelId: OTHER_CHANNEL });
     expect(again.ephemeral()).toBe(true);
     expect(again.text()).toMatch(/already tracking .*https:\/\/discord\.com\/channels\//);
-    await sleep(150);
+    await world.deliveryIdle();
     expect(world.db.$client.prepare('select count(*) as n from subscriptions').get()).toEqual({ n: 1 });
     expect(world.discord.channelMessages(OTHER_CHANNEL)).toHaveLength(0);
   });
@@ -48,7 +48,9 @@ describe('commands', () => {
     const foreign = makeJobId({ user: 99999 });
     const reply = await world.track(ALICE, foreign);
     expect(reply.text()).toMatch(/different useapi\.net account/);
-    await sleep(100);
+    // Nothing stored means nothing for the poller to read, however long it runs.
+    expect(world.db.$client.prepare('select count(*) as n from jobs').get()).toEqual({ n: 0 });
+    await world.pollerCatchesUp();
     expect(world.useapi.requests).toHaveLength(0);
   });
 
@@ -80,9 +82,9 @@ describe('commands', () => {
     await handle.waitForResponse();
     expect(handle.text()).toMatch(/Stopped tracking/);
     expect(world.subscription(ALICE.id, jobid)?.state).toBe('untracked');
-    await sleep(100);
+    await world.pollerCatchesUp(1);
     const reads = world.useapi.jobReads(jobid);
-    await sleep(400);
+    await world.pollerCatchesUp();
     expect(world.useapi.jobReads(jobid)).toBe(reads);
 
     const again = world.discord.slashCommand({ name: 'untrack', options: [{ name: 'jobid', type: 3, value: jobid }], user: ALICE, guildId: GUILD, channelId: CHANNEL });

@@ -38,7 +38,7 @@ describe('crash safety of the real process', () => {
     await world.discord.waitFor(() => world.discord.dmsTo(ALICE.id).length >= 1 && world.discord.dmsTo(BOB.id).length >= 1, 10_000, 'both DMs');
     await world.messageShows(ALICE.id, jobid, /Completed/);
     await world.messageShows(BOB.id, jobid, /Completed/, OTHER_CHANNEL);
-    await sleep(500);
+    await world.deliveryIdle();
     expect(world.discord.channelMessages(CHANNEL)).toHaveLength(1);
     expect(world.discord.channelMessages(OTHER_CHANNEL)).toHaveLength(1);
     expect(world.discord.dmsTo(ALICE.id)).toHaveLength(1);
@@ -48,4 +48,25 @@ describe('crash safety of the real process', () => {
     expect(await kill(child, 'SIGTERM')).toBe(0);
     child = null;
   }, 60_000);
+
+  // Each kill lands in a window where Discord has done something the database does not know yet.
+  it.each([
+    ['message_created', 'between posting the tracking message and storing its id'],
+    ['outbox_sent', 'between sending the DM and marking it sent'],
+    ['poll_transaction', "inside the poller's transaction"],
+  ])('a SIGKILL at %s (%s) loses nothing and repeats nothing', async (point) => {
+    world = await World.start({ inProcess: false });
+    const jobid = world.addJob('completed');
+    child = await startBotProcess({ ...world.env, TRACKER_CRASH_AT: `${point}:1` });
+    await world.track(ALICE, jobid);
+    expect(await child.exited).toBeNull();
+    expect(child.stderr()).toContain(`crash_point ${point}`);
+
+    child = await startBotProcess(world.env);
+    await world.dmsArrive(ALICE.id, 1);
+    await world.messageShows(ALICE.id, jobid, /Completed/);
+    await world.deliveryIdle();
+    expect(world.discord.channelMessages(CHANNEL)).toHaveLength(1);
+    expect(world.discord.dmsTo(ALICE.id)).toHaveLength(1);
+  }, 30_000);
 });

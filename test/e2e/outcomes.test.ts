@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { capturedCompletedStep, makeJobId } from '../../src/playground/useapi';
-import { ALICE, messageText, sleep, World } from './world';
+import { ALICE, messageText, World } from './world';
 
 let world: World;
 beforeEach(async () => {
@@ -80,7 +80,7 @@ describe('every way a job can end, end to end', () => {
     await world.messageShows(ALICE.id, second, /token refused \(401\)/i);
     // Paused: one probe at a time, not one read per job per poll.
     const before = world.useapi.requests.length;
-    await sleep(500);
+    await world.pollerCatchesUp(8);
     expect(world.useapi.requests.length - before).toBeLessThanOrEqual(1);
 
     world.useapi.setAccountFault(null);
@@ -89,7 +89,7 @@ describe('every way a job can end, end to end', () => {
     await world.messageShows(ALICE.id, first, /Completed/, undefined, 8000);
     await world.messageShows(ALICE.id, second, /Completed/, undefined, 8000);
     await world.dmsArrive(ALICE.id, 2);
-    await sleep(200);
+    await world.deliveryIdle();
     expect(world.discord.dmsTo(ALICE.id)).toHaveLength(2);
   });
 
@@ -112,7 +112,7 @@ describe('every way a job can end, end to end', () => {
     expect(notYet[0]).toMatch(/still checking until <t:\d+:T>/);
     const reads = world.useapi.jobReads(jobid);
     expect(reads).toBeGreaterThan(1);
-    await sleep(300);
+    await world.pollerCatchesUp();
     expect(world.useapi.jobReads(jobid)).toBe(reads);
     expect(world.discord.dmsTo(ALICE.id)).toHaveLength(0);
   });
@@ -129,7 +129,7 @@ describe('every way a job can end, end to end', () => {
     world.useapi.addJob({ jobid, gone: 410, steps: [] });
     await world.track(ALICE, jobid);
     await world.messageShows(ALICE.id, jobid, /expired \(410\)/i);
-    await sleep(200);
+    await world.pollerCatchesUp();
     expect(world.useapi.jobReads(jobid)).toBe(1);
   });
 

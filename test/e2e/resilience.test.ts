@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeJobId, timeline } from '../../src/playground/useapi';
-import { ALICE, CHANNEL, messageText, sleep, World } from './world';
+import { ALICE, CHANNEL, messageText, World } from './world';
 
 let world: World;
 afterEach(async () => {
@@ -24,11 +24,10 @@ describe('faults around the bot, end to end', () => {
     await world.track(ALICE, jobid);
     const message = await world.messageShows(ALICE.id, jobid, /20%/);
     await world.stopBot();
-    await sleep(100);
     await world.startBot();
     await world.messageShows(ALICE.id, jobid, /Completed/);
     await world.dmsArrive(ALICE.id, 1);
-    await sleep(300);
+    await world.deliveryIdle();
     expect(world.subscription(ALICE.id, jobid)?.messageId).toBe(message.id);
     expect(world.discord.channelMessages(CHANNEL)).toHaveLength(1);
     expect(world.discord.dmsTo(ALICE.id)).toHaveLength(1);
@@ -41,7 +40,7 @@ describe('faults around the bot, end to end', () => {
     await world.track(ALICE, jobid);
     await world.messageShows(ALICE.id, jobid, /Completed/);
     await world.discord.waitFor(() => world.outboxFor(ALICE.id).some((o) => o.state === 'failed'), 3000, 'the DM to be given up');
-    await sleep(300);
+    await world.deliveryIdle();
     const dmAttempts = world.discord.requests.filter((r) => r.method === 'POST' && r.path === `/channels/${world.discord.dmChannelOf(ALICE.id)}/messages`);
     expect(dmAttempts).toHaveLength(1);
     expect(world.outboxFor(ALICE.id)).toMatchObject([{ kind: 'result_dm', state: 'failed', lastError: 'dms_closed', attempts: 1 }]);
@@ -135,7 +134,10 @@ describe('faults around the bot, end to end', () => {
     await world.track(ALICE, jobid, { dm: false });
     await world.discord.waitFor(() => world.subscription(ALICE.id, jobid)?.state === 'lost', 3000, 'the subscription to be set aside');
     expect(world.subscription(ALICE.id, jobid)).toMatchObject({ lostReason: 'rejected', messageId: null });
-    await sleep(300);
+    // The job goes on changing until it ends; a message set aside must not be tried again for it.
+    const terminal = world.db.$client.prepare('select terminal from jobs where job_id = ?');
+    await world.discord.waitFor(() => (terminal.get(jobid) as { terminal: number }).terminal === 1, 5000, 'the job to end');
+    await world.deliveryIdle();
     expect(world.discord.requests.filter((r) => r.method === 'POST' && r.path === `/channels/${CHANNEL}/messages`)).toHaveLength(1);
   });
 });

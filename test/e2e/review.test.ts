@@ -14,7 +14,6 @@ import {
   OTHER_CHANNEL,
   REVIEW_CHANNEL,
   REVIEW_CHANNEL_B,
-  sleep,
   World,
 } from './world';
 
@@ -67,7 +66,8 @@ describe('review queue, end to end', () => {
     expect(text).toContain(jobid);
     await world.stopBot();
     await world.startBot();
-    await sleep(500);
+    await world.pollerCatchesUp();
+    await world.deliveryIdle();
     expect(reviewPosts()).toHaveLength(1);
     expect(world.db.$client.prepare('select count(*) as n from reviews').get()).toEqual({ n: 1 });
   });
@@ -89,7 +89,7 @@ describe('review queue, end to end', () => {
     await world.dmsArrive(ALICE.id, 1); // the result of the job itself
     await click(post, 'warn', { user: ADMIN }).waitForResponse();
     await world.dmsArrive(ALICE.id, 2);
-    await sleep(200);
+    await world.deliveryIdle();
     const notices = world.discord.dmsTo(ALICE.id).filter((m) => /note from the admins/.test(messageText(m.data)));
     expect(notices).toHaveLength(1);
     expect(messageText(notices[0]!.data)).toMatch(/moderation/i);
@@ -230,7 +230,7 @@ describe('server settings, end to end', () => {
     const refused = await world.track(ALICE, world.addJob('completed'));
     expect(refused.text()).toMatch(/already following 1 jobs .* in this server/);
     await world.messageShows(ALICE.id, first, /Completed/);
-    await sleep(300);
+    await world.deliveryIdle();
     expect(world.discord.dmsTo(ALICE.id)).toHaveLength(0);
 
     await world.command('tracker-settings', [{ name: 'clear', type: 1, options: [{ name: 'setting', type: 3, value: 'dm_default' }] }], { user: ADMIN });
@@ -294,7 +294,8 @@ describe('account alerts, end to end', () => {
     await world.track(BOB, world.addJob('completed'), { guildId: GUILD_B, channelId: CHANNEL_B });
     await world.messageShows(ALICE.id, jobs[0]!, /token refused/);
     await world.discord.waitFor(() => world.discord.channelMessages(REVIEW_CHANNEL).some((m) => /token refused/i.test(messageText(m.data))), 3000, 'the alert');
-    await sleep(500);
+    await world.pollerCatchesUp();
+    await world.deliveryIdle();
     const alerts = (channel: string, pattern: RegExp) => world.discord.channelMessages(channel).filter((m) => pattern.test(messageText(m.data)));
     expect(alerts(REVIEW_CHANNEL, /token refused/i)).toHaveLength(1);
     expect(world.discord.dmsTo(OWNER).filter((m) => /token refused/i.test(messageText(m.data)))).toHaveLength(1);
@@ -303,7 +304,7 @@ describe('account alerts, end to end', () => {
     world.db.$client.prepare('update upstream_account set next_probe_at = 0').run();
     await world.discord.waitFor(() => alerts(REVIEW_CHANNEL, /Resolved/).length > 0, 5000, 'the recovery notice');
     await Promise.all(jobs.map((jobid) => world.messageShows(ALICE.id, jobid, /Completed/, undefined, 8000)));
-    await sleep(300);
+    await world.deliveryIdle();
     expect(alerts(REVIEW_CHANNEL, /Resolved/)).toHaveLength(1);
     expect(alerts(REVIEW_CHANNEL, /token refused/i)).toHaveLength(1);
     expect(world.discord.dmsTo(OWNER)).toHaveLength(2);
@@ -318,7 +319,7 @@ describe('account alerts, end to end', () => {
     world.useapi.queueFaults(jobid, { kind: 'status', status: 596 }, { kind: 'status', status: 596 });
     await world.track(ALICE, jobid);
     await world.messageShows(ALICE.id, jobid, /Completed/, undefined, 8000);
-    await sleep(300);
+    await world.deliveryIdle();
     const texts = world.discord.channelMessages(REVIEW_CHANNEL).map((m) => messageText(m.data));
     expect(texts.filter((t) => /flagged the shared account/i.test(t))).toHaveLength(1);
     expect(texts.filter((t) => /Resolved/.test(t))).toHaveLength(1);

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeJobId } from '../../src/playground/useapi';
-import { ADMIN, ALICE, BOB, CHANNEL, messageText, OTHER_CHANNEL, quickTimeline, sleep, World } from './world';
+import { ADMIN, ALICE, BOB, CHANNEL, messageText, OTHER_CHANNEL, quickTimeline, World } from './world';
 
 let world: World;
 beforeEach(async () => {
@@ -37,7 +37,7 @@ describe('/track, end to end', () => {
 
     const dms = await world.dmsArrive(ALICE.id, 1);
     expect(messageText(dms[0]!.data)).toMatch(/done/i);
-    await sleep(300);
+    await world.deliveryIdle();
     expect(world.discord.dmsTo(ALICE.id)).toHaveLength(1);
     expect(world.discord.channelMessages(CHANNEL)).toHaveLength(1);
   });
@@ -48,7 +48,9 @@ describe('/track, end to end', () => {
     expect(reply.text()).toMatch(/does not look like a useapi\.net Midjourney v3, .* job id/);
     const v2 = await world.track(ALICE, 'job:20250822143812123-user:12345-channel:1122334455667788990-bot:midjourney');
     expect(v2.text()).toMatch(/v2/);
-    await sleep(200);
+    // Nothing stored means nothing for the poller to read, however long it runs.
+    expect(world.db.$client.prepare('select count(*) as n from jobs').get()).toEqual({ n: 0 });
+    await world.pollerCatchesUp();
     expect(world.useapi.requests).toHaveLength(0);
     expect(world.subscription(ALICE.id, 'not-a-job-id')).toBeUndefined();
     expect(world.discord.channelMessages(CHANNEL)).toHaveLength(0);

@@ -6,6 +6,7 @@ import { startBot, type Bot } from '../../src/bot';
 import { loadConfig, type Config } from '../../src/config';
 import { openDatabase, type Db } from '../../src/db/open';
 import { outbox, subscriptions } from '../../src/db/schema';
+import { staleSubscriptions } from '../../src/db/subscriptions';
 import { createLogger } from '../../src/log';
 import { messageText, startFakeDiscord, type FakeDiscord, type FakeDiscordOptions, type FakeMessage, type InteractionHandle } from '../../src/playground/discord';
 import { makeJobId, startUseapiEmulator, timeline, type UseapiEmulator } from '../../src/playground/useapi';
@@ -25,6 +26,18 @@ export const ADMIN_B = { id: '800000000000000019', username: 'admin-b' };
 /** Member permission bitfields: Manage Server, and an ordinary member's. */
 export const MANAGE_SERVER = String(1n << 5n);
 export const MEMBER = String((1n << 10n) | (1n << 11n));
+
+/** The two servers of every world; `extraChannels` are added to the first. */
+export function worldGuilds(extraChannels: Array<{ id: string; name: string }> = []) {
+  return [
+    {
+      id: GUILD,
+      name: 'Test server',
+      channels: [{ id: CHANNEL, name: 'general' }, { id: OTHER_CHANNEL, name: 'art' }, { id: REVIEW_CHANNEL, name: 'mod-review' }, ...extraChannels],
+    },
+    { id: GUILD_B, name: 'Other server', channels: [{ id: CHANNEL_B, name: 'general' }, { id: REVIEW_CHANNEL_B, name: 'review' }] },
+  ];
+}
 
 /** Short enough for tests, long enough that a poll lands between timeline steps. */
 export const POLL_MS = 60;
@@ -60,6 +73,8 @@ export class World {
       USEAPI_TIMEOUT_MS: '500',
       // Polling every 60 ms needs more than the default budget; the budget has its own test.
       UPSTREAM_MAX_RPS: '500',
+      // Tests track many jobs quickly as one person; the /track rate has its own test.
+      TRACKS_PER_MINUTE: '1000',
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
       // Tests that want /metrics or /readyz pick a free port; the others must not fight over 9464.
       HTTP_PORT: '0',
@@ -70,21 +85,7 @@ export class World {
 
   /** `inProcess: false` leaves starting the bot to the test (e.g. as a child process). */
   static async start(opts: { env?: Record<string, string>; discord?: FakeDiscordOptions; inProcess?: boolean } = {}): Promise<World> {
-    const discord = await startFakeDiscord({
-      guilds: [
-        {
-          id: GUILD,
-          name: 'Test server',
-          channels: [
-            { id: CHANNEL, name: 'general' },
-            { id: OTHER_CHANNEL, name: 'art' },
-            { id: REVIEW_CHANNEL, name: 'mod-review' },
-          ],
-        },
-        { id: GUILD_B, name: 'Other server', channels: [{ id: CHANNEL_B, name: 'general' }, { id: REVIEW_CHANNEL_B, name: 'review' }] },
-      ],
-      ...opts.discord,
-    });
+    const discord = await startFakeDiscord({ guilds: worldGuilds(), ...opts.discord });
     const useapi = await startUseapiEmulator();
     const world = new World(discord, useapi, mkdtempSync(join(tmpdir(), 'tracker-e2e-')), opts.env ?? {});
     if (opts.inProcess !== false) await world.startBot();
@@ -194,6 +195,39 @@ export class World {
     const message = await this.trackingMessage(userId, jobid, channelId);
     await this.discord.waitFor(() => pattern.test(messageText(message.data)), timeoutMs, `message to show ${pattern}: ${messageText(message.data)}`);
     return message;
+  }
+
+  /**
+   * Waits until delivery owes Discord nothing: every tracking message shows its job's latest state
+   * and no DM or post is pending. Anything sent twice would have been sent by then.
+   */
+  async deliveryIdle(timeoutMs = 5000): Promise<void> {
+    const pending = this.db.$client.prepare("select count(*) as n from outbox where state = 'pending'");
+    await this.discord.waitFor(
+      () => staleSubscriptions(this.db, 1).length === 0 && (pending.get() as { n: number }).n === 0,
+      timeoutMs,
+      'delivery to owe Discord nothing',
+    );
+  }
+
+  /**
+   * Waits until `intervals` poll intervals have passed and the poller has run full passes after
+   * that: a job that was due in that time has been read. On a slow machine it waits for the passes,
+   * not for the clock.
+   */
+  async pollerCatchesUp(intervals = 4): Promise<void> {
+    const bot = this.bot;
+    if (!bot) throw new Error('pollerCatchesUp needs the bot in this process');
+    const from = Date.now() + intervals * this.config.pollIntervalMs;
+    let mark: number | null = null;
+    await this.discord.waitFor(
+      () => {
+        if (mark === null && Date.now() >= from) mark = bot.pollerPasses();
+        return mark !== null && bot.pollerPasses() >= mark + 2;
+      },
+      10_000,
+      `the poller to run ${intervals} intervals`,
+    );
   }
 
   async dmsArrive(userId: string, count: number, timeoutMs = 5000): Promise<FakeMessage[]> {

@@ -16,6 +16,7 @@ describe('loadConfig', () => {
       databasePath: './data/tracker.db',
       pollIntervalMs: 5000,
       maxActiveJobsPerUser: 25,
+      tracksPerMinute: 10,
       discordRetryBaseMs: 1000,
       discordRetryMaxMs: 60_000,
     });

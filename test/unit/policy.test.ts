@@ -55,7 +55,11 @@ describe('RequestBudget', () => {
   it('allows at most perSecond requests in any one-second window', () => {
     const budget = new RequestBudget(5);
     const granted: number[] = [];
-    for (let t = 0; t < 10_000; t += 7) if (budget.take(t)) granted.push(t);
+    for (let t = 0; t < 10_000; t += 7) {
+      if (!budget.take(t)) continue;
+      granted.push(t);
+      budget.answered(t, t);
+    }
     for (const start of granted) {
       expect(granted.filter((t) => t >= start && t < start + 1000).length).toBeLessThanOrEqual(5);
     }
@@ -63,9 +67,26 @@ describe('RequestBudget', () => {
     expect(budget.available(20_000)).toBe(5);
   });
 
+  it('counts a request until a second after its answer, since upstream may have received it as late as that', () => {
+    // Requests answered 600 ms after they were sent: upstream saw each one somewhere in between.
+    const budget = new RequestBudget(5);
+    const spans: Array<{ sent: number; answered: number }> = [];
+    for (let t = 0; t < 10_000; t += 10) {
+      for (const span of spans) if (span.answered === t) budget.answered(span.sent, t);
+      if (budget.take(t)) spans.push({ sent: t, answered: t + 600 });
+    }
+    // No six requests may fit into one second, wherever in its span upstream saw each one.
+    for (let start = 0; start < 10_000; start += 10) {
+      const meeting = spans.filter((s) => s.sent < start + 1000 && s.answered >= start);
+      expect(meeting.length, `requests that could have arrived in [${start}, ${start + 1000})`).toBeLessThanOrEqual(5);
+    }
+    expect(spans.length).toBeGreaterThanOrEqual(25);
+  });
+
   it('handles rates below one a second', () => {
     const budget = new RequestBudget(0.5);
     expect(budget.take(0)).toBe(true);
+    budget.answered(0, 0);
     expect(budget.take(1999)).toBe(false);
     expect(budget.take(2100)).toBe(true);
   });

@@ -14,6 +14,7 @@ import type { Db } from '../../db/open';
 import type { Logger } from '../../log';
 import type { StatusFacts } from '../views/status';
 import type { Registry } from '../../upstreams/registry';
+import type { TrackRate } from './trackRate';
 
 export interface CommandContext {
   db: Db;
@@ -23,6 +24,8 @@ export interface CommandContext {
   maxActiveJobsPerUser: number;
   /** The configured upstreams: which one a pasted id belongs to. */
   upstreams: Registry;
+  /** /track per person and minute. */
+  trackRate: TrackRate;
   /** Tells delivery there is something to post. */
   onChange: () => void;
   /** Discord ids of the bot's owners (OWNER_USER_IDS). */

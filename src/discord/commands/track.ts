@@ -1,4 +1,4 @@
-import { ApplicationCommandOptionType, type RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
+import { ApplicationCommandOptionType, time, TimestampStyles, type RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
 import { isBlocked, loadGuildSettings } from '../../db/guilds';
 import { insertJob, loadAccount, loadJob, saveJob, URGENT } from '../../db/jobs';
 import { inTransaction } from '../../db/open';
@@ -54,6 +54,11 @@ export const track = defineCommand(trackDefinition, {
         interaction,
         'I cannot post in this channel. I need **View Channel**, **Send Messages** and **Embed Links** here; ask an admin, or try another channel.',
       );
+    }
+
+    const rate = ctx.trackRate.take(interaction.user.id, ctx.now());
+    if (!rate.allowed) {
+      return answer(interaction, `You can start following ${ctx.trackRate.perMinute} jobs a minute. Try again ${time(Math.ceil(rate.retryAt / 1000), TimestampStyles.RelativeTime)}.`);
     }
 
     const settings = interaction.inGuild() ? loadGuildSettings(ctx.db, interaction.guildId) : null;

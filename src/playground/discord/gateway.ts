@@ -109,6 +109,12 @@ export class GatewayServer {
     this.disconnectAll(code);
   }
 
+  /** Tells every connected client its session is invalid (op 9, not resumable) and forgets the sessions. */
+  invalidateAll(): void {
+    for (const session of this.sessions.values()) send(session.socket, { op: Op.InvalidSession, d: false, s: null, t: null });
+    this.sessions.clear();
+  }
+
   async close(): Promise<void> {
     for (const socket of this.wss.clients) socket.terminate();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));

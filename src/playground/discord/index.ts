@@ -245,8 +245,16 @@ class LoopbackDiscord implements FakeDiscord {
     this.interactions.expire(interactionId);
   }
 
-  failNext(routePattern: string, status: number, times = 1, body?: JsonObject): void {
-    this.rest.failNext(routePattern, status, times, body);
+  failNext(routePattern: string, status: number, times = 1, body?: JsonObject, headers?: Record<string, string>): void {
+    this.rest.failNext(routePattern, status, times, body, headers);
+  }
+
+  setLatency(ms: number): void {
+    this.config.latencyMs = ms;
+  }
+
+  sendInvalidSession(): void {
+    this.gateway.invalidateAll();
   }
 
   /** Ends every injected failure still pending, e.g. an outage started with `failNext('*', 502, Infinity)`. */

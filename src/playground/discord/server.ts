@@ -20,6 +20,7 @@ interface InjectedFailure {
   /** Date.now() after which it stops, for failures that last a while rather than a number of requests. */
   until?: number;
   body?: JsonObject;
+  headers?: Record<string, string>;
 }
 
 /** 'PATCH /channels/:id/messages/:id', or without the method; '*' is a wildcard. */
@@ -56,8 +57,8 @@ export class RestHandler {
     this.limiter = limits ? new RateLimiter(limits) : undefined;
   }
 
-  failNext(routePattern: string, status: number, times: number, body?: JsonObject): void {
-    this.failures.push({ pattern: routeRegExp(routePattern), status, remaining: times, ...(body ? { body } : {}) });
+  failNext(routePattern: string, status: number, times: number, body?: JsonObject, headers?: Record<string, string>): void {
+    this.failures.push({ pattern: routeRegExp(routePattern), status, remaining: times, ...(body ? { body } : {}), ...(headers ? { headers } : {}) });
   }
 
   failFor(routePattern: string, status: number, durationMs: number): void {
@@ -117,7 +118,7 @@ export class RestHandler {
       injected.remaining--;
       this.state.counters.injectedFailures++;
       if (injected.status === 429 && injected.until !== undefined) return rateLimitedUntil(injected.until, record.at);
-      return { status: injected.status, body: injected.body ?? apiError(injected.status, ErrorCode.General).body };
+      return { status: injected.status, headers: injected.headers, body: injected.body ?? apiError(injected.status, ErrorCode.General).body };
     }
 
     let rateHeaders: Record<string, string> = {};

@@ -268,7 +268,11 @@ export interface FakeDiscord {
    * The next `times` (default 1) requests whose templated route matches answer `status`.
    * Pattern: 'PATCH /channels/:id/messages/:id', or without the method, '*' as wildcard.
    */
-  failNext(routePattern: string, status: number, times?: number, body?: JsonObject): void;
+  failNext(routePattern: string, status: number, times?: number, body?: JsonObject, headers?: Record<string, string>): void;
+  /** Every REST answer from now on waits this long (slow Discord). */
+  setLatency(ms: number): void;
+  /** Sends INVALID_SESSION (not resumable) on every connection and forgets the sessions: clients identify anew. */
+  sendInvalidSession(): void;
   clearFailures(): void;
   /** Like failNext, for every matching request during `durationMs`; a 429 carries Retry-After up to its end. */
   failFor(routePattern: string, status: number, durationMs: number): void;
