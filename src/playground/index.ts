@@ -91,7 +91,7 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
     const bot = await startBot(config, log);
     stack.push(() => bot.stop());
 
-    const server: PlaygroundServer = await startPlaygroundServer({ port: opts.port, discord, useapi });
+    const server: PlaygroundServer = await startPlaygroundServer({ port: opts.port, discord, upstreams: { useapi, googleFlow, dreamina, mjProxy } });
     stack.push(() => server.close());
     return { url: server.url, discord, useapi, googleFlow, dreamina, mjProxy, bot, stop };
   } catch (error) {
