@@ -72,7 +72,9 @@ const DREAMINA_PLAIN_FAILURE = { error: 'fail_code: 1000', errorDetails: 'Genera
 export function scenarioJob(request: ScenarioRequest): ScenarioJob {
   const { scenario, speed, now } = request;
   const upstream = request.upstream ?? 'midjourney';
-  const prompt = PROMPTS[request.serial % PROMPTS.length]!;
+  const midjourneyPrompt = PROMPTS[request.serial % PROMPTS.length]!;
+  // `--ar` is Midjourney's syntax; Google Flow and Dreamina take the aspect ratio as a separate field.
+  const prompt = upstream === 'google-flow' || upstream === 'dreamina' ? midjourneyPrompt.replace(/ --\S+ \S+/g, '') : midjourneyPrompt;
   const scale = (ms: number) => Math.max(1, Math.round(ms / speed));
   const queueMs = scale(QUEUE_MS);
   const runMs = scale(Math.max(1, request.durationS) * 1000);
