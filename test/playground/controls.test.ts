@@ -193,4 +193,18 @@ describe('page API', () => {
     await post('/api/account', { status: null });
     playground.discord.assertClean();
   });
+
+  it('an account incident refuses the same useapi.net token on Google Flow and Dreamina too, and not midjourney-proxy’s secret', async () => {
+    expect((await post('/api/account', { status: 401 })).status).toBe(200);
+    const { useapi, googleFlow, dreamina, mjProxy } = playground;
+    const headers = { authorization: `Bearer ${useapi.token}` };
+    const answers = await Promise.all([
+      fetch(`${useapi.url}/v3/midjourney/jobs/${await newJob('completes', 600)}`, { headers }),
+      fetch(`${googleFlow.url}/v1/google-flow/jobs/${await newJob('completes', 600, { upstream: 'google-flow' })}`, { headers }),
+      fetch(`${dreamina.url}/v1/dreamina/images/${await newJob('completes', 600, { upstream: 'dreamina', kind: 'image' })}`, { headers }),
+      fetch(`${mjProxy.baseUrl}/task/${await newJob('completes', 600, { upstream: 'mj-proxy' })}/fetch`, { headers: mjProxy.authHeaders() }),
+    ]);
+    await post('/api/account', { status: null });
+    expect(answers.map((a) => a.status)).toEqual([401, 401, 401, 200]);
+  });
 });

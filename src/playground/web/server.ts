@@ -206,7 +206,8 @@ export async function startPlaygroundServer(opts: { port: number; discord: FakeD
     const fault = body.status === null ? null : (Number(body.status) as AccountFault);
     if (fault !== null && !ACCOUNT_FAULTS.includes(fault)) throw new BadRequest('account incident must be 401, 402, 596 or null');
     accountFault = fault;
-    useapi.setAccountFault(fault);
+    // One useapi.net token serves Midjourney v3, Google Flow and Dreamina alike.
+    for (const emulator of [useapi, googleFlow, dreamina]) emulator.setAccountFault(fault);
     broadcast();
     return { ok: true };
   }
