@@ -1,6 +1,6 @@
 /**
  * The playground: the real bot (the same startBot, poller, delivery, commands and views) between
- * the loopback Discord and the useapi emulator, with a Discord-like page in the browser. Nothing
+ * the loopback Discord and the upstreams' emulators, with a Discord-like page in the browser. Nothing
  * here leaves 127.0.0.1, and nothing in the bot knows it runs here.
  */
 import { mkdirSync, rmSync } from 'node:fs';
@@ -91,7 +91,7 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
     const bot = await startBot(config, log);
     stack.push(() => bot.stop());
 
-    const server: PlaygroundServer = await startPlaygroundServer({ port: opts.port, discord, useapi });
+    const server: PlaygroundServer = await startPlaygroundServer({ port: opts.port, discord, upstreams: { useapi, googleFlow, dreamina, mjProxy } });
     stack.push(() => server.close());
     return { url: server.url, discord, useapi, googleFlow, dreamina, mjProxy, bot, stop };
   } catch (error) {

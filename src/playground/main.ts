@@ -26,7 +26,7 @@ const playground = await startPlayground({ port, databasePath: './data/playgroun
 });
 
 console.log(`Playground: ${playground.url}`);
-console.log('The real bot, against a loopback Discord and useapi.net emulator; nothing leaves this machine.');
+console.log('The real bot, against a loopback Discord and emulators of its upstreams (useapi.net Midjourney v3, Google Flow, Dreamina; midjourney-proxy); nothing leaves this machine.');
 console.log('To run for real: put DISCORD_TOKEN and USEAPI_TOKEN in .env (see .env.example), then npm run register and npm start.');
 console.log('Ctrl+C to stop.');
 

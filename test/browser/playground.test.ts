@@ -156,6 +156,30 @@ it('tracks a job to its four images and a DM, walks the admin review, and refuse
   playground.discord.assertClean();
 }, 60_000);
 
+it('tracks a Google Flow image job, made with the upstream choice, to its picture', async () => {
+  await page.click('[data-speed="20"]');
+  await page.fill('#duration', '30');
+  await be('Ada');
+  await goTo('general');
+  await page.selectOption('#upstream', 'google-flow');
+  await page.click('[data-kind="image"]');
+  expect(await page.locator('#scenario-buttons button').allTextContents()).toEqual(['Completes', 'Fails', 'Moderated', 'Not found (404)']);
+  await page.click('[data-scenario="completes"]');
+  const jobid = await page.inputValue('#opt-jobid');
+  expect(jobid).toMatch(/^j\d+i-u\d+-email:.+-bot:google-flow$/);
+  await expect.poll(() => page.locator('.jobs li').first().textContent()).toMatch(/Google Flow via useapi\.net · image · Completes/);
+  await send();
+  const tracking = page.locator('.message:not(.ephemeral)').filter({ hasText: jobid });
+  await expect.poll(() => tracking.textContent(), { timeout: 15_000 }).toMatch(/Completed/);
+  const picture = tracking.locator('img[src*="flow-content.google"]').first();
+  await expect.poll(() => picture.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
+  await tracking.scrollIntoViewIfNeeded();
+  await shot('google-flow-completed');
+  await page.selectOption('#upstream', 'midjourney');
+  expect(await page.locator('#kind-row').isHidden()).toBe(true);
+  playground.discord.assertClean();
+}, 60_000);
+
 it('shows a body the loopback Discord refuses in a red banner', async () => {
   const tooLongTitle = { embeds: [{ title: 'x'.repeat(300) }] };
   const refused = await fetch(`${playground.discord.apiUrl}/v10/channels/${await page.getAttribute('.channel.active', 'data-channel')}/messages`, {

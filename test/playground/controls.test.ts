@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPlayground, type Playground } from '../../src/playground';
 import { GENERAL_CHANNEL_ID, PERSONAS } from '../../src/playground/guild';
-import { scenarioJob } from '../../src/playground/scenarios';
+import { scenarioJob, type Scenario, type Upstream } from '../../src/playground/scenarios';
 import { jobAnswerAt, terminalTimeOf } from '../../src/playground/useapi';
 import { messageText } from '../../src/playground/discord';
-import { makeDreaminaJobId } from '../../src/playground/dreamina';
-import { makeGoogleFlowJobId } from '../../src/playground/google-flow';
-import { makeMjProxyTaskId } from '../../src/playground/mj-proxy';
+import { makeDreaminaJobId, terminalTimeOf as dreaminaTerminalTimeOf } from '../../src/playground/dreamina';
+import { makeGoogleFlowJobId, terminalTimeOf as flowTerminalTimeOf } from '../../src/playground/google-flow';
+import { makeMjProxyTaskId, terminalTimeOf as mjTerminalTimeOf } from '../../src/playground/mj-proxy';
 
 const [ADA, BEN, CLEO] = PERSONAS as [(typeof PERSONAS)[0], (typeof PERSONAS)[0], (typeof PERSONAS)[0]];
 const T0 = Date.parse('2026-11-30T12:00:00Z');
@@ -42,6 +42,23 @@ describe('scenario jobs', () => {
     expect(jobAnswerAt(job('expired').script!, T0).status).toBe(410);
     expect(job('not-found').script).toBeUndefined();
   });
+
+  it('makes each upstream’s job with its own id, ending after its queue and duration, and not-found as an id alone', () => {
+    const on = (upstream: Upstream, kind?: 'image' | 'video', scenario: Scenario = 'completes') =>
+      scenarioJob({ upstream, ...(kind && { kind }), scenario, durationS: 60, speed: 20, serial: 0, now: T0 });
+    expect(on('google-flow', 'video').jobid).toMatch(/^j\d+v-u\d+-email:.+-bot:google-flow$/);
+    expect(on('google-flow', 'image').jobid).toMatch(/^j\d+i-u\d+-email:.+-bot:google-flow$/);
+    expect(on('dreamina', 'video').jobid).toMatch(/^j\d+v-u\d+-US:.+-bot:dreamina$/);
+    expect(on('dreamina', 'image').jobid).toMatch(/^j\d+i-u\d+-US:.+-bot:dreamina$/);
+    expect(on('mj-proxy').jobid).toMatch(/^\d{16}$/);
+    const flow = on('google-flow', 'image');
+    const dreamina = on('dreamina', 'image');
+    const proxy = on('mj-proxy');
+    expect(flow.upstream === 'google-flow' && flowTerminalTimeOf(flow.script!)).toBe(T0 + 150 + 3000);
+    expect(dreamina.upstream === 'dreamina' && dreaminaTerminalTimeOf(dreamina.script!)).toBe(T0 + 150 + 3000);
+    expect(proxy.upstream === 'mj-proxy' && mjTerminalTimeOf(proxy.script!)).toBe(T0 + 150 + 3000);
+    for (const upstream of ['google-flow', 'dreamina', 'mj-proxy'] as const) expect(on(upstream, undefined, 'not-found').script).toBeUndefined();
+  });
 });
 
 describe('page API', () => {
@@ -56,7 +73,7 @@ describe('page API', () => {
       messages: Array<{ id: string; ephemeral: boolean; data: Parameters<typeof messageText>[0] }>;
       jobs: Array<{ jobid: string }>;
     };
-  const newJob = async (scenario: string, durationS = 20) => (await post('/api/job', { scenario, durationS })).body.jobid as string;
+  const newJob = async (scenario: string, durationS = 20, on: { upstream?: string; kind?: string } = {}) => (await post('/api/job', { ...on, scenario, durationS })).body.jobid as string;
   const track = (user: { id: string }, jobid: string) =>
     post('/api/command', { user: user.id, channelId: GENERAL_CHANNEL_ID, name: 'track', options: [{ name: 'jobid', type: 3, value: jobid }] });
   const trackingMessage = (jobid: string) => playground.discord.channelMessages(GENERAL_CHANNEL_ID).find((m) => messageText(m.data).includes(jobid));
@@ -95,8 +112,12 @@ describe('page API', () => {
       post('/api/speed', { speed: 3 }),
       post('/api/command', { user: 'nobody', channelId: GENERAL_CHANNEL_ID, name: 'track' }),
       post('/api/command', { user: ADA.id, channelId: GENERAL_CHANNEL_ID, name: 'rm-rf' }),
+      post('/api/job', { upstream: 'stable-diffusion', scenario: 'completes' }),
+      post('/api/job', { upstream: 'dreamina', scenario: 'refused' }),
+      post('/api/job', { upstream: 'google-flow', kind: 'audio', scenario: 'completes' }),
+      post('/api/job', { upstream: 'mj-proxy', kind: 'video', scenario: 'completes' }),
     ]);
-    expect(answers.map((a) => a.status)).toEqual([400, 400, 400, 400, 400, 400, 400]);
+    expect(answers.map((a) => a.status)).toEqual([400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400]);
     expect(answers.map((a) => a.body.error)).toEqual([
       'unknown scenario explodes',
       'duration must be 1–3600 seconds',
@@ -105,6 +126,10 @@ describe('page API', () => {
       'speed must be 1, 5 or 20',
       'unknown user nobody',
       '/rm-rf is not a command of this bot',
+      'unknown upstream stable-diffusion',
+      'Dreamina via useapi.net has no “refused” scenario',
+      'kind must be image or video',
+      'midjourney-proxy jobs have no kind',
     ]);
     expect((await view(ADA.id)).jobs.length).toBe(jobsBefore);
     expect(playground.discord.counters.interactionsSent).toBe(0);
@@ -119,6 +144,34 @@ describe('page API', () => {
     const tracked = (v: typeof ada) => v.messages.filter((m) => messageText(m.data).includes(jobid)).map((m) => m.ephemeral);
     expect(tracked(ada)).toEqual([true, false]);
     expect(tracked(ben)).toEqual([false]);
+  });
+
+  const completedOn = [
+    { upstream: 'google-flow', kind: 'image', host: 'flow-content.google' },
+    { upstream: 'google-flow', kind: 'video', host: 'flow-content.google' },
+    { upstream: 'dreamina', kind: 'image', host: 'p9-sign.douyinpic.com' },
+    { upstream: 'dreamina', kind: 'video', host: 'p9-sign.douyinpic.com' },
+    { upstream: 'mj-proxy', host: 'cdn.discordapp.com' },
+  ] as const;
+  it.each(completedOn)('a $upstream $kind job made with the scenario panel is tracked to Completed with its picture on $host, which the page shows', async (on) => {
+    const jobid = await newJob('completes', 20, on);
+    expect((await track(ADA, jobid)).status).toBe(200);
+    await playground.discord.waitFor(() => /Completed/.test(trackingMessage(jobid) ? messageText(trackingMessage(jobid)!.data) : ''), 10_000, 'the job to complete');
+    const links = JSON.stringify(trackingMessage(jobid)!.data).match(/https:\/\/[^"\s)]+/g) ?? [];
+    const picture = links.find((link) => new URL(link).hostname === on.host && !/\.mp4(\?|$)/.test(link));
+    expect(picture, `a picture on ${on.host} among ${links.join(' ')}`).toBeDefined();
+    const shown = await fetch(new URL(`/media?url=${encodeURIComponent(picture!)}`, playground.url));
+    expect([shown.status, shown.headers.get('content-type')]).toEqual([200, 'image/png']);
+  });
+
+  it.each([
+    { upstream: 'google-flow', scenario: 'fails', shown: /Failed/ },
+    { upstream: 'dreamina', scenario: 'moderated', shown: /Moderated/ },
+    { upstream: 'mj-proxy', scenario: 'moderated', shown: /Moderated/ },
+  ])('a $upstream job that ends “$scenario” shows $shown', async ({ upstream, scenario, shown }) => {
+    const jobid = await newJob(scenario, 20, { upstream });
+    await track(BEN, jobid);
+    await playground.discord.waitFor(() => shown.test(trackingMessage(jobid) ? messageText(trackingMessage(jobid)!.data) : ''), 10_000, `the job to show ${String(shown)}`);
   });
 
   it('Discord rate-limiting the bot for a while delays the messages but loses none', async () => {
@@ -139,5 +192,19 @@ describe('page API', () => {
     // Its end is noticed by the bot's next probe (every 30 s at least), which this test does not wait for.
     await post('/api/account', { status: null });
     playground.discord.assertClean();
+  });
+
+  it('an account incident refuses the same useapi.net token on Google Flow and Dreamina too, and not midjourney-proxy’s secret', async () => {
+    expect((await post('/api/account', { status: 401 })).status).toBe(200);
+    const { useapi, googleFlow, dreamina, mjProxy } = playground;
+    const headers = { authorization: `Bearer ${useapi.token}` };
+    const answers = await Promise.all([
+      fetch(`${useapi.url}/v3/midjourney/jobs/${await newJob('completes', 600)}`, { headers }),
+      fetch(`${googleFlow.url}/v1/google-flow/jobs/${await newJob('completes', 600, { upstream: 'google-flow' })}`, { headers }),
+      fetch(`${dreamina.url}/v1/dreamina/images/${await newJob('completes', 600, { upstream: 'dreamina', kind: 'image' })}`, { headers }),
+      fetch(`${mjProxy.baseUrl}/task/${await newJob('completes', 600, { upstream: 'mj-proxy' })}/fetch`, { headers: mjProxy.authHeaders() }),
+    ]);
+    await post('/api/account', { status: null });
+    expect(answers.map((a) => a.status)).toEqual([401, 401, 401, 200]);
   });
 });

@@ -56,9 +56,10 @@ describe('Dreamina emulator over HTTP', () => {
     expect(done.response).toMatchObject({ width: 1280, height: 720, durationMs: 5042, hasAudio: true });
     expect(done.response.forecastCost).toBeUndefined();
     expect(done.response.videoId).toMatch(/^v0[0-9a-f]{18}$/);
-    const video = await fetch(done.response.videoUrl!);
+    expect(done.response.videoUrl).toMatch(/^https:\/\/v3-web\.douyinvod\.com\/video\/v0[0-9a-f]{18}\.mp4$/);
+    const video = await fetch(emu.localMediaUrl(done.response.videoUrl!)!);
     expect([video.status, video.headers.get('content-type')]).toEqual([200, 'video/mp4']);
-    const cover = Buffer.from(await (await fetch(done.response.coverUrl!)).arrayBuffer());
+    const cover = Buffer.from(await (await fetch(emu.localMediaUrl(done.response.coverUrl!)!)).arrayBuffer());
     expect(cover.subarray(1, 4).toString('ascii')).toBe('PNG');
   });
 
@@ -68,7 +69,7 @@ describe('Dreamina emulator over HTTP', () => {
     const done = await read('images', jobid);
     expect(done.response.images).toHaveLength(2);
     expect(done.response.images![0]).toMatchObject({ width: 1024, height: 1024, format: 'png' });
-    const bytes = await Promise.all(done.response.images!.map(async (image) => Buffer.from(await (await fetch(image.imageUrl)).arrayBuffer())));
+    const bytes = await Promise.all(done.response.images!.map(async (image) => Buffer.from(await (await fetch(emu.localMediaUrl(image.imageUrl)!)).arrayBuffer())));
     expect(bytes.map((png) => png.subarray(1, 4).toString('ascii'))).toEqual(['PNG', 'PNG']);
     expect(bytes[0]!.equals(bytes[1]!)).toBe(false);
   });

@@ -66,23 +66,23 @@ describe('Google Flow emulator over HTTP', () => {
     expect(done.status).toBe('completed');
     const [media] = done.response.media as FlowVideoMedia[];
     const expires = Math.floor((T0 + 62_000 + URL_LIFETIME_MS) / 1000);
-    expect(media!.videoUrl).toMatch(new RegExp(`^${emu.url}/flow-content/video/CAUS[\\w-]+\\.mp4\\?Expires=${expires}&Signature=[0-9a-f]{32}$`));
+    expect(media!.videoUrl).toMatch(new RegExp(`^https://flow-content\\.google/video/CAUS[\\w-]+\\.mp4\\?Expires=${expires}&Signature=[0-9a-f]{32}$`));
     expect(media!.mediaMetadata.mediaStatus.mediaGenerationStatus).toBe('MEDIA_GENERATION_STATUS_SUCCESSFUL');
 
-    const bytes = await fetch(media!.videoUrl);
+    const bytes = await fetch(emu.localMediaUrl(media!.videoUrl)!);
     expect([bytes.status, bytes.headers.get('content-type')]).toEqual([200, 'video/mp4']);
     expect(Buffer.from(await bytes.arrayBuffer()).subarray(4, 8).toString('ascii')).toBe('ftyp');
-    const thumbnail = Buffer.from(await (await fetch(media!.thumbnailUrl)).arrayBuffer());
+    const thumbnail = Buffer.from(await (await fetch(emu.localMediaUrl(media!.thumbnailUrl)!)).arrayBuffer());
     expect(thumbnail.subarray(1, 4).toString('ascii')).toBe('PNG');
-    expect((await fetch(media!.videoUrl.replace(/Signature=\w+/, 'Signature=0'))).status).toBe(403);
+    expect((await fetch(emu.localMediaUrl(media!.videoUrl.replace(/Signature=\w+/, 'Signature=0'))!)).status).toBe(403);
 
     clock = expires * 1000;
-    expect((await fetch(media!.videoUrl)).status).toBe(403);
+    expect((await fetch(emu.localMediaUrl(media!.videoUrl)!)).status).toBe(403);
     const asset = await get(`/v1/google-flow/assets/${media!.mediaGenerationId}`);
     const fresh = (await asset.json()) as { url: string; mediaGenerationId: string };
     expect(fresh.mediaGenerationId).toBe(media!.mediaGenerationId);
     expect(fresh.url).not.toBe(media!.videoUrl);
-    expect((await fetch(fresh.url)).status).toBe(200);
+    expect((await fetch(emu.localMediaUrl(fresh.url)!)).status).toBe(200);
     expect((await get('/v1/google-flow/assets/CAUSunknown')).status).toBe(404);
     expect(emu.requests.map((r) => r.route)).toEqual(['job', 'job', 'job', 'asset', 'asset']);
   });
@@ -94,7 +94,7 @@ describe('Google Flow emulator over HTTP', () => {
     expect(done.type).toBe('image');
     const media = done.response.media as FlowImageMedia[];
     expect(media).toHaveLength(2);
-    const pictures = await Promise.all(media.map(async (m) => Buffer.from(await (await fetch(m.image.generatedImage.fifeUrl)).arrayBuffer())));
+    const pictures = await Promise.all(media.map(async (m) => Buffer.from(await (await fetch(emu.localMediaUrl(m.image.generatedImage.fifeUrl)!)).arrayBuffer())));
     for (const png of pictures) expect(png.subarray(1, 4).toString('ascii')).toBe('PNG');
     expect(pictures[0]!.equals(pictures[1]!)).toBe(false);
   });

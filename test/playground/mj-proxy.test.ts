@@ -65,7 +65,8 @@ describe('midjourney-proxy emulator over HTTP', () => {
     clock = T0 + 3500;
     const running = await task(id);
     expect(running).toMatchObject({ status: 'IN_PROGRESS', progress: '50%', finishTime: null });
-    expect((await fetch(running.imageUrl!)).headers.get('content-type')).toBe('image/png');
+    expect(running.imageUrl).toBe(`https://cdn.discordapp.com/attachments/1180000000000000001/${id}/${id}_preview.png`);
+    expect((await fetch(emu.localMediaUrl(running.imageUrl!)!)).headers.get('content-type')).toBe('image/png');
 
     expect(emu.terminalAt(id)).toBe(T0 + 5000);
     clock = T0 + 5000;
@@ -73,7 +74,7 @@ describe('midjourney-proxy emulator over HTTP', () => {
     expect(done).toMatchObject({ status: 'SUCCESS', progress: '100%', finishTime: T0 + 5000, failReason: null, promptEn: 'a red fox --ar 16:9' });
     expect(done.buttons.map((b) => b.label || b.emoji)).toEqual(['U1', 'U2', 'U3', 'U4', '🔄', 'V1', 'V2', 'V3', 'V4']);
     expect(done.imageUrls).toHaveLength(4);
-    const pictures = await Promise.all([done.imageUrl!, ...done.imageUrls.map((u) => u.url)].map(async (url) => Buffer.from(await (await fetch(url)).arrayBuffer())));
+    const pictures = await Promise.all([done.imageUrl!, ...done.imageUrls.map((u) => u.url)].map(async (url) => Buffer.from(await (await fetch(emu.localMediaUrl(url)!)).arrayBuffer())));
     expect(pictures.map((p) => [p.readUInt32BE(16), p.readUInt32BE(20)])).toEqual([[768, 432], ...Array<number[]>(4).fill([512, 288])]);
   });
 

@@ -14,7 +14,10 @@ export const DEFAULT_PROMPT = 'a lighthouse on a cliff at dusk';
 export const DEFAULT_FAILED_ERROR = 'fail_code: 2043';
 /** The doc's example is cut after "OutputVi…"; the rest is made up [INF]. */
 export const DEFAULT_FAILED_DETAILS = 'OutputVideoRisk: the generated video did not pass the content review';
-/** Where the emulator serves the bytes behind its media links (for the douyin CDN hosts). */
+/** The CDN hosts of the documented examples [DOC]: videos on one, covers and images on the other. */
+export const VIDEO_ORIGIN = 'https://v3-web.douyinvod.com';
+export const PICTURE_ORIGIN = 'https://p9-sign.douyinpic.com';
+/** Where the emulator serves the bytes behind its media links: `${VIDEO_ORIGIN}/x` is `${emulator}${MEDIA_PATH}/x`. */
 export const MEDIA_PATH = '/dreamina-content';
 const VIDEO_SIZE = { width: 1280, height: 720 };
 const IMAGE_SIZE = { width: 1024, height: 1024 };
@@ -42,8 +45,14 @@ export function modelOf(script: DreaminaJobScript): string {
   return script.model ?? (collectionOf(script.jobid) === 'images' ? 'seedream-4.0' : 'seedance-2.0');
 }
 
-/** The job record at `t` with links on the emulator at `origin`, or undefined before the first step. */
-export function dreaminaRecordAt(script: DreaminaJobScript, t: number, origin: string): DreaminaJobRecord | undefined {
+/** Where the emulator at `emulatorUrl` serves a result link of its records, or null for other links. */
+export function localMediaUrl(emulatorUrl: string, link: string): string | null {
+  const origin = [VIDEO_ORIGIN, PICTURE_ORIGIN].find((o) => link.startsWith(`${o}/`));
+  return origin ? `${emulatorUrl}${MEDIA_PATH}${link.slice(origin.length)}` : null;
+}
+
+/** The job record at `t`, or undefined before the first step. */
+export function dreaminaRecordAt(script: DreaminaJobScript, t: number): DreaminaJobRecord | undefined {
   const startAt = script.startAt ?? 0;
   const step = stepAt(script.steps, t - startAt);
   if (!step) return undefined;
@@ -62,8 +71,8 @@ export function dreaminaRecordAt(script: DreaminaJobScript, t: number, origin: s
   if (isRunning(step.status)) record.response.forecastCost = video ? 50 : 4;
   if (step.status === 'completed' && video) {
     Object.assign(record.response, {
-      videoUrl: `${origin}${MEDIA_PATH}/video/${ids.videoId}.mp4`,
-      coverUrl: `${origin}${MEDIA_PATH}/cover/${ids.videoId}.png`,
+      videoUrl: `${VIDEO_ORIGIN}/video/${ids.videoId}.mp4`,
+      coverUrl: `${PICTURE_ORIGIN}/cover/${ids.videoId}.png`,
       videoId: ids.videoId,
       ...VIDEO_SIZE,
       durationMs: VIDEO_DURATION_MS,
@@ -74,7 +83,7 @@ export function dreaminaRecordAt(script: DreaminaJobScript, t: number, origin: s
   }
   if (step.status === 'completed' && !video) {
     record.response.images = Array.from({ length: script.count ?? 4 }, (_, n) => ({
-      imageUrl: `${origin}${MEDIA_PATH}/image/${ids.assetId}-${n}.png`,
+      imageUrl: `${PICTURE_ORIGIN}/image/${ids.assetId}-${n}.png`,
       imageUri: `tos-alisg-i-${ids.assetId}-${n}`,
       ...IMAGE_SIZE,
       format: 'png',
@@ -90,8 +99,8 @@ export function dreaminaRecordAt(script: DreaminaJobScript, t: number, origin: s
   return record;
 }
 
-export function dreaminaAnswerAt(script: DreaminaJobScript, t: number, origin: string): DreaminaJobAnswer {
-  return scriptedAnswerAt(script, t, RETENTION_MS, () => dreaminaRecordAt(script, t, origin));
+export function dreaminaAnswerAt(script: DreaminaJobScript, t: number): DreaminaJobAnswer {
+  return scriptedAnswerAt(script, t, RETENTION_MS, () => dreaminaRecordAt(script, t));
 }
 
 /** Emulator time of the first non-running step. */

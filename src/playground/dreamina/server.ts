@@ -12,7 +12,7 @@ import { DEFAULT_TOKEN } from '../useapi/server';
 import { answerUseapi, useapiFaultsAndLog, hostEmulator, json, mp4, png, useapiErrorBody, type EmulatorRequest, type Outcome, type Reply } from '../emulator/http';
 import { checkedScript } from '../emulator/steps';
 import { collectionOf } from './ids';
-import { DEFAULT_PROMPT, MEDIA_PATH, dreaminaAnswerAt, dreaminaScheduler, mediaIdsOf, terminalTimeOf } from './records';
+import { DEFAULT_PROMPT, MEDIA_PATH, dreaminaAnswerAt, dreaminaScheduler, localMediaUrl, mediaIdsOf, terminalTimeOf } from './records';
 import type { DreaminaEmulator, DreaminaEmulatorOptions, DreaminaJobAnswer, DreaminaJobRecord, DreaminaJobScript, DreaminaRoute } from './types';
 
 export const API_PATH = '/v1/dreamina';
@@ -30,12 +30,10 @@ export async function startDreaminaEmulator(opts: DreaminaEmulatorOptions = {}):
   const now = opts.now ?? Date.now;
   const jobs = new Map<string, DreaminaJobScript>();
   const log = useapiFaultsAndLog<DreaminaRoute>((jobid) => `{"jobid":"${jobid ?? ''}","status":"created","response":{"forecastCost":`);
-  // The links point back at the server, known once it listens (before any request arrives).
-  let origin = '';
 
   function answerAt(jobid: string, t: number): DreaminaJobAnswer {
     const script = jobs.get(jobid);
-    return script ? dreaminaAnswerAt(script, t, origin) : { status: 404, body: useapiErrorBody(404) };
+    return script ? dreaminaAnswerAt(script, t) : { status: 404, body: useapiErrorBody(404) };
   }
 
   function normalReply(req: EmulatorRequest, route: Route): Reply {
@@ -79,12 +77,12 @@ export async function startDreaminaEmulator(opts: DreaminaEmulatorOptions = {}):
   }
 
   const host = await hostEmulator({ prefixes: [`${API_PATH}/`, `${MEDIA_PATH}/`], now, handle }, opts);
-  origin = host.server.url;
 
   return {
     ...host,
     token,
     ...log.controls(),
+    localMediaUrl: (link) => localMediaUrl(host.url, link),
     addJob: (script) => void jobs.set(script.jobid, checkedScript(script, now())),
     terminalAt(jobid) {
       const script = jobs.get(jobid);

@@ -38,6 +38,8 @@ export interface DreaminaEmulator extends EmulatorHandle<DreaminaRoute, UseapiAc
   addJob(script: DreaminaJobScript): void;
   /** What GET of the job would answer at `t` (default: now), without faults and without recording. */
   peek(jobid: string, t?: number): DreaminaJobAnswer;
+  /** Where this emulator serves a result link (on the douyin CDN hosts), or null for other links. */
+  localMediaUrl(link: string): string | null;
 }
 
 export interface DreaminaImage {

@@ -16,7 +16,9 @@ export const DEFAULT_FAILED_ERROR = 'API error: 500';
 export const DEFAULT_FAILED_CODE = 500;
 export const DEFAULT_RESPONSE_ERROR: GoogleError = { code: 500, message: 'Internal error encountered.', status: 'INTERNAL' };
 export const MODERATION_REASON = 'PUBLIC_ERROR_UNSAFE_GENERATION';
-/** Where the emulator serves the bytes behind its signed links (for flow-content.google). */
+/** The host of the signed links, as in the documented examples [DOC]. */
+export const MEDIA_ORIGIN = 'https://flow-content.google';
+/** Where the emulator serves the bytes behind its signed links: `${MEDIA_ORIGIN}/x` is `${emulator}${MEDIA_PATH}/x`. */
 export const MEDIA_PATH = '/flow-content';
 
 /** The outcome step of a moderated job: failed, 400 INVALID_ARGUMENT with a PUBLIC_ERROR_… reason [INF]. */
@@ -63,10 +65,15 @@ function signature(path: string, expires: number): string {
   return createHash('sha256').update(`${path}?Expires=${expires}`).digest('hex').slice(0, 32);
 }
 
-/** A link to `path` on the emulator at `origin`, valid until `expiresAtMs`. */
-export function signedUrl(origin: string, path: string, expiresAtMs: number): string {
+/** A link to `path` on flow-content.google, valid until `expiresAtMs`. */
+export function signedUrl(path: string, expiresAtMs: number): string {
   const expires = Math.floor(expiresAtMs / 1000);
-  return `${origin}${path}?Expires=${expires}&Signature=${signature(path, expires)}`;
+  return `${MEDIA_ORIGIN}${path}?Expires=${expires}&Signature=${signature(path, expires)}`;
+}
+
+/** Where the emulator at `emulatorUrl` serves a flow-content.google link, or null for other links. */
+export function localMediaUrl(emulatorUrl: string, link: string): string | null {
+  return link.startsWith(`${MEDIA_ORIGIN}/`) ? `${emulatorUrl}${MEDIA_PATH}${link.slice(MEDIA_ORIGIN.length)}` : null;
 }
 
 /** 'ok' for a well-signed link still valid at `t`; 'expired' or 'forged' otherwise. */
@@ -77,12 +84,11 @@ export function checkSignedUrl(path: string, query: URLSearchParams, t: number):
 }
 
 export function mediaPath(kind: 'video' | 'thumbnail' | 'image', mediaGenerationId: string): string {
-  return `${MEDIA_PATH}/${kind}/${mediaGenerationId}.${kind === 'video' ? 'mp4' : 'png'}`;
+  return `/${kind}/${mediaGenerationId}.${kind === 'video' ? 'mp4' : 'png'}`;
 }
 
-/** Where the links point and how long they last. */
+/** How long the links last. */
 export interface LinkSigning {
-  origin: string;
   lifetimeMs: number;
 }
 
@@ -93,7 +99,7 @@ function modelOf(script: FlowJobScript): string {
 function media(script: FlowJobScript, issuedAt: number, signing: LinkSigning): (FlowVideoMedia | FlowImageMedia)[] {
   const prompt = script.prompt ?? DEFAULT_PROMPT;
   const expiresAt = issuedAt + signing.lifetimeMs;
-  const link = (kind: 'video' | 'thumbnail' | 'image', id: string) => signedUrl(signing.origin, mediaPath(kind, id), expiresAt);
+  const link = (kind: 'video' | 'thumbnail' | 'image', id: string) => signedUrl(mediaPath(kind, id), expiresAt);
   return mediaGenerationIds(script.jobid, script.count ?? 1).map((id, n) =>
     jobTypeOf(script) === 'video'
       ? {

@@ -20,6 +20,7 @@ import {
   flowAnswerAt,
   flowJobsList,
   jobTypeOf,
+  localMediaUrl,
   mediaGenerationIds,
   mediaPath,
   signedUrl,
@@ -53,8 +54,7 @@ export async function startGoogleFlowEmulator(opts: GoogleFlowEmulatorOptions = 
   const lifetimeMs = opts.urlLifetimeMs ?? URL_LIFETIME_MS;
   const jobs = new Map<string, FlowJobScript>();
   const log = useapiFaultsAndLog<FlowRoute>((jobid) => `{"jobid":"${jobid ?? ''}","type":"video","status":"started","response":{"operations":[`);
-  // The links point back at the server, known once it listens (before any request arrives).
-  let signing: LinkSigning = { origin: '', lifetimeMs };
+  const signing: LinkSigning = { lifetimeMs };
 
   function recordsAt(t: number): FlowJobRecord[] {
     return [...jobs.values()].flatMap((script) => {
@@ -78,7 +78,7 @@ export async function startGoogleFlowEmulator(opts: GoogleFlowEmulatorOptions = 
     const record = owner && flowAnswerAt(owner.script, t, signing);
     if (!owner || record?.status !== 200 || record.body.status !== 'completed') return json(404, useapiErrorBody(404));
     const kind = jobTypeOf(owner.script) === 'video' ? 'video' : 'image';
-    return json(200, { url: signedUrl(signing.origin, mediaPath(kind, id), t + lifetimeMs), mediaGenerationId: id });
+    return json(200, { url: signedUrl(mediaPath(kind, id), t + lifetimeMs), mediaGenerationId: id });
   }
 
   function normalReply(req: EmulatorRequest, route: Route): Reply {
@@ -100,10 +100,11 @@ export async function startGoogleFlowEmulator(opts: GoogleFlowEmulatorOptions = 
   }
 
   function media(req: EmulatorRequest): Reply {
-    const match = /^\/flow-content\/(video|thumbnail|image)\/([\w-]+)\.(mp4|png)$/.exec(req.path);
+    const path = req.path.slice(MEDIA_PATH.length);
+    const match = /^\/(video|thumbnail|image)\/([\w-]+)\.(mp4|png)$/.exec(path);
     const owner = match && mediaOwner(match[2]!);
     if (!match || !owner) return json(404, { error: 'Not found' });
-    const check = checkSignedUrl(req.path, req.query, req.time);
+    const check = checkSignedUrl(path, req.query, req.time);
     if (check !== 'ok') {
       const code = check === 'expired' ? 'ExpiredToken' : 'SignatureDoesNotMatch';
       return text(403, `<?xml version='1.0' encoding='UTF-8'?><Error><Code>${code}</Code></Error>`, 'application/xml; charset=UTF-8');
@@ -126,12 +127,12 @@ export async function startGoogleFlowEmulator(opts: GoogleFlowEmulatorOptions = 
   }
 
   const host = await hostEmulator({ prefixes: [`${API_PATH}/`, `${MEDIA_PATH}/`], now, handle }, opts);
-  signing = { origin: host.server.url, lifetimeMs };
 
   return {
     ...host,
     token,
     ...log.controls(),
+    localMediaUrl: (link) => localMediaUrl(host.url, link),
     addJob: (script) => void jobs.set(script.jobid, checkedScript(script, now())),
     terminalAt(jobid) {
       const script = jobs.get(jobid);

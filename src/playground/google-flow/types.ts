@@ -54,6 +54,8 @@ export interface GoogleFlowEmulator extends EmulatorHandle<FlowRoute, FlowAccoun
   addJob(script: FlowJobScript): void;
   /** What GET /jobs/{jobid} would answer at `t` (default: now), without faults and without recording. */
   peek(jobid: string, t?: number): FlowJobAnswer;
+  /** Where this emulator serves a result link (https://flow-content.google/…), or null for other links. */
+  localMediaUrl(link: string): string | null;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -52,7 +52,7 @@ function progressText(step: MjStep, previous: number | undefined): { percent: nu
 }
 
 /**
- * The task at `t` with pictures under `imageBase` (`…/mj/image`), or undefined while it is unknown:
+ * The task at `t` with pictures under `imageBase` (`…/attachments/<channel>`), or undefined while it is unknown:
  * before its first step or `visibleAfterMs`, or when `gone`.
  */
 export function mjTaskAt(script: MjTaskScript, t: number, imageBase: string): MjTask | undefined {
@@ -84,8 +84,8 @@ export function mjTaskAt(script: MjTaskScript, t: number, imageBase: string): Mj
     submitTime: startAt,
     startTime,
     finishTime,
-    imageUrl: step.status === 'IN_PROGRESS' ? `${imageBase}/${id}_preview.png` : step.status === 'SUCCESS' ? `${imageBase}/${id}.png` : null,
-    imageUrls: step.status === 'SUCCESS' ? [0, 1, 2, 3].map((n) => ({ url: `${imageBase}/${id}_${n}.png` })) : [],
+    imageUrl: step.status === 'IN_PROGRESS' ? `${imageBase}/${id}/${id}_preview.png` : step.status === 'SUCCESS' ? `${imageBase}/${id}/${id}.png` : null,
+    imageUrls: step.status === 'SUCCESS' ? [0, 1, 2, 3].map((n) => ({ url: `${imageBase}/${id}/${id}_${n}.png` })) : [],
     progress: progressText(step, percent).text,
     failReason: step.status === 'FAILURE' ? (step.failReason ?? DEFAULT_FAIL_REASON) : (step.failReason ?? null),
     properties: { finalPrompt: prompt, discordInstanceId: '1234567890123456789' },

@@ -5,7 +5,8 @@
  * Routes (behind the configured secret):
  * - GET  {prefix}/task/{id}/fetch               one task (unknown: per `unknownTaskStyle`)
  * - POST {prefix}/task/list-by-condition {"ids":[…]}   the known tasks among the ids (also …/list-by-ids)
- * Without auth and outside the request log: GET {prefix}/image/… serves the tasks' pictures.
+ * Without auth and outside the request log: GET {prefix}/image/… serves the tasks' pictures, which the
+ * tasks link as Discord attachments (`imageUrl` "is often a Discord CDN attachment link" [DOC]).
  */
 import { jobPicture } from '../useapi/pictures';
 import { dimensions } from '../useapi/records';
@@ -16,6 +17,8 @@ import type { MjProxyAccountFault, MjProxyEmulator, MjProxyEmulatorOptions, MjPr
 
 export const DEFAULT_SECRET = 'emulator-mj-secret';
 export const DEFAULT_PREFIX = '/mj';
+/** The Discord channel the proxy's Midjourney bot posts in: its pictures are that channel's attachments. */
+export const MEDIA_BASE = 'https://cdn.discordapp.com/attachments/1180000000000000001';
 
 type Route = { kind: 'job'; id: string } | { kind: 'list' } | { kind: 'image'; id: string; image: string | undefined } | { kind: 'other' };
 
@@ -45,14 +48,11 @@ export async function startMjProxyEmulator(opts: MjProxyEmulatorOptions = {}): P
     },
     'POST',
   );
-  // The picture links point back at the server, known once it listens (before any request arrives).
-  let imageBase = '';
-
   const [authHeader, authValue] = auth === 'mj-api-secret' ? ['mj-api-secret', secret] : ['authorization', auth === 'bearer' ? `Bearer ${secret}` : secret];
 
   function taskAt(id: string, t: number): MjTask | undefined {
     const script = tasks.get(id);
-    return script && mjTaskAt(script, t, imageBase);
+    return script && mjTaskAt(script, t, MEDIA_BASE);
   }
 
   function unknownTask(): Reply {
@@ -106,7 +106,6 @@ export async function startMjProxyEmulator(opts: MjProxyEmulatorOptions = {}): P
 
   const host = await hostEmulator({ prefixes: [`${prefix}/`], now, handle }, opts);
   const baseUrl = `${host.url}${prefix}`;
-  imageBase = `${baseUrl}/image`;
 
   return {
     ...host,
@@ -115,6 +114,10 @@ export async function startMjProxyEmulator(opts: MjProxyEmulatorOptions = {}): P
     auth,
     ...log.controls(),
     authHeaders: () => ({ [authHeader]: authValue }),
+    localMediaUrl(link) {
+      const file = link.startsWith(`${MEDIA_BASE}/`) ? /^\/\d+\/([^/?]+)/.exec(link.slice(MEDIA_BASE.length))?.[1] : undefined;
+      return file ? `${baseUrl}/image/${file}` : null;
+    },
     addJob: (script) => void tasks.set(script.jobid, checkedScript(script, now())),
     terminalAt(jobid) {
       const script = tasks.get(jobid);

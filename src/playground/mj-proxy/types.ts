@@ -62,6 +62,8 @@ export interface MjProxyEmulator extends EmulatorHandle<MjProxyRoute, MjProxyAcc
   addJob(script: MjTaskScript): void;
   /** The task GET …/fetch would show at `t` (default: now), without faults and without recording; undefined if unknown. */
   peek(id: string, t?: number): MjTask | undefined;
+  /** Where this emulator serves a task's picture link (a Discord attachment), or null for other links. */
+  localMediaUrl(link: string): string | null;
 }
 
 export interface MjButton {

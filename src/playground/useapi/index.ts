@@ -1,4 +1,4 @@
-export { startUseapiEmulator, localMediaUrl, DEFAULT_TOKEN, JOBS_PATH } from './server';
+export { startUseapiEmulator, localMediaUrl, DEFAULT_TOKEN, JOBS_PATH, MEDIA_HOSTS } from './server';
 export { encodePng, jobPicture } from './pictures';
 export { makeJobId, parseJobId, channelOf, userOf, jobTypeOf, JOB_ID_PATTERN, DEFAULT_USER, DEFAULT_CHANNEL } from './ids';
 export type { JobIdOptions, JobIdParts } from './ids';

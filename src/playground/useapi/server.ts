@@ -45,7 +45,7 @@ import type {
 export const DEFAULT_TOKEN = 'user:12345-emulatortoken';
 export const JOBS_PATH = '/v3/midjourney/jobs';
 /** The CDN hosts of the records' media links; the emulator serves their pictures below /media/<host>/. */
-const MEDIA_HOSTS = ['cdn.midjourney.com', 'cdn.discordapp.com', 'media.discordapp.net'];
+export const MEDIA_HOSTS = ['cdn.midjourney.com', 'cdn.discordapp.com', 'media.discordapp.net'];
 const MEDIA_PREFIX = '/media/';
 
 /** Where the emulator at `emulatorUrl` serves the picture of a record's media link, or null for other links. */

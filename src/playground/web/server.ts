@@ -9,9 +9,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { BOT_NAME, GENERAL_CHANNEL_ID, GUILD_ID, PERSONAS, REVIEWER_ROLE_ID, type Persona } from '../guild';
-import { SCENARIOS, SPEEDS, scenarioJob, type Scenario, type Speed } from '../scenarios';
+import { SCENARIOS, SPEEDS, UPSTREAMS, scenarioJob, type Kind, type Scenario, type Speed, type Upstream } from '../scenarios';
 import type { FakeDiscord, FakeMessage, InteractionHandle, InteractionOption } from '../discord';
-import { localMediaUrl, type AccountFault, type UseapiEmulator } from '../useapi';
+import { PICTURE_ORIGIN, VIDEO_ORIGIN, type DreaminaEmulator } from '../dreamina';
+import { MEDIA_ORIGIN as FLOW_MEDIA_ORIGIN, type GoogleFlowEmulator } from '../google-flow';
+import { MEDIA_BASE as MJ_PROXY_MEDIA_BASE, type MjProxyEmulator } from '../mj-proxy';
+import { localMediaUrl, MEDIA_HOSTS as USEAPI_MEDIA_HOSTS, type AccountFault, type UseapiEmulator } from '../useapi';
 
 const PAGE_DIR = fileURLToPath(new URL('./page/', import.meta.url));
 const STATIC_FILES: Record<string, { file: string; type: string }> = {
@@ -20,6 +23,8 @@ const STATIC_FILES: Record<string, { file: string; type: string }> = {
   '/page.js': { file: 'page.js', type: 'text/javascript; charset=utf-8' },
 };
 const ACCOUNT_FAULTS: readonly AccountFault[] = [401, 402, 596];
+/** The hosts of the emulators' media links: the page shows (and links) them through its /media proxy. */
+const MEDIA_HOSTS = [...new Set([...USEAPI_MEDIA_HOSTS, ...[FLOW_MEDIA_ORIGIN, VIDEO_ORIGIN, PICTURE_ORIGIN, MJ_PROXY_MEDIA_BASE].map((url) => new URL(url).hostname)])];
 /** What the Discord fault buttons break: the bot's channel and DM messages (not interaction answers). */
 const MESSAGE_ROUTES = '/channels/*';
 
@@ -37,14 +42,25 @@ interface SentInteraction {
 
 interface CreatedJob {
   jobid: string;
+  upstream: Upstream;
+  kind?: Kind;
   scenario: Scenario;
   at: number;
 }
 
+/** The emulators the scenario buttons make jobs on. */
+export interface PlaygroundUpstreams {
+  useapi: UseapiEmulator;
+  googleFlow: GoogleFlowEmulator;
+  dreamina: DreaminaEmulator;
+  mjProxy: MjProxyEmulator;
+}
+
 class BadRequest extends Error {}
 
-export async function startPlaygroundServer(opts: { port: number; discord: FakeDiscord; useapi: UseapiEmulator }): Promise<PlaygroundServer> {
-  const { discord, useapi } = opts;
+export async function startPlaygroundServer(opts: { port: number; discord: FakeDiscord; upstreams: PlaygroundUpstreams }): Promise<PlaygroundServer> {
+  const { discord } = opts;
+  const { useapi, googleFlow, dreamina, mjProxy } = opts.upstreams;
   const interactions: SentInteraction[] = [];
   const jobs: CreatedJob[] = [];
   const listeners = new Set<ServerResponse>();
@@ -130,8 +146,9 @@ export async function startPlaygroundServer(opts: { port: number; discord: FakeD
       personas: PERSONAS,
       roles: [{ id: REVIEWER_ROLE_ID, name: 'reviewers' }],
       commands: discord.commands(GUILD_ID),
-      scenarios: SCENARIOS,
+      upstreams: UPSTREAMS,
       speeds: SPEEDS,
+      mediaHosts: MEDIA_HOSTS,
     };
   }
 
@@ -165,13 +182,22 @@ export async function startPlaygroundServer(opts: { port: number; discord: FakeD
   }
 
   function createJob(body: Record<string, unknown>) {
+    const upstream = UPSTREAMS.find((u) => u.id === (body.upstream ?? 'midjourney'));
+    if (!upstream) throw new BadRequest(`unknown upstream ${String(body.upstream)}`);
     const scenario = body.scenario as Scenario;
     if (!SCENARIOS.includes(scenario)) throw new BadRequest(`unknown scenario ${String(body.scenario)}`);
+    if (!(upstream.scenarios as readonly Scenario[]).includes(scenario)) throw new BadRequest(`${upstream.label} has no “${scenario}” scenario`);
+    const kinds: readonly Kind[] = upstream.kinds;
+    const kind = body.kind === undefined && kinds.length ? 'image' : (body.kind as Kind | undefined);
+    if (kind !== undefined && !kinds.includes(kind)) throw new BadRequest(kinds.length ? `kind must be ${kinds.join(' or ')}` : `${upstream.label} jobs have no kind`);
     const durationS = Number(body.durationS ?? 30);
     if (!Number.isFinite(durationS) || durationS < 1 || durationS > 3600) throw new BadRequest('duration must be 1–3600 seconds');
-    const job = scenarioJob({ scenario, durationS, speed, serial: jobs.length, now: Date.now() });
-    if (job.script) useapi.addJob(job.script);
-    jobs.push({ jobid: job.jobid, scenario, at: Date.now() });
+    const job = scenarioJob({ upstream: upstream.id, ...(kind && { kind }), scenario, durationS, speed, serial: jobs.length, now: Date.now() });
+    if (job.upstream === 'midjourney' && job.script) useapi.addJob(job.script);
+    if (job.upstream === 'google-flow' && job.script) googleFlow.addJob(job.script);
+    if (job.upstream === 'dreamina' && job.script) dreamina.addJob(job.script);
+    if (job.upstream === 'mj-proxy' && job.script) mjProxy.addJob(job.script);
+    jobs.push({ jobid: job.jobid, upstream: upstream.id, ...(kind && { kind }), scenario, at: Date.now() });
     broadcast();
     return { jobid: job.jobid };
   }
@@ -180,7 +206,8 @@ export async function startPlaygroundServer(opts: { port: number; discord: FakeD
     const fault = body.status === null ? null : (Number(body.status) as AccountFault);
     if (fault !== null && !ACCOUNT_FAULTS.includes(fault)) throw new BadRequest('account incident must be 401, 402, 596 or null');
     accountFault = fault;
-    useapi.setAccountFault(fault);
+    // One useapi.net token serves Midjourney v3, Google Flow and Dreamina alike.
+    for (const emulator of [useapi, googleFlow, dreamina]) emulator.setAccountFault(fault);
     broadcast();
     return { ok: true };
   }
@@ -204,9 +231,17 @@ export async function startPlaygroundServer(opts: { port: number; discord: FakeD
     return { ok: true };
   }
 
-  /** Pictures the page shows: the emulator's media, and the loopback Discord's attachments; nothing from outside. */
+  /**
+   * Pictures the page shows: the emulators' media, and the loopback Discord's attachments; nothing from outside.
+   * midjourney-proxy's Discord attachments are told from useapi's by their channel, so they are asked first.
+   */
   async function media(res: ServerResponse, url: string) {
-    const local = localMediaUrl(useapi.url, url) ?? (url.startsWith(`${new URL(discord.apiUrl).origin}/`) ? url : null);
+    const local =
+      mjProxy.localMediaUrl(url) ??
+      googleFlow.localMediaUrl(url) ??
+      dreamina.localMediaUrl(url) ??
+      localMediaUrl(useapi.url, url) ??
+      (url.startsWith(`${new URL(discord.apiUrl).origin}/`) ? url : null);
     if (!local) return sendJson(res, 404, { error: 'only the emulators’ media are shown here' });
     const answer = await fetch(local);
     res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/octet-stream', 'cache-control': 'max-age=3600' });

@@ -22,6 +22,8 @@ const state = {
   view: null,
   command: null,
   sub: null,
+  upstream: 'midjourney',
+  kind: 'image',
 };
 
 // ---------------------------------------------------------------- helpers
@@ -47,11 +49,10 @@ const initials = (name) => name.split(/\s+/).map((w) => w[0]).join('').slice(0, 
 
 /** Pictures go through the playground's own proxy, which serves only the emulators' media. */
 const mediaSrc = (url) => `/media?url=${encodeURIComponent(url)}`;
-const MEDIA_HOSTS = ['cdn.midjourney.com', 'cdn.discordapp.com', 'media.discordapp.net'];
 function linkHref(url) {
   try {
     const parsed = new URL(url);
-    return MEDIA_HOSTS.includes(parsed.hostname) ? mediaSrc(url) : url;
+    return state.world.mediaHosts.includes(parsed.hostname) ? mediaSrc(url) : url;
   } catch {
     return '#';
   }
@@ -270,8 +271,13 @@ function renderView() {
   const fault = view.discordFault;
   $('fault-state').textContent = fault ? `Discord ${fault.kind === 'rate-limit' ? 'rate-limits' : 'fails'} the bot's messages until ${new Date(fault.until).toLocaleTimeString()}.` : '';
   $('jobs').innerHTML = view.jobs
-    .map((j) => `<li data-job="${escapeHtml(j.jobid)}"><b>${escapeHtml(SCENARIO_LABELS[j.scenario] ?? j.scenario)}</b><code>${escapeHtml(j.jobid)}</code><button type="button" data-track="${escapeHtml(j.jobid)}">Put in /track</button><button type="button" data-copy="${escapeHtml(j.jobid)}">Copy</button></li>`)
+    .map((j) => `<li data-job="${escapeHtml(j.jobid)}"><b>${escapeHtml(jobTitle(j))}</b><code>${escapeHtml(j.jobid)}</code><button type="button" data-track="${escapeHtml(j.jobid)}">Put in /track</button><button type="button" data-copy="${escapeHtml(j.jobid)}">Copy</button></li>`)
     .join('');
+}
+
+function jobTitle(job) {
+  const upstream = state.world.upstreams.find((u) => u.id === job.upstream);
+  return [upstream?.label ?? job.upstream, job.kind, SCENARIO_LABELS[job.scenario] ?? job.scenario].filter(Boolean).join(' · ');
 }
 
 async function refresh() {
@@ -489,8 +495,19 @@ function offerForTrack(jobid) {
 
 // ---------------------------------------------------------------- controls
 
+/** The scenario buttons (and image / video choice) of the chosen upstream. */
+function renderScenarios() {
+  const upstream = state.world.upstreams.find((u) => u.id === state.upstream) ?? state.world.upstreams[0];
+  state.upstream = upstream.id;
+  $('upstream').value = upstream.id;
+  $('kind-row').hidden = upstream.kinds.length === 0;
+  $('kinds').innerHTML = upstream.kinds.map((k) => `<button type="button" data-kind="${k}" class="${k === state.kind ? 'on' : ''}">${k === 'image' ? 'Image' : 'Video'}</button>`).join('');
+  $('scenario-buttons').innerHTML = upstream.scenarios.map((s) => `<button type="button" data-scenario="${s}">${SCENARIO_LABELS[s] ?? s}</button>`).join('');
+}
+
 function renderControls() {
-  $('scenario-buttons').innerHTML = state.world.scenarios.map((s) => `<button type="button" data-scenario="${s}">${SCENARIO_LABELS[s] ?? s}</button>`).join('');
+  $('upstream').innerHTML = state.world.upstreams.map((u) => `<option value="${u.id}">${escapeHtml(u.label)}</option>`).join('');
+  renderScenarios();
   $('speeds').innerHTML = state.world.speeds.map((s) => `<button type="button" data-speed="${s}">×${s}</button>`).join('');
   $('account-buttons').innerHTML = [...Object.entries(ACCOUNT_LABELS), ['null', 'None (healthy)']]
     .map(([status, label]) => `<button type="button" data-status="${status}">${label}</button>`)
@@ -514,6 +531,10 @@ function wire() {
   $('command-picker').addEventListener('click', (e) => {
     const name = e.target.closest('[data-command]')?.dataset.command;
     if (name) chooseCommand(name);
+  });
+  $('upstream').addEventListener('change', (e) => {
+    state.upstream = e.target.value;
+    renderScenarios();
   });
   $('option-fields').addEventListener('change', (e) => {
     if (e.target.id === 'subcommand') {
@@ -550,8 +571,13 @@ function wire() {
         const messageId = target.closest('[data-message-id]').dataset.messageId;
         target.disabled = true;
         await api('/api/click', { user: state.me, channelId: state.channel, messageId, customId: target.dataset.customId });
+      } else if (target.dataset.kind) {
+        state.kind = target.dataset.kind;
+        renderScenarios();
       } else if (target.dataset.scenario) {
-        const { jobid } = await api('/api/job', { scenario: target.dataset.scenario, durationS: Number($('duration').value) });
+        const upstream = state.world.upstreams.find((u) => u.id === state.upstream);
+        const kind = upstream.kinds.length ? { kind: state.kind } : {};
+        const { jobid } = await api('/api/job', { upstream: state.upstream, ...kind, scenario: target.dataset.scenario, durationS: Number($('duration').value) });
         offerForTrack(jobid);
         await refresh();
       } else if (target.dataset.speed) await api('/api/speed', { speed: Number(target.dataset.speed) });
