@@ -1,6 +1,6 @@
 /** Turns a JobView into an embed and link-button rows that always fit Discord's limits. */
-import type { APIActionRowComponent, APIButtonComponent, APIEmbed, APIEmbedField } from 'discord.js';
-import { DISCORD_LIMITS, clampEmbed, clampRows } from './limits';
+import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent, type APIEmbed, type APIEmbedField } from 'discord.js';
+import { DISCORD_LIMITS, clampEmbed, clampRows, fitFields } from './limits';
 import type { JobView, ResultLink } from './jobView';
 import { formatDuration, progressBar, truncate } from './text';
 
@@ -23,7 +23,7 @@ export const PROMPT_SHOWN_MAX = 1024;
 const LINKS_BUDGET = 2200;
 
 export function linkButton(label: string, url: string): APIButtonComponent {
-  return { type: 2, style: 5, label: truncate(label, DISCORD_LIMITS.buttonLabel), url };
+  return { type: ComponentType.Button, style: ButtonStyle.Link, label: truncate(label, DISCORD_LIMITS.buttonLabel), url };
 }
 
 /** Link buttons, five to a row. */
@@ -31,7 +31,7 @@ export function linkRows(links: readonly ResultLink[]): ButtonRow[] {
   const rows: ButtonRow[] = [];
   for (let i = 0; i < links.length; i += DISCORD_LIMITS.buttonsPerRow) {
     const chunk = links.slice(i, i + DISCORD_LIMITS.buttonsPerRow);
-    rows.push({ type: 1, components: chunk.map((l) => linkButton(l.label, l.url)) });
+    rows.push({ type: ComponentType.ActionRow, components: chunk.map((l) => linkButton(l.label, l.url)) });
   }
   return rows;
 }
@@ -101,20 +101,7 @@ export function renderJob(view: JobView, opts: RenderOptions): MessageBody {
   // Upstream details (error, errorDetails, Midjourney embeds): each ≤ 1024, all together within
   // what the total leaves after the fixed parts, the other sections and a reserve for the prompt.
   const detailRoom = Math.max(0, L.total - fixed - othersText.length - promptWant - 16);
-  const details = view.details.slice(0, L.fields - fields.length);
-  const namesLen = details.reduce((n, d) => n + Math.min(d.name.length, L.fieldName), 0);
-  const wantLen = details.reduce((n, d) => n + Math.min(d.value.length, L.fieldValue), 0);
-  const perValue =
-    namesLen + wantLen <= detailRoom
-      ? L.fieldValue
-      : Math.max(16, Math.floor((detailRoom - namesLen) / Math.max(1, details.length)));
-  for (const d of details) {
-    fields.push({
-      name: truncate(d.name, L.fieldName),
-      value: truncate(d.value, Math.min(L.fieldValue, perValue)) || '—',
-      inline: false,
-    });
-  }
+  fields.push(...fitFields(view.details, detailRoom, L.fields - fields.length));
 
   // The prompt gets what is left of the description and of the total.
   let description = othersText;

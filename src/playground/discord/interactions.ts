@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { GatewayServer } from './gateway';
 import { MessageFlag, MessageType, messageText, type UploadedFile } from './messages';
 import { ErrorCode, fail, noContent, ok, type Reply } from './reply';
-import { ALL_PERMISSIONS, type ChannelRecord, type DiscordState } from './state';
+import { ALL_PERMISSIONS, ApplicationCommandType, type ChannelRecord, type DiscordState } from './state';
 import { isObject } from './validation';
 import type {
   ButtonClickOptions,
@@ -20,6 +20,7 @@ import type {
 } from './types';
 
 export const InteractionType = { ApplicationCommand: 2, MessageComponent: 3, Autocomplete: 4 } as const;
+const ComponentType = { Button: 2 } as const;
 type InteractionTypeValue = (typeof InteractionType)[keyof typeof InteractionType];
 
 export const CallbackType = {
@@ -85,7 +86,7 @@ export class Interactions {
     const data: JsonObject = {
       id: this.state.commandId(opts.name, guildId),
       name: opts.name,
-      type: 1,
+      type: ApplicationCommandType.ChatInput,
       ...(opts.options ? { options: opts.options } : {}),
       ...(resolved ? { resolved } : {}),
       ...(commandGuildId ? { guild_id: commandGuildId } : {}),
@@ -129,7 +130,7 @@ export class Interactions {
     if (!buttons.includes(opts.customId)) {
       throw new Error(`fake discord: clickButton: message ${opts.messageId} has no component with custom_id "${opts.customId}" (has ${JSON.stringify(buttons)})`);
     }
-    const data = { custom_id: opts.customId, component_type: 2 };
+    const data = { custom_id: opts.customId, component_type: ComponentType.Button };
     return this.send(InteractionType.MessageComponent, opts, channel, guildId, data, message);
   }
 

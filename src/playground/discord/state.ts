@@ -32,6 +32,8 @@ export interface ResolvedConfig {
 }
 
 export const ChannelType = { GuildText: 0, DM: 1 } as const;
+export const ApplicationCommandType = { ChatInput: 1 } as const;
+const OverwriteType = { Member: 1 } as const;
 
 export interface ChannelRecord {
   id: string;
@@ -177,7 +179,7 @@ export class DiscordState {
       return { id: channel.id, type: ChannelType.DM, last_message_id: last, flags: 0, recipients: [this.userObject(channel.recipientId!)] };
     }
     const overwrites = channel.revoked
-      ? [{ id: this.config.applicationId, type: 1, allow: '0', deny: String(channel.revoked === ErrorCode.MissingAccess ? Permission.ViewChannel : Permission.SendMessages) }]
+      ? [{ id: this.config.applicationId, type: OverwriteType.Member, allow: '0', deny: String(channel.revoked === ErrorCode.MissingAccess ? Permission.ViewChannel : Permission.SendMessages) }]
       : [];
     return {
       id: channel.id,
@@ -389,14 +391,14 @@ export class DiscordState {
     const scope = guildId ?? 'global';
     const commands = bodies.map((body) => {
       const name = String(body.name);
-      const key = `${scope}:${typeof body.type === 'number' ? body.type : 1}:${name}`;
+      const key = `${scope}:${typeof body.type === 'number' ? body.type : ApplicationCommandType.ChatInput}:${name}`;
       const id = this.commandIds.get(key) ?? this.ids.next();
       this.commandIds.set(key, id);
       return {
         id,
         application_id: this.config.applicationId,
         version: this.ids.next(),
-        type: 1,
+        type: ApplicationCommandType.ChatInput,
         description: '',
         options: [],
         default_member_permissions: null,
