@@ -191,7 +191,7 @@ class LoopbackDiscord implements FakeDiscord {
   }
 
   commands(guildId?: string): JsonObject[] {
-    return this.state.commands(guildId);
+    return this.state.commands.list(guildId);
   }
 
   // ------------------------------------------------------------------ interactions

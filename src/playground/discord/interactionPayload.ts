@@ -1,5 +1,6 @@
 /** The INTERACTION_CREATE payload as Discord sends it, with what discord.js reads from it. */
-import { ALL_PERMISSIONS, type ChannelRecord, type DiscordState } from './state';
+import { ALL_PERMISSIONS } from './guildObject';
+import type { ChannelRecord, DiscordState } from './state';
 import { isObject } from './validation';
 import type { ButtonClickOptions, FakeMessage, InteractionOption, JsonObject, SlashCommandOptions } from './types';
 import type { InteractionRecord } from './interactionHandle';

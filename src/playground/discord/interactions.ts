@@ -9,7 +9,8 @@ import { CallbackType, Handle, InteractionType, type InteractionRecord, type Int
 import { customIds, interactionCreatePayload, resolvedOptions } from './interactionPayload';
 import { MessageFlag, MessageType, type UploadedFile } from './messages';
 import { ErrorCode, fail, noContent, ok, type Reply } from './reply';
-import { ApplicationCommandType, type ChannelRecord, type DiscordState } from './state';
+import { ApplicationCommandType } from './commandRegistry';
+import type { ChannelRecord, DiscordState } from './state';
 import { isObject } from './validation';
 import type { ButtonClickOptions, FakeMessage, InteractionHandle, JsonObject, SlashCommandOptions } from './types';
 
@@ -38,10 +39,10 @@ export class Interactions {
 
   slashCommand(opts: SlashCommandOptions, type: 2 | 4 = InteractionType.ApplicationCommand): InteractionHandle {
     const { channel, guildId } = this.resolveContext(opts);
-    const commandGuildId = guildId && this.state.commands(guildId).some((c) => c.name === opts.name) ? guildId : undefined;
+    const commandGuildId = guildId && this.state.commands.list(guildId).some((c) => c.name === opts.name) ? guildId : undefined;
     const resolved = opts.options ? resolvedOptions(this.state, opts.options, guildId) : undefined;
     const data: JsonObject = {
-      id: this.state.commandId(opts.name, guildId),
+      id: this.state.commands.idOf(opts.name, guildId),
       name: opts.name,
       type: ApplicationCommandType.ChatInput,
       ...(opts.options ? { options: opts.options } : {}),

@@ -96,7 +96,7 @@ export function buildRoutes({ state, interactions, gatewayUrl }: RouteDeps): Rou
       path: '/applications/:id/commands',
       handle: ({ params: [app] }) => {
         checkApplication(app!);
-        return ok(state.commands());
+        return ok(state.commands.list());
       },
     },
     {
@@ -105,7 +105,7 @@ export function buildRoutes({ state, interactions, gatewayUrl }: RouteDeps): Rou
       body: 'commands-bulk-overwrite',
       handle: (ctx) => {
         checkApplication(ctx.params[0]!);
-        return ok(state.setCommands(undefined, asList(ctx.body)));
+        return ok(state.commands.set(undefined, asList(ctx.body)));
       },
     },
     {
@@ -114,7 +114,7 @@ export function buildRoutes({ state, interactions, gatewayUrl }: RouteDeps): Rou
       body: 'command-create',
       handle: (ctx) => {
         checkApplication(ctx.params[0]!);
-        return created(state.addCommand(undefined, bodyObject(ctx)));
+        return created(state.commands.add(undefined, bodyObject(ctx)));
       },
     },
     {
@@ -123,7 +123,7 @@ export function buildRoutes({ state, interactions, gatewayUrl }: RouteDeps): Rou
       handle: ({ params: [app, guild] }) => {
         checkApplication(app!);
         checkGuild(guild!);
-        return ok(state.commands(guild));
+        return ok(state.commands.list(guild));
       },
     },
     {
@@ -134,7 +134,7 @@ export function buildRoutes({ state, interactions, gatewayUrl }: RouteDeps): Rou
         const [app, guild] = ctx.params as [string, string];
         checkApplication(app);
         checkGuild(guild);
-        return ok(state.setCommands(guild, asList(ctx.body)));
+        return ok(state.commands.set(guild, asList(ctx.body)));
       },
     },
     {
@@ -145,7 +145,7 @@ export function buildRoutes({ state, interactions, gatewayUrl }: RouteDeps): Rou
         const [app, guild] = ctx.params as [string, string];
         checkApplication(app);
         checkGuild(guild);
-        return created(state.addCommand(guild, bodyObject(ctx)));
+        return created(state.commands.add(guild, bodyObject(ctx)));
       },
     },
 
