@@ -9,7 +9,8 @@
  */
 import { jobPicture } from '../useapi/pictures';
 import { DEFAULT_TOKEN } from '../useapi/server';
-import { answerUseapi, useapiFaultsAndLog, hostEmulator, json, mp4, png, useapiErrorBody, type EmulatorRequest, type Outcome, type Reply } from '../emulator/http';
+import { hostEmulator, json, mp4, png, type EmulatorRequest, type Outcome, type Reply } from '../emulator/http';
+import { answerUseapi, useapiErrorBody, useapiFaultsAndLog } from '../emulator/useapi';
 import { checkedScript } from '../emulator/steps';
 import { collectionOf } from './ids';
 import { DEFAULT_PROMPT, MEDIA_PATH, dreaminaAnswerAt, dreaminaScheduler, mediaIdsOf, terminalTimeOf } from './records';

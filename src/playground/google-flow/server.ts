@@ -9,7 +9,8 @@
  */
 import { DEFAULT_TOKEN } from '../useapi/server';
 import { jobPicture } from '../useapi/pictures';
-import { answerUseapi, useapiFaultsAndLog, hostEmulator, json, mp4, png, text, useapiErrorBody, type EmulatorRequest, type Outcome, type Reply } from '../emulator/http';
+import { hostEmulator, json, mp4, png, text, type EmulatorRequest, type Outcome, type Reply } from '../emulator/http';
+import { answerUseapi, useapiErrorBody, useapiFaultsAndLog } from '../emulator/useapi';
 import { checkedScript } from '../emulator/steps';
 import { GOOGLE_FLOW_JOB_ID_PATTERN } from './ids';
 import {

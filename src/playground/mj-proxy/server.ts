@@ -9,7 +9,8 @@
  */
 import { jobPicture } from '../useapi/pictures';
 import { dimensions } from '../useapi/records';
-import { FaultsAndLog, decodeSegment, hostEmulator, json, noContent, png, text, type EmulatorRequest, type Outcome, type Reply } from '../emulator/http';
+import { FaultsAndLog } from '../emulator/faults';
+import { decodeSegment, hostEmulator, json, noContent, png, text, type EmulatorRequest, type Outcome, type Reply } from '../emulator/http';
 import { checkedScript } from '../emulator/steps';
 import { DEFAULT_PROMPT, mjTaskAt, terminalTimeOf } from './records';
 import type { MjProxyAccountFault, MjProxyEmulator, MjProxyEmulatorOptions, MjProxyRoute, MjTask, MjTaskScript } from './types';

@@ -3,7 +3,7 @@
  * the answer of GET /jobs/{jobid} (§1.1) and the running-jobs list (§3.1).
  */
 import { createHash } from 'node:crypto';
-import { USEAPI_NOT_FOUND, useapiExpiredBody } from '../emulator/http';
+import { USEAPI_NOT_FOUND, useapiExpiredBody } from '../emulator/useapi';
 import { firstEndOf, iso, minutesSeconds, scriptedAnswerAt, sortSteps } from '../emulator/steps';
 import { channelOf, jobTypeOf } from './ids';
 import type {

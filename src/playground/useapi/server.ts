@@ -8,17 +8,8 @@
  *
  * Order of checks for every request: auth (401), account fault, route (404/405), queued fault, normal answer.
  */
-import {
-  answerUseapi,
-  useapiFaultsAndLog,
-  hostEmulator,
-  json,
-  noContent,
-  png,
-  decodeSegment,
-  type EmulatorRequest,
-  type Reply,
-} from '../emulator/http';
+import { decodeSegment, hostEmulator, json, noContent, png, type EmulatorRequest, type Reply } from '../emulator/http';
+import { answerUseapi, useapiFaultsAndLog } from '../emulator/useapi';
 import { checkedScript } from '../emulator/steps';
 import { userOf } from './ids';
 import { jobPicture } from './pictures';
