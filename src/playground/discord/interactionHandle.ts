@@ -1,7 +1,6 @@
 /** An interaction the fake sent, and the handle a test holds to see how the bot answered it. */
 import { MessageFlag, messageText } from './messages';
-import { isObject } from './validation';
-import type { FakeMessage, InteractionHandle, InteractionResponse } from './types';
+import { isObject, type FakeMessage, type InteractionHandle, type InteractionResponse } from './types';
 
 export const InteractionType = { ApplicationCommand: 2, MessageComponent: 3, Autocomplete: 4 } as const;
 export type InteractionTypeValue = (typeof InteractionType)[keyof typeof InteractionType];

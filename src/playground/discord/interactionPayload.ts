@@ -1,8 +1,7 @@
 /** The INTERACTION_CREATE payload as Discord sends it, with what discord.js reads from it. */
 import { ALL_PERMISSIONS } from './guildObject';
 import type { ChannelRecord, DiscordState } from './state';
-import { isObject } from './validation';
-import type { ButtonClickOptions, FakeMessage, InteractionOption, JsonObject, SlashCommandOptions } from './types';
+import { isObject, type ButtonClickOptions, type FakeMessage, type InteractionOption, type JsonObject, type SlashCommandOptions } from './types';
 import type { InteractionRecord } from './interactionHandle';
 
 /** ApplicationCommandOptionType values that name an entity. */

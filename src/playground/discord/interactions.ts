@@ -11,8 +11,7 @@ import { MessageFlag, MessageType, type UploadedFile } from './messages';
 import { ErrorCode, fail, noContent, ok, type Reply } from './reply';
 import { ApplicationCommandType } from './commandRegistry';
 import type { ChannelRecord, DiscordState } from './state';
-import { isObject } from './validation';
-import type { ButtonClickOptions, FakeMessage, InteractionHandle, JsonObject, SlashCommandOptions } from './types';
+import { isObject, type ButtonClickOptions, type FakeMessage, type InteractionHandle, type JsonObject, type SlashCommandOptions } from './types';
 
 const ComponentType = { Button: 2 } as const;
 

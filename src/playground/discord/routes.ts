@@ -8,8 +8,7 @@ import { created, ErrorCode, fail, noContent, ok, type Reply } from './reply';
 import { ChannelType, type DiscordState } from './state';
 import { isSnowflake } from './snowflake';
 import type { BodyKind } from './validation';
-import { isObject } from './validation';
-import type { JsonObject } from './types';
+import { isObject, type JsonObject } from './types';
 
 export interface RouteContext {
   /** Path parameters in order (':id' and ':token' segments). */

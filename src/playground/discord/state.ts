@@ -8,7 +8,8 @@ import { guildObject, memberObject, Permission } from './guildObject';
 import { applyEdit, buildMessage, MessageFlag, userObject, type UploadedFile } from './messages';
 import { ErrorCode, fail } from './reply';
 import { SnowflakeGenerator } from './snowflake';
-import { checkResponseMessage, formatProblem } from './validation';
+import { formatProblem } from './problems';
+import { checkResponseMessage } from './validation';
 import type {
   ApiMessage,
   FakeDiscordCounters,
