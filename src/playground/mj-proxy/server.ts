@@ -8,7 +8,7 @@
  * Without auth and outside the request log: GET {prefix}/image/… serves the tasks' pictures.
  */
 import { jobPicture } from '../useapi/pictures';
-import { dimensions } from '../useapi/records';
+import { dimensions } from '../useapi/message';
 import { FaultsAndLog } from '../emulator/faults';
 import { decodeSegment, hostEmulator, json, noContent, png, text, type EmulatorRequest, type Outcome, type Reply } from '../emulator/http';
 import { checkedScript } from '../emulator/steps';

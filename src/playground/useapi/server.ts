@@ -12,12 +12,11 @@ import { decodeSegment, hostEmulator, json, noContent, png, type EmulatorRequest
 import { answerUseapi, useapiFaultsAndLog } from '../emulator/useapi';
 import { checkedScript } from '../emulator/steps';
 import { userOf } from './ids';
+import { dimensions, mediaIdsOf } from './message';
 import { jobPicture } from './pictures';
 import {
   cancelledScript,
   DEFAULT_PROMPT,
-  dimensions,
-  mediaIdsOf,
   isRunning,
   jobAnswerAt,
   notFoundBody,
