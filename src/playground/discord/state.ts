@@ -3,6 +3,7 @@
  * nonces, registered commands, injected faults, and what was recorded (requests, violations, counters).
  */
 import { CommandRegistry } from './commandRegistry';
+import type { ResolvedConfig } from './config';
 import { Intent } from './gateway';
 import { guildObject, memberObject, Permission } from './guildObject';
 import { applyEdit, buildMessage, MessageFlag, userObject, type UploadedFile } from './messages';
@@ -18,21 +19,8 @@ import type {
   FakeUser,
   JsonObject,
   MessageSource,
-  RateLimitOptions,
   RecordedRequest,
 } from './types';
-
-export interface ResolvedConfig {
-  token: string;
-  applicationId: string;
-  botUsername: string;
-  guilds: FakeGuild[];
-  rateLimits: false | RateLimitOptions;
-  latencyMs: number;
-  heartbeatIntervalMs: number;
-  interactionAckTimeoutMs: number;
-  nonceWindowMs: number;
-}
 
 export const ChannelType = { GuildText: 0, DM: 1 } as const;
 const OverwriteType = { Member: 1 } as const;
