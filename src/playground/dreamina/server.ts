@@ -11,7 +11,7 @@ import { jobPicture } from '../useapi/pictures';
 import { DEFAULT_TOKEN } from '../useapi/server';
 import { hostEmulator, json, mp4, png, type EmulatorRequest, type Outcome, type Reply } from '../emulator/http';
 import { answerUseapi, useapiErrorBody, useapiFaultsAndLog } from '../emulator/useapi';
-import { checkedScript } from '../emulator/steps';
+import { scriptControls } from '../emulator/steps';
 import { collectionOf } from './ids';
 import { DEFAULT_PROMPT, MEDIA_PATH, dreaminaAnswerAt, dreaminaScheduler, mediaIdsOf, terminalTimeOf } from './records';
 import type { DreaminaEmulator, DreaminaEmulatorOptions, DreaminaJobAnswer, DreaminaJobRecord, DreaminaJobScript, DreaminaRoute } from './types';
@@ -85,12 +85,7 @@ export async function startDreaminaEmulator(opts: DreaminaEmulatorOptions = {}):
   return {
     ...host,
     token,
-    ...log.controls(),
-    addJob: (script) => void jobs.set(script.jobid, checkedScript(script, now())),
-    terminalAt(jobid) {
-      const script = jobs.get(jobid);
-      return script && terminalTimeOf(script);
-    },
+    ...log.controls(),    ...scriptControls(jobs, now, terminalTimeOf),
     peek: (jobid, t = now()) => answerAt(jobid, t),
   };
 }

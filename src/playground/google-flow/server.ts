@@ -11,7 +11,7 @@ import { DEFAULT_TOKEN } from '../useapi/server';
 import { jobPicture } from '../useapi/pictures';
 import { hostEmulator, json, mp4, png, text, type EmulatorRequest, type Outcome, type Reply } from '../emulator/http';
 import { answerUseapi, useapiErrorBody, useapiFaultsAndLog } from '../emulator/useapi';
-import { checkedScript } from '../emulator/steps';
+import { scriptControls } from '../emulator/steps';
 import { GOOGLE_FLOW_JOB_ID_PATTERN } from './ids';
 import {
   DEFAULT_PROMPT,
@@ -132,12 +132,7 @@ export async function startGoogleFlowEmulator(opts: GoogleFlowEmulatorOptions = 
   return {
     ...host,
     token,
-    ...log.controls(),
-    addJob: (script) => void jobs.set(script.jobid, checkedScript(script, now())),
-    terminalAt(jobid) {
-      const script = jobs.get(jobid);
-      return script && terminalTimeOf(script);
-    },
+    ...log.controls(),    ...scriptControls(jobs, now, terminalTimeOf),
     peek(jobid, t = now()) {
       const script = jobs.get(jobid);
       return script ? flowAnswerAt(script, t, signing) : { status: 404, body: useapiErrorBody(404) };

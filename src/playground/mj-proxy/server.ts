@@ -11,7 +11,7 @@ import { jobPicture } from '../useapi/pictures';
 import { dimensions } from '../useapi/message';
 import { FaultsAndLog } from '../emulator/faults';
 import { decodeSegment, hostEmulator, json, noContent, png, text, type EmulatorRequest, type Outcome, type Reply } from '../emulator/http';
-import { checkedScript } from '../emulator/steps';
+import { scriptControls } from '../emulator/steps';
 import { DEFAULT_PROMPT, mjTaskAt, terminalTimeOf } from './records';
 import type { MjProxyAccountFault, MjProxyEmulator, MjProxyEmulatorOptions, MjProxyRoute, MjTask, MjTaskScript } from './types';
 
@@ -115,12 +115,7 @@ export async function startMjProxyEmulator(opts: MjProxyEmulatorOptions = {}): P
     token: secret,
     auth,
     ...log.controls(),
-    authHeaders: () => ({ [authHeader]: authValue }),
-    addJob: (script) => void tasks.set(script.jobid, checkedScript(script, now())),
-    terminalAt(jobid) {
-      const script = tasks.get(jobid);
-      return script && terminalTimeOf(script);
-    },
+    authHeaders: () => ({ [authHeader]: authValue }),    ...scriptControls(tasks, now, terminalTimeOf),
     peek: (id, t = now()) => taskAt(id, t),
   };
 }

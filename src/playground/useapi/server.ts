@@ -10,7 +10,7 @@
  */
 import { decodeSegment, hostEmulator, json, noContent, png, type EmulatorRequest, type Reply } from '../emulator/http';
 import { answerUseapi, useapiFaultsAndLog } from '../emulator/useapi';
-import { checkedScript } from '../emulator/steps';
+import { scriptControls } from '../emulator/steps';
 import { userOf } from './ids';
 import { dimensions, mediaIdsOf } from './message';
 import { jobPicture } from './pictures';
@@ -162,14 +162,7 @@ export async function startUseapiEmulator(opts: EmulatorOptions = {}): Promise<U
     port: host.server.port,
     token,
     ...log.controls(),
-
-    addJob: (script) => void jobs.set(script.jobid, checkedScript(script, now())),
-
-
-    terminalAt(jobid) {
-      const script = jobs.get(jobid);
-      return script && terminalTimeOf(script);
-    },
+    ...scriptControls(jobs, now, terminalTimeOf),
 
     peek(jobid, t = now()) {
       return answerAt(jobid, t);
