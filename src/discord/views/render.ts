@@ -48,6 +48,22 @@ export function linkLine(heading: string, links: readonly ResultLink[], budget: 
   return line;
 }
 
+/** A `linkLine` per kind of result the view has (images, then videos) within `budget` altogether; '' for a kind none of whose links fit. */
+export function resultLinkLines(view: JobView, budget: number): Array<{ heading: string; line: string }> {
+  const lines: Array<{ heading: string; line: string }> = [];
+  let left = budget;
+  for (const [heading, list] of [
+    ['Images', view.images],
+    ['Videos', view.videos],
+  ] as const) {
+    if (list.length === 0) continue;
+    const line = linkLine(heading, list, left);
+    if (line) left -= line.length + 1;
+    lines.push({ heading, line });
+  }
+  return lines;
+}
+
 export interface RenderOptions {
   /** Overrides the view's headline as the embed title. */
   title?: string;
@@ -80,18 +96,7 @@ export function renderJob(view: JobView, opts: RenderOptions): MessageBody {
   if (view.running && view.progress !== null) others.push(progressBar(view.progress));
   for (const line of opts.lead ?? []) if (line) others.push(line);
   if (view.note) others.push(view.note);
-  let linksLeft = LINKS_BUDGET;
-  for (const [heading, list] of [
-    ['Images', view.images],
-    ['Videos', view.videos],
-  ] as const) {
-    if (list.length === 0) continue;
-    const line = linkLine(heading, list, linksLeft);
-    if (line) {
-      others.push(line);
-      linksLeft -= line.length + 1;
-    }
-  }
+  for (const { line } of resultLinkLines(view, LINKS_BUDGET)) if (line) others.push(line);
   const othersText = others.join(SEP);
 
   const fixed =
