@@ -37,7 +37,7 @@ export function linkRows(links: readonly ResultLink[]): ButtonRow[] {
 }
 
 /** `**Images:** [Image 1](…) · [Image 2](…)`, as many links as fit in `budget`. */
-export function linkLine(heading: string, links: readonly ResultLink[], budget: number): string {
+function linkLine(heading: string, links: readonly ResultLink[], budget: number): string {
   let line = '';
   for (const l of links) {
     const part = `[${l.label}](${l.url})`;
