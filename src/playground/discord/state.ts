@@ -5,7 +5,7 @@
 import { CommandRegistry } from './commandRegistry';
 import type { ResolvedConfig } from './config';
 import { Intent } from './gateway';
-import { guildObject, memberObject, Permission } from './guildObject';
+import { guildChannelObject, guildObject, memberObject } from './guildObject';
 import { applyEdit, buildMessage, MessageFlag, userObject, type UploadedFile } from './messages';
 import { ErrorCode, fail } from './reply';
 import { SnowflakeGenerator } from './snowflake';
@@ -23,7 +23,6 @@ import type {
 } from './types';
 
 export const ChannelType = { GuildText: 0, DM: 1 } as const;
-const OverwriteType = { Member: 1 } as const;
 
 export interface ChannelRecord {
   id: string;
@@ -150,23 +149,7 @@ export class DiscordState {
     if (channel.type === ChannelType.DM) {
       return { id: channel.id, type: ChannelType.DM, last_message_id: last, flags: 0, recipients: [this.userObject(channel.recipientId!)] };
     }
-    const overwrites = channel.revoked
-      ? [{ id: this.config.applicationId, type: OverwriteType.Member, allow: '0', deny: String(channel.revoked === ErrorCode.MissingAccess ? Permission.ViewChannel : Permission.SendMessages) }]
-      : [];
-    return {
-      id: channel.id,
-      type: ChannelType.GuildText,
-      guild_id: channel.guildId,
-      name: channel.name,
-      position: channel.position,
-      permission_overwrites: overwrites,
-      parent_id: null,
-      topic: null,
-      nsfw: false,
-      rate_limit_per_user: 0,
-      last_message_id: last,
-      flags: 0,
-    };
+    return guildChannelObject(channel, this.config.applicationId, last);
   }
 
   guild(guildId: string): FakeGuild | undefined {
