@@ -12,7 +12,7 @@ import { openDatabase } from '../src/db/open';
 import { jobs as jobsTable } from '../src/db/schema';
 import { createLogger } from '../src/log';
 import { dreaminaTimeline, makeDreaminaJobId, startDreaminaEmulator } from '../src/playground/dreamina';
-import type { EmulatorHandle } from '../src/playground/emulator/http';
+import type { EmulatorHandle } from '../src/playground/emulator/faults';
 import { flowTimeline, makeGoogleFlowJobId, startGoogleFlowEmulator } from '../src/playground/google-flow';
 import { makeMjProxyTaskId, mjTimeline, startMjProxyEmulator } from '../src/playground/mj-proxy';
 import { makeJobId, startUseapiEmulator, timeline } from '../src/playground/useapi';

@@ -2,9 +2,7 @@ import {
   RESTEvents,
   Routes,
   type APIMessage,
-  type APIRequest,
   type REST,
-  type ResponseLike,
   type RESTPostAPIChannelMessageJSONBody,
 } from 'discord.js';
 import { loadJob } from '../db/jobs';
@@ -14,7 +12,8 @@ import { markLost, markRendered, perGeneration, staleSubscriptions, type Subscri
 import { crashPoint } from '../crashPoint';
 import type { Logger } from '../log';
 import { effectMessage } from './effects';
-import { failureDetail, failureOf, type Failure } from './failures';
+import { failureDetail, failureOf } from './failures';
+import { Lanes } from './lanes';
 import { trackingMessage } from './views/tracking';
 
 export interface DeliveryOptions {
@@ -56,10 +55,6 @@ export interface Delivery {
   stats(): DeliveryStats;
 }
 
-const CHANNEL_MESSAGES = /^\/channels\/(\d+)\/messages/;
-/** Requests of a channel's bucket that progress edits leave to final states and new messages. */
-const PROGRESS_HEADROOM = 1;
-
 /**
  * How long an outbox effect is retried while Discord is down. Every kind still means something a
  * day later (a result DM links the result, a review post is still to be decided, an alert still
@@ -83,43 +78,15 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
 
   /** Keyed by channel id (tracking messages) or `dm:<user>` (DMs): one request each at a time. */
   const inFlight = new Map<string, Promise<void>>();
-  /** Lanes that must wait (rate limit, Discord trouble) until the given time. */
-  const blockedUntil = new Map<string, number>();
-  /** Each channel's message bucket as Discord's headers last announced it. */
-  const buckets = new Map<string, { remaining: number; resetAt: number }>();
-  /** Consecutive failures per lane, and when the last one happened. */
-  const failureStreak = new Map<string, { streak: number; at: number }>();
+  const lanes = new Lanes({ log, now, random, retryBaseMs, retryMaxMs, wake });
   /** DM channel per user, least recently used first. */
   const dmChannels = new Map<string, string>();
   let running = false;
   let timer: NodeJS.Timeout | undefined;
   let scanQueued = false;
 
-  /**
-   * Discord announces each channel's message bucket in its headers; the lane closes when the bucket
-   * is empty, before discord.js would learn it (it keys buckets by route, and a channel's posts and
-   * edits share one).
-   */
-  function watchBuckets(request: APIRequest, response: ResponseLike): void {
-    const channelId = CHANNEL_MESSAGES.exec(String(request.path))?.[1];
-    const remaining = Number(response.headers.get('x-ratelimit-remaining') ?? NaN);
-    const resetAfterMs = Number(response.headers.get('x-ratelimit-reset-after') ?? NaN) * 1000;
-    if (!channelId || !Number.isFinite(remaining) || !Number.isFinite(resetAfterMs)) return;
-    const resetAt = now() + resetAfterMs;
-    buckets.set(channelId, { remaining, resetAt });
-    if (remaining > 0) return;
-    blockedUntil.set(channelId, Math.max(blockedUntil.get(channelId) ?? 0, resetAt));
-    setTimeout(wake, resetAfterMs).unref();
-  }
-
-  /** The channel's bucket is nearly empty: its last request or two are kept for final states and new messages. */
-  function bucketLow(channelId: string, at: number): boolean {
-    const bucket = buckets.get(channelId);
-    return bucket !== undefined && bucket.resetAt > at && bucket.remaining <= PROGRESS_HEADROOM;
-  }
-
   function laneFree(lane: string, at: number): boolean {
-    return !inFlight.has(lane) && (blockedUntil.get(lane) ?? 0) <= at && inFlight.size < concurrency;
+    return !inFlight.has(lane) && !lanes.isBlocked(lane, at) && inFlight.size < concurrency;
   }
 
   function run(lane: string, work: () => Promise<void>): void {
@@ -133,25 +100,16 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
   }
 
   function unavailableLanes(at: number): string[] {
-    const blocked = [...blockedUntil].filter(([, until]) => until > at).map(([lane]) => lane);
-    return [...inFlight.keys(), ...blocked];
-  }
-
-  /** Forgets blocks and buckets whose time has passed, and the failures of lanes that have gone quiet. */
-  function prune(at: number): void {
-    for (const [lane, until] of blockedUntil) if (until <= at) blockedUntil.delete(lane);
-    for (const [channelId, bucket] of buckets) if (bucket.resetAt <= at) buckets.delete(channelId);
-    // A failing lane retries within retryMaxMs; quiet for twice that, it has nothing left to retry.
-    for (const [lane, failures] of failureStreak) if (at - failures.at > 2 * retryMaxMs) failureStreak.delete(lane);
+    return [...inFlight.keys(), ...lanes.blocked(at)];
   }
 
   function scan(): void {
     const at = now();
-    prune(at);
+    lanes.prune(at);
     if (inFlight.size >= concurrency) return;
     for (const { subscription, version, terminal } of staleSubscriptions(db, 2 * concurrency, unavailableLanes(at))) {
       const progressOnly = !terminal && subscription.messageId !== null;
-      if (progressOnly && bucketLow(subscription.channelId, at)) continue;
+      if (progressOnly && lanes.bucketLow(subscription.channelId, at)) continue;
       if (laneFree(subscription.channelId, at)) {
         run(subscription.channelId, () => renderTracking(subscription, version, terminal));
       }
@@ -178,13 +136,13 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
         await rest.patch(Routes.channelMessage(sub.channelId, messageId), { body });
       }
       markRendered(db, sub.id, messageId, job.version, job.terminal);
-      succeeded(sub.channelId);
+      lanes.succeeded(sub.channelId);
       log.debug({ event: 'message_rendered', subscription: sub.id, version: job.version }, 'tracking message up to date');
     } catch (error) {
       const failure = failureOf(error);
       if (failure.kind === 'lost') return loseMessage(sub, failure.reason);
       if (failure.kind === 'later') {
-        postpone(sub.channelId, failure);
+        lanes.postpone(sub.channelId, failure);
         return;
       }
       // Discord refused this body: retrying the same version would fail the same way.
@@ -227,13 +185,13 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
         markSent(db, row.id, at);
         message.afterSend?.(sent.id, at);
       });
-      succeeded(lane);
+      lanes.succeeded(lane);
       log.info({ event: 'effect_sent', outbox: row.id, kind: row.kind, userId: row.userId, channelId: row.channelId }, 'message sent');
     } catch (error) {
       const failure = failureOf(error);
       let reason = failureDetail(failure);
       if (failure.kind === 'later') {
-        const retryAt = postpone(lane, failure);
+        const retryAt = lanes.postpone(lane, failure);
         if (retryAt < row.createdAt + OUTBOX_DEADLINE_MS) {
           markRetry(db, row.id, failure.detail, retryAt);
           return;
@@ -262,36 +220,6 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     return channel.id;
   }
 
-  /** Forgets a lane's failures; a block Discord's headers just announced still stands. */
-  function succeeded(lane: string): void {
-    failureStreak.delete(lane);
-  }
-
-  /**
-   * Closes the lane until Discord's rate limit ends or, for Discord trouble, for a backoff that
-   * doubles with each failure in a row (capped, jittered so lanes do not retry in step). Returns
-   * when the lane opens again.
-   */
-  function postpone(lane: string, failure: Extract<Failure, { kind: 'later' }>): number {
-    const at = now();
-    let afterMs = failure.retryAfterMs;
-    let streak = failureStreak.get(lane)?.streak ?? 0;
-    if (afterMs === undefined) {
-      streak++;
-      failureStreak.set(lane, { streak, at });
-      const ceiling = Math.min(retryMaxMs, retryBaseMs * 2 ** (streak - 1));
-      afterMs = Math.round(ceiling / 2 + (random() * ceiling) / 2);
-    }
-    const until = Math.max(blockedUntil.get(lane) ?? 0, at + afterMs);
-    blockedUntil.set(lane, until);
-    // Come back the moment the lane opens again, not at the next idle scan.
-    setTimeout(wake, until - at).unref();
-    // A rate limit is routine under load; anything else is worth a look.
-    const level = failure.retryAfterMs === undefined ? 'warn' : 'debug';
-    log[level]({ event: 'delivery_postponed', lane, afterMs: until - at, detail: failure.detail, streak }, 'Discord request postponed');
-    return until;
-  }
-
   function wake(): void {
     if (!running || scanQueued) return;
     scanQueued = true;
@@ -315,13 +243,13 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     start() {
       if (running) return;
       running = true;
-      rest.on(RESTEvents.Response, watchBuckets);
+      rest.on(RESTEvents.Response, lanes.watchBuckets);
       idleLoop();
     },
     wake,
     async stop() {
       running = false;
-      rest.off(RESTEvents.Response, watchBuckets);
+      rest.off(RESTEvents.Response, lanes.watchBuckets);
       clearTimeout(timer);
       await Promise.allSettled([...inFlight.values()]);
     },
@@ -332,9 +260,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     stats() {
       return {
         inFlight: inFlight.size,
-        blockedLanes: blockedUntil.size,
-        failingLanes: failureStreak.size,
-        buckets: buckets.size,
+        ...lanes.stats(),
         dmChannels: dmChannels.size,
       };
     },

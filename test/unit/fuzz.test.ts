@@ -9,7 +9,7 @@ import { accountAlert, accountRecovered } from '../../src/discord/views/admin';
 import type { AccountIncidentKind } from '../../src/domain/job';
 import { resultDm } from '../../src/discord/views/dm';
 import { jobListMessage } from '../../src/discord/views/jobList';
-import { PROBLEM_HEADLINES } from '../../src/discord/views/jobView';
+import { PROBLEM_HEADLINES } from '../../src/discord/views/problemTexts';
 import { reviewDetail } from '../../src/discord/views/reviewDetail';
 import { reviewList } from '../../src/discord/views/reviewList';
 import { reviewPost } from '../../src/discord/views/reviewPost';

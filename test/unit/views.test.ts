@@ -5,7 +5,7 @@ import type { UpstreamJob } from '../../src/upstreams/useapi-midjourney/record';
 import { trackingMessage, EMBED_COLORS, embedLength } from '../../src/discord/views/tracking';
 import { messageLostDm, resultDm } from '../../src/discord/views/dm';
 import { jobListMessage } from '../../src/discord/views/jobList';
-import { PROBLEM_HEADLINES } from '../../src/discord/views/jobView';
+import { PROBLEM_HEADLINES } from '../../src/discord/views/problemTexts';
 import { PROMPT_SHOWN_MAX } from '../../src/discord/views/render';
 import { clampEmbed } from '../../src/discord/views/limits';
 import {

@@ -5,7 +5,8 @@
 import { TimestampStyles, type APIEmbed, type APIEmbedField } from 'discord.js';
 import type { AccountIncidentKind } from '../../domain/job';
 import { DEFAULT_UPSTREAM, namesOf, type UpstreamNames } from '../../domain/upstream';
-import { EMBED_COLORS, problemHeadlines, problemTexts } from './jobView';
+import { EMBED_COLORS } from './jobView';
+import { problemHeadlines, problemTexts } from './problemTexts';
 import { DISCORD_LIMITS, clampEmbed } from './limits';
 import { isKnownTime, isoTimestamp, safeChannelMention, safeRoleMention, safeTime, safeUserMention, whenText } from './markup';
 import { postFailure } from './reviewDetail';

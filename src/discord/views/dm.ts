@@ -1,8 +1,9 @@
-import type { APIActionRowComponent, APIButtonComponent, APIEmbed } from 'discord.js';
+import { messageLink as discordMessageLink, type APIActionRowComponent, type APIButtonComponent, type APIEmbed } from 'discord.js';
 import type { JobSnapshot } from '../../domain/job';
 import { namesOf } from '../../domain/upstream';
 import { deriveJobView, type JobView } from './jobView';
 import { renderJob } from './render';
+import { isSnowflake } from './snowflake';
 import { inlineCode, safeLink } from './text';
 
 export interface MessageWhere {
@@ -11,14 +12,12 @@ export interface MessageWhere {
   messageId: string | null;
 }
 
-const SNOWFLAKE = /^\d{1,20}$/;
-
 /** `https://discord.com/channels/<guild or @me>/<channel>/<message>`, or null without a message. */
 export function messageLink(where: MessageWhere): string | null {
   const { guildId, channelId, messageId } = where;
-  if (messageId === null || !SNOWFLAKE.test(messageId) || !SNOWFLAKE.test(channelId)) return null;
-  if (guildId !== null && !SNOWFLAKE.test(guildId)) return null;
-  return safeLink(`https://discord.com/channels/${guildId ?? '@me'}/${channelId}/${messageId}`);
+  if (!isSnowflake(messageId) || !isSnowflake(channelId)) return null;
+  if (guildId !== null && !isSnowflake(guildId)) return null;
+  return safeLink(guildId === null ? discordMessageLink(channelId, messageId) : discordMessageLink(channelId, messageId, guildId));
 }
 
 function dmTitle(view: JobView, engine: string): string {

@@ -1,7 +1,8 @@
 export { trackingMessage } from './tracking';
 export { resultDm, messageLostDm, messageLink, type MessageWhere } from './dm';
 export { jobListMessage, type JobListRow } from './jobList';
-export { EMBED_COLORS, PROBLEM_HEADLINES, PROBLEM_TEXTS, FOOTER_TEXT, deriveJobView, type JobView } from './jobView';
+export { EMBED_COLORS, FOOTER_TEXT, deriveJobView, type JobView } from './jobView';
+export { PROBLEM_HEADLINES, PROBLEM_TEXTS } from './problemTexts';
 export { DISCORD_LIMITS, embedLength, embedsLength, clampEmbed } from './limits';
 export { cleanPrompt, progressBar, truncate, formatDuration } from './text';
 export { REVIEW_ACTIONS, reviewButtonId, parseReviewButtonId, reviewPageId, parseReviewPageId, type ReviewAction } from './reviewIds';

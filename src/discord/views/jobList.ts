@@ -3,7 +3,7 @@ import type { JobSnapshot } from '../../domain/job';
 import { namesOf } from '../../domain/upstream';
 import { EMBED_COLORS, FOOTER_TEXT, deriveJobView } from './jobView';
 import { DISCORD_LIMITS, clampEmbed } from './limits';
-import { linkLine } from './render';
+import { resultLinkLines } from './render';
 import { formatDuration, progressBar, safeLink, truncate } from './text';
 
 export interface JobListRow {
@@ -31,21 +31,10 @@ function rowBlock(index: number, row: JobListRow, now: number): string {
   if (view.prompt) lines.push(`> ${truncate(view.prompt, PROMPT_MAX)}`);
   if (view.running && view.progress !== null) lines.push(progressBar(view.progress, 10));
   const head = lines.join('\n');
-  const room = ROW_MAX - head.length - 1;
   const results: string[] = [];
-  let left = room;
-  for (const [heading, list] of [
-    ['Images', view.images],
-    ['Videos', view.videos],
-  ] as const) {
-    if (list.length === 0) continue;
-    const line = linkLine(heading, list, left);
-    if (line) {
-      results.push(line);
-      left -= line.length + 1;
-    } else if (link) {
-      results.push(`**${heading}:** in the tracking message`);
-    }
+  for (const { heading, line } of resultLinkLines(view, ROW_MAX - head.length - 1)) {
+    if (line) results.push(line);
+    else if (link) results.push(`**${heading}:** in the tracking message`);
   }
   return results.length ? `${head}\n${results.join('\n')}` : head;
 }

@@ -105,32 +105,3 @@ export function fitFields(details: ReadonlyArray<{ name: string; value: string }
     namesLength + wanted <= room ? L.fieldValue : Math.max(16, Math.floor((room - namesLength) / Math.max(1, list.length)));
   return list.map((d, i) => ({ name: names[i]!, value: truncate(d.value, Math.min(L.fieldValue, perValue)) || '—', inline: false }));
 }
-
-/**
- * As many of `items` as fit in `budget` characters joined by `separator`, and `more(n)` in place
- * of the n left out. `keep: 'last'` keeps the last items (the newest of a history) and puts the
- * note first.
- */
-export function fitItems(
-  items: readonly string[],
-  separator: string,
-  budget: number,
-  more: (hidden: number) => string,
-  keep: 'first' | 'last' = 'first',
-): string {
-  const ordered = keep === 'first' ? items : [...items].reverse();
-  const shown: string[] = [];
-  let used = 0;
-  for (const [i, item] of ordered.entries()) {
-    const left = ordered.length - i - 1;
-    const reserve = left > 0 ? separator.length + more(left).length : 0;
-    const sep = shown.length ? separator.length : 0;
-    if (used + sep + item.length + reserve > budget) break;
-    shown.push(item);
-    used += sep + item.length;
-  }
-  const hidden = items.length - shown.length;
-  if (hidden > 0) shown.push(more(hidden));
-  if (keep === 'last') shown.reverse();
-  return shown.join(separator);
-}

@@ -1,6 +1,6 @@
 /** Turns a JobView into an embed and link-button rows that always fit Discord's limits. */
-import type { APIActionRowComponent, APIButtonComponent, APIEmbed, APIEmbedField } from 'discord.js';
-import { DISCORD_LIMITS, clampEmbed, clampRows } from './limits';
+import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent, type APIEmbed, type APIEmbedField } from 'discord.js';
+import { DISCORD_LIMITS, clampEmbed, clampRows, fitFields } from './limits';
 import type { JobView, ResultLink } from './jobView';
 import { formatDuration, progressBar, truncate } from './text';
 
@@ -23,7 +23,7 @@ export const PROMPT_SHOWN_MAX = 1024;
 const LINKS_BUDGET = 2200;
 
 export function linkButton(label: string, url: string): APIButtonComponent {
-  return { type: 2, style: 5, label: truncate(label, DISCORD_LIMITS.buttonLabel), url };
+  return { type: ComponentType.Button, style: ButtonStyle.Link, label: truncate(label, DISCORD_LIMITS.buttonLabel), url };
 }
 
 /** Link buttons, five to a row. */
@@ -31,13 +31,13 @@ export function linkRows(links: readonly ResultLink[]): ButtonRow[] {
   const rows: ButtonRow[] = [];
   for (let i = 0; i < links.length; i += DISCORD_LIMITS.buttonsPerRow) {
     const chunk = links.slice(i, i + DISCORD_LIMITS.buttonsPerRow);
-    rows.push({ type: 1, components: chunk.map((l) => linkButton(l.label, l.url)) });
+    rows.push({ type: ComponentType.ActionRow, components: chunk.map((l) => linkButton(l.label, l.url)) });
   }
   return rows;
 }
 
 /** `**Images:** [Image 1](…) · [Image 2](…)`, as many links as fit in `budget`. */
-export function linkLine(heading: string, links: readonly ResultLink[], budget: number): string {
+function linkLine(heading: string, links: readonly ResultLink[], budget: number): string {
   let line = '';
   for (const l of links) {
     const part = `[${l.label}](${l.url})`;
@@ -46,6 +46,22 @@ export function linkLine(heading: string, links: readonly ResultLink[], budget: 
     line = next;
   }
   return line;
+}
+
+/** A `linkLine` per kind of result the view has (images, then videos) within `budget` altogether; '' for a kind none of whose links fit. */
+export function resultLinkLines(view: JobView, budget: number): Array<{ heading: string; line: string }> {
+  const lines: Array<{ heading: string; line: string }> = [];
+  let left = budget;
+  for (const [heading, list] of [
+    ['Images', view.images],
+    ['Videos', view.videos],
+  ] as const) {
+    if (list.length === 0) continue;
+    const line = linkLine(heading, list, left);
+    if (line) left -= line.length + 1;
+    lines.push({ heading, line });
+  }
+  return lines;
 }
 
 export interface RenderOptions {
@@ -80,18 +96,7 @@ export function renderJob(view: JobView, opts: RenderOptions): MessageBody {
   if (view.running && view.progress !== null) others.push(progressBar(view.progress));
   for (const line of opts.lead ?? []) if (line) others.push(line);
   if (view.note) others.push(view.note);
-  let linksLeft = LINKS_BUDGET;
-  for (const [heading, list] of [
-    ['Images', view.images],
-    ['Videos', view.videos],
-  ] as const) {
-    if (list.length === 0) continue;
-    const line = linkLine(heading, list, linksLeft);
-    if (line) {
-      others.push(line);
-      linksLeft -= line.length + 1;
-    }
-  }
+  for (const { line } of resultLinkLines(view, LINKS_BUDGET)) if (line) others.push(line);
   const othersText = others.join(SEP);
 
   const fixed =
@@ -101,20 +106,7 @@ export function renderJob(view: JobView, opts: RenderOptions): MessageBody {
   // Upstream details (error, errorDetails, Midjourney embeds): each ≤ 1024, all together within
   // what the total leaves after the fixed parts, the other sections and a reserve for the prompt.
   const detailRoom = Math.max(0, L.total - fixed - othersText.length - promptWant - 16);
-  const details = view.details.slice(0, L.fields - fields.length);
-  const namesLen = details.reduce((n, d) => n + Math.min(d.name.length, L.fieldName), 0);
-  const wantLen = details.reduce((n, d) => n + Math.min(d.value.length, L.fieldValue), 0);
-  const perValue =
-    namesLen + wantLen <= detailRoom
-      ? L.fieldValue
-      : Math.max(16, Math.floor((detailRoom - namesLen) / Math.max(1, details.length)));
-  for (const d of details) {
-    fields.push({
-      name: truncate(d.name, L.fieldName),
-      value: truncate(d.value, Math.min(L.fieldValue, perValue)) || '—',
-      inline: false,
-    });
-  }
+  fields.push(...fitFields(view.details, detailRoom, L.fields - fields.length));
 
   // The prompt gets what is left of the description and of the total.
   let description = othersText;

@@ -2,10 +2,10 @@
 import type { APIEmbed, APIEmbedField } from 'discord.js';
 import type { JobSnapshot } from '../../domain/job';
 import { FOOTER_TEXT, deriveJobView } from './jobView';
-import { DISCORD_LIMITS, clampEmbed, embedLength, fitFields, fitItems } from './limits';
+import { DISCORD_LIMITS, clampEmbed, embedLength, fitFields } from './limits';
 import { isoTimestamp, safeChannelMention, safeTime, safeUserMention } from './markup';
 import { REVIEW_COLORS, STATUS_ICON, STATUS_WORD, outcomeLine, reviewNumber, statusOf, trackedLine, type ReviewEvent, type ReviewRecord } from './reviewStatus';
-import { cleanPrompt, cleanText, truncate } from './text';
+import { cleanPrompt, cleanText, fitItems, truncate } from './text';
 
 const ACTION_WORDS: Record<string, string> = {
   created: 'Review opened (job moderated)',

@@ -179,22 +179,35 @@ export function safeLink(raw: unknown, max = 512): string | null {
 }
 
 /**
- * Joins as many items as fit in `budget` characters, in order, and says how many did not
- * ("…and N more"), keeping room for that line as it goes.
+ * As many of `items` as fit in `budget` characters joined by `separator`, and `more(n)` in place
+ * of the n left out. `keep: 'last'` keeps the last items (the newest of a history) and puts the
+ * note first.
  */
-export function joinWithinBudget(items: readonly string[], separator: string, budget: number): string {
+export function fitItems(
+  items: readonly string[],
+  separator: string,
+  budget: number,
+  more: (hidden: number) => string,
+  keep: 'first' | 'last' = 'first',
+): string {
+  const ordered = keep === 'first' ? items : [...items].reverse();
   const shown: string[] = [];
   let used = 0;
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i]!;
-    const left = items.length - i - 1;
-    const reserve = left > 0 ? `${separator}…and ${left} more`.length : 0;
+  for (const [i, item] of ordered.entries()) {
+    const left = ordered.length - i - 1;
+    const reserve = left > 0 ? separator.length + more(left).length : 0;
     const sep = shown.length ? separator.length : 0;
     if (used + sep + item.length + reserve > budget) break;
     shown.push(item);
     used += sep + item.length;
   }
   const hidden = items.length - shown.length;
-  if (hidden > 0) shown.push(`…and ${hidden} more`);
+  if (hidden > 0) shown.push(more(hidden));
+  if (keep === 'last') shown.reverse();
   return shown.join(separator);
+}
+
+/** As many of `items` as fit in `budget`, in order, and "…and N more" for the rest. */
+export function joinWithinBudget(items: readonly string[], separator: string, budget: number): string {
+  return fitItems(items, separator, budget, (hidden) => `…and ${hidden} more`);
 }

@@ -16,8 +16,8 @@ import { GatewayServer } from './gateway';
 import { Interactions } from './interactions';
 import { buildRoutes } from './routes';
 import { RestHandler } from './server';
-import { ChannelType, DiscordState, type ResolvedConfig } from './state';
-import { SnowflakeGenerator } from './snowflake';
+import { resolveConfig, type ResolvedConfig } from './config';
+import { ChannelType, DiscordState } from './state';
 import type {
   AssertCleanOptions,
   ButtonClickOptions,
@@ -38,28 +38,6 @@ export async function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<F
   const fake = new LoopbackDiscord(resolveConfig(opts));
   await fake.listen();
   return fake;
-}
-
-function resolveConfig(opts: FakeDiscordOptions): ResolvedConfig {
-  const ids = new SnowflakeGenerator(2n);
-  const guilds: FakeGuild[] = (
-    opts.guilds ?? [{ id: ids.next(), name: 'Fake Guild', channels: [{ id: ids.next(), name: 'general' }, { id: ids.next(), name: 'jobs' }] }]
-  ).map((g, i) => ({
-    id: g.id,
-    name: g.name ?? `Guild ${i + 1}`,
-    channels: g.channels.map((c, j) => ({ id: c.id, name: c.name ?? `channel-${j + 1}` })),
-  }));
-  return {
-    token: opts.token ?? 'fake-bot-token',
-    applicationId: opts.applicationId ?? ids.next(),
-    botUsername: opts.botUsername ?? 'Tracker Bot',
-    guilds,
-    rateLimits: opts.rateLimits ?? false,
-    latencyMs: opts.latencyMs ?? 0,
-    heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 41_250,
-    interactionAckTimeoutMs: opts.interactionAckTimeoutMs ?? 3000,
-    nonceWindowMs: opts.nonceWindowMs ?? 10 * 60 * 1000,
-  };
 }
 
 class LoopbackDiscord implements FakeDiscord {
@@ -191,7 +169,7 @@ class LoopbackDiscord implements FakeDiscord {
   }
 
   commands(guildId?: string): JsonObject[] {
-    return this.state.commands(guildId);
+    return this.state.commands.list(guildId);
   }
 
   // ------------------------------------------------------------------ interactions

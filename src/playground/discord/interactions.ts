@@ -1,37 +1,19 @@
 /**
- * Interactions: building INTERACTION_CREATE payloads discord.js accepts, and following how the bot
+ * Interactions: sending INTERACTION_CREATE to the bot, and following how the bot
  * answers them (callback, @original edits, follow-ups) with Discord's rules: one callback within the
  * ack deadline, a callback type that fits the interaction, tokens valid for 15 minutes.
  */
 import { randomBytes } from 'node:crypto';
 import type { GatewayServer } from './gateway';
-import { MessageFlag, MessageType, messageText, type UploadedFile } from './messages';
+import { CallbackType, Handle, InteractionType, type InteractionRecord, type InteractionTypeValue, typeNames } from './interactionHandle';
+import { customIds, interactionCreatePayload, resolvedOptions } from './interactionPayload';
+import { MessageFlag, MessageType, type UploadedFile } from './messages';
 import { ErrorCode, fail, noContent, ok, type Reply } from './reply';
-import { ALL_PERMISSIONS, type ChannelRecord, type DiscordState } from './state';
-import { isObject } from './validation';
-import type {
-  ButtonClickOptions,
-  FakeMessage,
-  InteractionHandle,
-  InteractionOption,
-  InteractionResponse,
-  JsonObject,
-  SlashCommandOptions,
-} from './types';
+import { ApplicationCommandType } from './commandRegistry';
+import type { ChannelRecord, DiscordState } from './state';
+import { isObject, type ButtonClickOptions, type FakeMessage, type InteractionHandle, type JsonObject, type SlashCommandOptions } from './types';
 
-export const InteractionType = { ApplicationCommand: 2, MessageComponent: 3, Autocomplete: 4 } as const;
-type InteractionTypeValue = (typeof InteractionType)[keyof typeof InteractionType];
-
-export const CallbackType = {
-  Pong: 1,
-  ChannelMessageWithSource: 4,
-  DeferredChannelMessageWithSource: 5,
-  DeferredUpdateMessage: 6,
-  UpdateMessage: 7,
-  AutocompleteResult: 8,
-  Modal: 9,
-  LaunchActivity: 12,
-} as const;
+const ComponentType = { Button: 2 } as const;
 
 /** Callback types Discord accepts per interaction type. */
 const allowedCallbacks: Record<InteractionTypeValue, number[]> = {
@@ -40,32 +22,8 @@ const allowedCallbacks: Record<InteractionTypeValue, number[]> = {
   [InteractionType.Autocomplete]: [8],
 };
 
-const typeNames: Record<InteractionTypeValue, string> = { 2: 'application command', 3: 'message component', 4: 'autocomplete' };
-
 /** Interaction tokens stay valid this long on Discord. */
 const TOKEN_LIFETIME_MS = 15 * 60 * 1000;
-
-export interface InteractionRecord {
-  id: string;
-  token: string;
-  type: InteractionTypeValue;
-  createdAt: number;
-  channelId: string;
-  guildId?: string;
-  userId: string;
-  /** Message components: the message the component is on. */
-  sourceMessageId?: string;
-  /** Callback type once acknowledged. */
-  acknowledgedWith?: number;
-  /** The response message (@original), once there is one. */
-  originalMessageId?: string;
-  followupIds: string[];
-  expired: boolean;
-  handle: Handle;
-}
-
-/** ApplicationCommandOptionType values that name an entity. */
-const OptionType = { User: 6, Channel: 7, Role: 8 } as const;
 
 export class Interactions {
   private readonly byId = new Map<string, InteractionRecord>();
@@ -80,45 +38,17 @@ export class Interactions {
 
   slashCommand(opts: SlashCommandOptions, type: 2 | 4 = InteractionType.ApplicationCommand): InteractionHandle {
     const { channel, guildId } = this.resolveContext(opts);
-    const commandGuildId = guildId && this.state.commands(guildId).some((c) => c.name === opts.name) ? guildId : undefined;
-    const resolved = opts.options ? this.resolveOptions(opts.options, guildId) : undefined;
+    const commandGuildId = guildId && this.state.commands.list(guildId).some((c) => c.name === opts.name) ? guildId : undefined;
+    const resolved = opts.options ? resolvedOptions(this.state, opts.options, guildId) : undefined;
     const data: JsonObject = {
-      id: this.state.commandId(opts.name, guildId),
+      id: this.state.commands.idOf(opts.name, guildId),
       name: opts.name,
-      type: 1,
+      type: ApplicationCommandType.ChatInput,
       ...(opts.options ? { options: opts.options } : {}),
       ...(resolved ? { resolved } : {}),
       ...(commandGuildId ? { guild_id: commandGuildId } : {}),
     };
     return this.send(type, opts, channel, guildId, data);
-  }
-
-  /** Discord sends the users, channels and roles named by options in `data.resolved`. */
-  private resolveOptions(options: InteractionOption[], guildId: string | undefined): JsonObject | undefined {
-    const users: JsonObject = {};
-    const channels: JsonObject = {};
-    const roles: JsonObject = {};
-    const visit = (list: InteractionOption[]) => {
-      for (const option of list) {
-        const id = String(option.value);
-        if (option.type === OptionType.User) users[id] = this.state.userObject(id);
-        if (option.type === OptionType.Channel) {
-          const channel = this.state.channels.get(id);
-          channels[id] = { id, type: channel?.type ?? 0, name: channel?.name ?? 'channel', permissions: ALL_PERMISSIONS, ...(guildId ? { guild_id: guildId } : {}) };
-        }
-        if (option.type === OptionType.Role) {
-          roles[id] = { id, name: `role-${id.slice(-4)}`, color: 0, hoist: false, position: 1, permissions: '0', managed: false, mentionable: false, flags: 0 };
-        }
-        if (option.options) visit(option.options);
-      }
-    };
-    visit(options);
-    const resolved = {
-      ...(Object.keys(users).length ? { users } : {}),
-      ...(Object.keys(channels).length ? { channels } : {}),
-      ...(Object.keys(roles).length ? { roles } : {}),
-    };
-    return Object.keys(resolved).length ? resolved : undefined;
   }
 
   clickButton(opts: ButtonClickOptions): InteractionHandle {
@@ -129,7 +59,7 @@ export class Interactions {
     if (!buttons.includes(opts.customId)) {
       throw new Error(`fake discord: clickButton: message ${opts.messageId} has no component with custom_id "${opts.customId}" (has ${JSON.stringify(buttons)})`);
     }
-    const data = { custom_id: opts.customId, component_type: 2 };
+    const data = { custom_id: opts.customId, component_type: ComponentType.Button };
     return this.send(InteractionType.MessageComponent, opts, channel, guildId, data, message);
   }
 
@@ -180,31 +110,7 @@ export class Interactions {
     this.byId.set(id, record);
     this.byToken.set(token, record);
 
-    const payload: JsonObject = {
-      id,
-      application_id: this.state.config.applicationId,
-      type,
-      token,
-      version: 1,
-      locale: opts.locale ?? 'en-US',
-      app_permissions: opts.appPermissions ?? ALL_PERMISSIONS,
-      entitlements: [],
-      authorizing_integration_owners: guildId ? { '0': guildId } : { '1': opts.user.id },
-      context: guildId ? 0 : 1,
-      attachment_size_limit: 10 * 1024 * 1024,
-      channel: this.state.channelObject(channel),
-      channel_id: channel.id,
-      data,
-      ...(sourceMessage ? { message: sourceMessage.data } : {}),
-      ...(guildId
-        ? {
-            guild_id: guildId,
-            guild: { id: guildId, locale: 'en-US', features: [] },
-            guild_locale: 'en-US',
-            member: this.state.memberObject(opts.user.id, { roles: opts.roles ?? [], permissions: opts.memberPermissions ?? ALL_PERMISSIONS }),
-          }
-        : { user: this.state.userObject(opts.user.id) }),
-    };
+    const payload = interactionCreatePayload(this.state, record, opts, channel, data, sourceMessage);
     this.state.counters.interactionsSent++;
     this.gateway.dispatch('INTERACTION_CREATE', payload);
     return record.handle;
@@ -371,105 +277,3 @@ export class Interactions {
   }
 }
 
-function customIds(components: unknown): string[] {
-  const out: string[] = [];
-  const walk = (list: unknown) => {
-    for (const c of Array.isArray(list) ? list.filter(isObject) : []) {
-      if (typeof c.custom_id === 'string') out.push(c.custom_id);
-      walk(c.components);
-      if (isObject(c.accessory)) walk([c.accessory]);
-    }
-  };
-  walk(components);
-  return out;
-}
-
-/** What a test holds to see how the bot answered one interaction. */
-export class Handle implements InteractionHandle {
-  readonly responses: InteractionResponse[] = [];
-  private readonly waiters = new Set<() => void>();
-
-  constructor(
-    private readonly record: InteractionRecord,
-    private readonly lookup: (messageId: string) => FakeMessage | undefined,
-  ) {}
-
-  get id(): string {
-    return this.record.id;
-  }
-
-  get token(): string {
-    return this.record.token;
-  }
-
-  get type(): number {
-    return this.record.type;
-  }
-
-  push(response: InteractionResponse): void {
-    this.responses.push(response);
-    for (const wake of [...this.waiters]) wake();
-  }
-
-  async waitForResponse(timeoutMs = 2000): Promise<InteractionResponse> {
-    await this.waitFor((h) => h.responses.length > 0, timeoutMs);
-    return this.responses[0]!;
-  }
-
-  waitFor(predicate: (handle: InteractionHandle) => boolean, timeoutMs = 2000): Promise<InteractionHandle> {
-    if (predicate(this)) return Promise.resolve(this);
-    return new Promise((resolve, reject) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-      };
-      const check = () => {
-        try {
-          if (predicate(this)) {
-            done();
-            resolve(this);
-          }
-        } catch (error) {
-          done();
-          reject(error instanceof Error ? error : new Error(String(error)));
-        }
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`fake discord: interaction ${this.id} (${typeNames[this.record.type]}): condition not met within ${timeoutMs} ms. Responses so far: ${this.describe()}`));
-      }, timeoutMs);
-      this.waiters.add(check);
-    });
-  }
-
-  ephemeral(): boolean {
-    const callback = this.responses.find((r) => r.kind === 'callback');
-    if (callback?.type === CallbackType.DeferredUpdateMessage || callback?.type === CallbackType.UpdateMessage) {
-      return this.original()?.ephemeral ?? false;
-    }
-    return typeof callback?.body.flags === 'number' && (callback.body.flags & MessageFlag.Ephemeral) !== 0;
-  }
-
-  original(): FakeMessage | undefined {
-    const id = this.record.originalMessageId;
-    return id === undefined ? undefined : this.lookup(id);
-  }
-
-  followups(): FakeMessage[] {
-    return this.record.followupIds.map((id) => this.lookup(id)).filter((m): m is FakeMessage => m !== undefined);
-  }
-
-  text(): string {
-    const original = this.original();
-    if (original && this.record.acknowledgedWith !== undefined) return messageText(original.data);
-    const last = this.responses.at(-1)?.body;
-    if (!last) return '';
-    if (Array.isArray(last.choices)) return last.choices.filter(isObject).map((c) => String(c.name)).join('\n');
-    return messageText(last);
-  }
-
-  private describe(): string {
-    if (this.responses.length === 0) return 'none';
-    return this.responses.map((r) => `${r.kind}${r.type !== undefined ? `(type ${r.type})` : ''} ${JSON.stringify(r.body).slice(0, 200)}`).join('; ');
-  }
-}

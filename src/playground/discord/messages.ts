@@ -2,8 +2,7 @@
  * Message objects as Discord returns them: built from request bodies (create, then partial edits),
  * with the response-only details Discord adds (embed type, component ids, attachment objects).
  */
-import { isObject } from './validation';
-import type { ApiMessage, FakeUser, JsonObject } from './types';
+import { isObject, type ApiMessage, type FakeUser, type JsonObject } from './types';
 
 export const MessageFlag = {
   SuppressEmbeds: 1 << 2,

@@ -8,8 +8,7 @@ import { created, ErrorCode, fail, noContent, ok, type Reply } from './reply';
 import { ChannelType, type DiscordState } from './state';
 import { isSnowflake } from './snowflake';
 import type { BodyKind } from './validation';
-import { isObject } from './validation';
-import type { JsonObject } from './types';
+import { isObject, type JsonObject } from './types';
 
 export interface RouteContext {
   /** Path parameters in order (':id' and ':token' segments). */
@@ -90,64 +89,22 @@ export function buildRoutes({ state, interactions, gatewayUrl }: RouteDeps): Rou
     },
     { method: 'GET', path: '/users/:id', handle: ({ params: [id] }) => ok(state.userObject(id!)) },
 
-    // ---------------------------------------------------------------- application commands
-    {
-      method: 'GET',
-      path: '/applications/:id/commands',
-      handle: ({ params: [app] }) => {
+    // ---------------------------------------------------------------- application commands (global, then per guild)
+    ...(['global', 'guild'] as const).flatMap((scope): RouteDef[] => {
+      const path = scope === 'global' ? '/applications/:id/commands' : '/applications/:id/guilds/:id/commands';
+      /** The guild of a guild route (checked), undefined for the global commands. */
+      const guildOf = ([app, guild]: string[]): string | undefined => {
         checkApplication(app!);
-        return ok(state.commands());
-      },
-    },
-    {
-      method: 'PUT',
-      path: '/applications/:id/commands',
-      body: 'commands-bulk-overwrite',
-      handle: (ctx) => {
-        checkApplication(ctx.params[0]!);
-        return ok(state.setCommands(undefined, asList(ctx.body)));
-      },
-    },
-    {
-      method: 'POST',
-      path: '/applications/:id/commands',
-      body: 'command-create',
-      handle: (ctx) => {
-        checkApplication(ctx.params[0]!);
-        return created(state.addCommand(undefined, bodyObject(ctx)));
-      },
-    },
-    {
-      method: 'GET',
-      path: '/applications/:id/guilds/:id/commands',
-      handle: ({ params: [app, guild] }) => {
-        checkApplication(app!);
+        if (scope === 'global') return undefined;
         checkGuild(guild!);
-        return ok(state.commands(guild));
-      },
-    },
-    {
-      method: 'PUT',
-      path: '/applications/:id/guilds/:id/commands',
-      body: 'commands-bulk-overwrite',
-      handle: (ctx) => {
-        const [app, guild] = ctx.params as [string, string];
-        checkApplication(app);
-        checkGuild(guild);
-        return ok(state.setCommands(guild, asList(ctx.body)));
-      },
-    },
-    {
-      method: 'POST',
-      path: '/applications/:id/guilds/:id/commands',
-      body: 'command-create',
-      handle: (ctx) => {
-        const [app, guild] = ctx.params as [string, string];
-        checkApplication(app);
-        checkGuild(guild);
-        return created(state.addCommand(guild, bodyObject(ctx)));
-      },
-    },
+        return guild;
+      };
+      return [
+        { method: 'GET', path, handle: ({ params }) => ok(state.commands.list(guildOf(params))) },
+        { method: 'PUT', path, body: 'commands-bulk-overwrite', handle: (ctx) => ok(state.commands.set(guildOf(ctx.params), asList(ctx.body))) },
+        { method: 'POST', path, body: 'command-create', handle: (ctx) => created(state.commands.add(guildOf(ctx.params), bodyObject(ctx))) },
+      ];
+    }),
 
     // ---------------------------------------------------------------- interactions
     {

@@ -8,7 +8,8 @@ import { apiError, ErrorCode, ReplyError, type Reply } from './reply';
 import { RateLimiter } from './rate-limits';
 import type { RouteDef } from './routes';
 import type { DiscordState } from './state';
-import { BODY_RULES, formatProblem, toDiscordErrors, validateBody } from './validation';
+import { formatProblem, toDiscordErrors } from './problems';
+import { BODY_RULES, validateBody } from './validation';
 import type { JsonObject, RecordedRequest } from './types';
 
 const API_PREFIX = '/api/v10';

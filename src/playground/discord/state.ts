@@ -2,11 +2,15 @@
  * The fake's world: guilds, channels (guild and DM), users, messages with their edit history,
  * nonces, registered commands, injected faults, and what was recorded (requests, violations, counters).
  */
+import { CommandRegistry } from './commandRegistry';
+import type { ResolvedConfig } from './config';
 import { Intent } from './gateway';
+import { guildChannelObject, guildObject, memberObject } from './guildObject';
 import { applyEdit, buildMessage, MessageFlag, userObject, type UploadedFile } from './messages';
 import { ErrorCode, fail } from './reply';
 import { SnowflakeGenerator } from './snowflake';
-import { checkResponseMessage, formatProblem } from './validation';
+import { formatProblem } from './problems';
+import { checkResponseMessage } from './validation';
 import type {
   ApiMessage,
   FakeDiscordCounters,
@@ -15,21 +19,8 @@ import type {
   FakeUser,
   JsonObject,
   MessageSource,
-  RateLimitOptions,
   RecordedRequest,
 } from './types';
-
-export interface ResolvedConfig {
-  token: string;
-  applicationId: string;
-  botUsername: string;
-  guilds: FakeGuild[];
-  rateLimits: false | RateLimitOptions;
-  latencyMs: number;
-  heartbeatIntervalMs: number;
-  interactionAckTimeoutMs: number;
-  nonceWindowMs: number;
-}
 
 export const ChannelType = { GuildText: 0, DM: 1 } as const;
 
@@ -45,24 +36,6 @@ export interface ChannelRecord {
   /** Injected: requests on the channel answer 403 with this code. */
   revoked?: 50001 | 50013;
 }
-
-export const Permission = {
-  AddReactions: 1n << 6n,
-  ViewChannel: 1n << 10n,
-  SendMessages: 1n << 11n,
-  EmbedLinks: 1n << 14n,
-  AttachFiles: 1n << 15n,
-  ReadMessageHistory: 1n << 16n,
-  UseExternalEmojis: 1n << 18n,
-  UseApplicationCommands: 1n << 31n,
-  SendMessagesInThreads: 1n << 38n,
-} as const;
-
-/** Every permission bit Discord defines today and then some. */
-export const ALL_PERMISSIONS = ((1n << 53n) - 1n).toString();
-const EVERYONE_PERMISSIONS = Object.values(Permission)
-  .reduce((a, b) => a | b, 0n)
-  .toString();
 
 type EventSink = (t: string, d: unknown, intent?: number) => void;
 
@@ -102,6 +75,7 @@ export class DiscordState {
   readonly botUser: JsonObject;
   readonly channels = new Map<string, ChannelRecord>();
   readonly closedDms = new Set<string>();
+  readonly commands: CommandRegistry;
   /** Set by the owner once the gateway exists. */
   emit: EventSink = () => {};
   /** Base of attachment URLs (the fake's own address). */
@@ -114,12 +88,11 @@ export class DiscordState {
   private readonly messages = new Map<string, FakeMessage>();
   private readonly byChannel = new Map<string, FakeMessage[]>();
   private readonly nonces = new Map<string, { messageId: string; at: number }>();
-  private readonly commandSets = new Map<string, JsonObject[]>();
-  private readonly commandIds = new Map<string, string>();
   private readonly startedAt = new Date().toISOString();
 
   constructor(readonly config: ResolvedConfig) {
     this.botUser = userObject({ id: config.applicationId, username: config.botUsername }, true);
+    this.commands = new CommandRegistry(this.ids, config.applicationId);
     for (const guild of config.guilds) {
       guild.channels.forEach((channel, position) => {
         this.channels.set(channel.id, { id: channel.id, type: ChannelType.GuildText, name: channel.name, position, guildId: guild.id, deleted: false });
@@ -176,23 +149,7 @@ export class DiscordState {
     if (channel.type === ChannelType.DM) {
       return { id: channel.id, type: ChannelType.DM, last_message_id: last, flags: 0, recipients: [this.userObject(channel.recipientId!)] };
     }
-    const overwrites = channel.revoked
-      ? [{ id: this.config.applicationId, type: 1, allow: '0', deny: String(channel.revoked === ErrorCode.MissingAccess ? Permission.ViewChannel : Permission.SendMessages) }]
-      : [];
-    return {
-      id: channel.id,
-      type: ChannelType.GuildText,
-      guild_id: channel.guildId,
-      name: channel.name,
-      position: channel.position,
-      permission_overwrites: overwrites,
-      parent_id: null,
-      topic: null,
-      nsfw: false,
-      rate_limit_per_user: 0,
-      last_message_id: last,
-      flags: 0,
-    };
+    return guildChannelObject(channel, this.config.applicationId, last);
   }
 
   guild(guildId: string): FakeGuild | undefined {
@@ -200,21 +157,7 @@ export class DiscordState {
   }
 
   memberObject(userId: string, opts: { roles?: string[]; permissions?: string } = {}): JsonObject {
-    return {
-      user: this.userObject(userId),
-      nick: null,
-      avatar: null,
-      banner: null,
-      roles: opts.roles ?? [],
-      joined_at: this.startedAt,
-      premium_since: null,
-      deaf: false,
-      mute: false,
-      flags: 0,
-      pending: false,
-      communication_disabled_until: null,
-      ...(opts.permissions !== undefined ? { permissions: opts.permissions } : {}),
-    };
+    return memberObject(this.userObject(userId), this.startedAt, opts);
   }
 
   /** GUILD_CREATE `d`: the guild with its text channels, @everyone role and the bot as member. */
@@ -223,67 +166,7 @@ export class DiscordState {
       .map((c) => this.channels.get(c.id))
       .filter((c): c is ChannelRecord => c !== undefined && !c.deleted)
       .map((c) => this.channelObject(c));
-    return {
-      id: guild.id,
-      name: guild.name,
-      icon: null,
-      splash: null,
-      discovery_splash: null,
-      banner: null,
-      description: null,
-      owner_id: '1',
-      afk_channel_id: null,
-      afk_timeout: 300,
-      verification_level: 0,
-      default_message_notifications: 1,
-      explicit_content_filter: 0,
-      mfa_level: 0,
-      nsfw_level: 0,
-      premium_tier: 0,
-      premium_subscription_count: 0,
-      premium_progress_bar_enabled: false,
-      preferred_locale: 'en-US',
-      system_channel_id: null,
-      system_channel_flags: 0,
-      rules_channel_id: null,
-      public_updates_channel_id: null,
-      safety_alerts_channel_id: null,
-      vanity_url_code: null,
-      application_id: null,
-      max_members: 500000,
-      max_video_channel_users: 25,
-      features: [],
-      roles: [
-        {
-          id: guild.id,
-          name: '@everyone',
-          color: 0,
-          colors: { primary_color: 0, secondary_color: null, tertiary_color: null },
-          hoist: false,
-          icon: null,
-          unicode_emoji: null,
-          position: 0,
-          permissions: EVERYONE_PERMISSIONS,
-          managed: false,
-          mentionable: false,
-          flags: 0,
-        },
-      ],
-      emojis: [],
-      stickers: [],
-      joined_at: this.startedAt,
-      large: false,
-      unavailable: false,
-      member_count: 2,
-      members: [this.memberObject(this.config.applicationId)],
-      channels,
-      threads: [],
-      presences: [],
-      voice_states: [],
-      stage_instances: [],
-      guild_scheduled_events: [],
-      soundboard_sounds: [],
-    };
+    return guildObject(guild, channels, this.memberObject(this.config.applicationId), this.startedAt);
   }
 
   // ------------------------------------------------------------------ messages
@@ -380,53 +263,6 @@ export class DiscordState {
     if (typeof nonce === 'string' || typeof nonce === 'number') {
       this.nonces.set(`${channelId}:${String(nonce)}`, { messageId, at: Date.now() });
     }
-  }
-
-  // ------------------------------------------------------------------ commands
-
-  /** Bulk overwrite: the set replaces the previous one; ids stay stable per name. */
-  setCommands(guildId: string | undefined, bodies: JsonObject[]): JsonObject[] {
-    const scope = guildId ?? 'global';
-    const commands = bodies.map((body) => {
-      const name = String(body.name);
-      const key = `${scope}:${typeof body.type === 'number' ? body.type : 1}:${name}`;
-      const id = this.commandIds.get(key) ?? this.ids.next();
-      this.commandIds.set(key, id);
-      return {
-        id,
-        application_id: this.config.applicationId,
-        version: this.ids.next(),
-        type: 1,
-        description: '',
-        options: [],
-        default_member_permissions: null,
-        nsfw: false,
-        ...body,
-        ...(guildId ? { guild_id: guildId } : {}),
-      };
-    });
-    this.commandSets.set(scope, commands);
-    return commands;
-  }
-
-  addCommand(guildId: string | undefined, body: JsonObject): JsonObject {
-    const others = this.commands(guildId).filter((c) => c.name !== body.name);
-    const all = this.setCommands(guildId, [...others, body]);
-    return all.at(-1)!;
-  }
-
-  commands(guildId?: string): JsonObject[] {
-    return this.commandSets.get(guildId ?? 'global') ?? [];
-  }
-
-  /** The registered command's id, or a stable made-up one when nothing was registered. */
-  commandId(name: string, guildId?: string): string {
-    const found = [...this.commands(guildId), ...this.commands()].find((c) => c.name === name);
-    if (typeof found?.id === 'string') return found.id;
-    const key = `unregistered:${name}`;
-    const id = this.commandIds.get(key) ?? this.ids.next();
-    this.commandIds.set(key, id);
-    return id;
   }
 
   // ------------------------------------------------------------------ internals

@@ -1,6 +1,10 @@
-/** Public types of the loopback Discord (see index.ts and README.md). */
+/** Public types of the loopback Discord (see index.ts and README.md), and the guard for a JSON object. */
 
 export type JsonObject = Record<string, unknown>;
+
+export function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
 
 export interface FakeDiscordOptions {
   /** Default 'fake-bot-token'. REST requests must carry `Authorization: Bot <token>` (interaction and webhook routes excepted). */

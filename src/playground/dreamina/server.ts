@@ -9,8 +9,9 @@
  */
 import { jobPicture } from '../useapi/pictures';
 import { DEFAULT_TOKEN } from '../useapi/server';
-import { answerUseapi, useapiFaultsAndLog, hostEmulator, json, mp4, png, useapiErrorBody, type EmulatorRequest, type Outcome, type Reply } from '../emulator/http';
-import { checkedScript } from '../emulator/steps';
+import { hostEmulator, json, mp4, png, type EmulatorRequest, type Outcome, type Reply } from '../emulator/http';
+import { answerUseapi, useapiErrorBody, useapiFaultsAndLog } from '../emulator/useapi';
+import { scriptControls } from '../emulator/steps';
 import { collectionOf } from './ids';
 import { DEFAULT_PROMPT, MEDIA_PATH, dreaminaAnswerAt, dreaminaScheduler, localMediaUrl, mediaIdsOf, terminalTimeOf } from './records';
 import type { DreaminaEmulator, DreaminaEmulatorOptions, DreaminaJobAnswer, DreaminaJobRecord, DreaminaJobScript, DreaminaRoute } from './types';
@@ -82,12 +83,8 @@ export async function startDreaminaEmulator(opts: DreaminaEmulatorOptions = {}):
     ...host,
     token,
     ...log.controls(),
+    ...scriptControls(jobs, now, terminalTimeOf),
     localMediaUrl: (link) => localMediaUrl(host.url, link),
-    addJob: (script) => void jobs.set(script.jobid, checkedScript(script, now())),
-    terminalAt(jobid) {
-      const script = jobs.get(jobid);
-      return script && terminalTimeOf(script);
-    },
     peek: (jobid, t = now()) => answerAt(jobid, t),
   };
 }

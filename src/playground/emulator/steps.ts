@@ -34,6 +34,21 @@ export function checkedScript<Script extends { jobid: string; gone?: unknown; st
   return { ...script, startAt: script.startAt ?? now, steps: sortSteps(script.steps.map((step) => ({ ...step }))) };
 }
 
+/** An emulator's `addJob` and `terminalAt` over its map of scripts, on the emulator's clock. */
+export function scriptControls<Script extends { jobid: string; gone?: unknown; startAt?: number; steps: readonly TimedStep[] }>(
+  jobs: Map<string, Script>,
+  now: () => number,
+  terminalTimeOf: (script: Script) => number | undefined,
+): { addJob(script: Script): void; terminalAt(jobid: string): number | undefined } {
+  return {
+    addJob: (script) => void jobs.set(script.jobid, checkedScript(script, now())),
+    terminalAt(jobid) {
+      const script = jobs.get(jobid);
+      return script && terminalTimeOf(script);
+    },
+  };
+}
+
 /** The fields of a scripted job that decide whether it can be seen at all. */
 export interface VisibleScript<Step extends TimedStep = TimedStep> {
   jobid: string;

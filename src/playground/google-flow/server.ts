@@ -9,8 +9,9 @@
  */
 import { DEFAULT_TOKEN } from '../useapi/server';
 import { jobPicture } from '../useapi/pictures';
-import { answerUseapi, useapiFaultsAndLog, hostEmulator, json, mp4, png, text, useapiErrorBody, type EmulatorRequest, type Outcome, type Reply } from '../emulator/http';
-import { checkedScript } from '../emulator/steps';
+import { hostEmulator, json, mp4, png, text, type EmulatorRequest, type Outcome, type Reply } from '../emulator/http';
+import { answerUseapi, useapiErrorBody, useapiFaultsAndLog } from '../emulator/useapi';
+import { scriptControls } from '../emulator/steps';
 import { GOOGLE_FLOW_JOB_ID_PATTERN } from './ids';
 import {
   DEFAULT_PROMPT,
@@ -132,12 +133,8 @@ export async function startGoogleFlowEmulator(opts: GoogleFlowEmulatorOptions = 
     ...host,
     token,
     ...log.controls(),
+    ...scriptControls(jobs, now, terminalTimeOf),
     localMediaUrl: (link) => localMediaUrl(host.url, link),
-    addJob: (script) => void jobs.set(script.jobid, checkedScript(script, now())),
-    terminalAt(jobid) {
-      const script = jobs.get(jobid);
-      return script && terminalTimeOf(script);
-    },
     peek(jobid, t = now()) {
       const script = jobs.get(jobid);
       return script ? flowAnswerAt(script, t, signing) : { status: 404, body: useapiErrorBody(404) };

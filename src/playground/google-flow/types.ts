@@ -2,7 +2,8 @@
  * Types of the useapi.net Google Flow v1 emulator. Shapes follow /work/shared/providers.md §1.1; what is
  * inferred there ([INF]) is inferred here too (see README.md in this folder).
  */
-import type { EmulatorHandle, EmulatorOptions, LoggedRequest, UseapiAccountFault } from '../emulator/http';
+import type { EmulatorHandle, EmulatorOptions, LoggedRequest } from '../emulator/faults';
+import type { UseapiAccountFault } from '../emulator/useapi';
 import type { ScriptedAnswer, VisibleScript } from '../emulator/steps';
 
 export type FlowJobType = 'image' | 'video';

@@ -9,9 +9,10 @@
  * tasks link as Discord attachments (`imageUrl` "is often a Discord CDN attachment link" [DOC]).
  */
 import { jobPicture } from '../useapi/pictures';
-import { dimensions } from '../useapi/records';
-import { FaultsAndLog, decodeSegment, hostEmulator, json, noContent, png, text, type EmulatorRequest, type Outcome, type Reply } from '../emulator/http';
-import { checkedScript } from '../emulator/steps';
+import { dimensions } from '../useapi/message';
+import { FaultsAndLog } from '../emulator/faults';
+import { decodeSegment, hostEmulator, json, noContent, png, text, type EmulatorRequest, type Outcome, type Reply } from '../emulator/http';
+import { scriptControls } from '../emulator/steps';
 import { DEFAULT_PROMPT, mjTaskAt, terminalTimeOf } from './records';
 import type { MjProxyAccountFault, MjProxyEmulator, MjProxyEmulatorOptions, MjProxyRoute, MjTask, MjTaskScript } from './types';
 
@@ -114,14 +115,10 @@ export async function startMjProxyEmulator(opts: MjProxyEmulatorOptions = {}): P
     auth,
     ...log.controls(),
     authHeaders: () => ({ [authHeader]: authValue }),
+    ...scriptControls(tasks, now, terminalTimeOf),
     localMediaUrl(link) {
       const file = link.startsWith(`${MEDIA_BASE}/`) ? /^\/\d+\/([^/?]+)/.exec(link.slice(MEDIA_BASE.length))?.[1] : undefined;
       return file ? `${baseUrl}/image/${file}` : null;
-    },
-    addJob: (script) => void tasks.set(script.jobid, checkedScript(script, now())),
-    terminalAt(jobid) {
-      const script = tasks.get(jobid);
-      return script && terminalTimeOf(script);
     },
     peek: (id, t = now()) => taskAt(id, t),
   };

@@ -2,7 +2,7 @@
  * Types of the midjourney-proxy emulator (the novicezk / trueai-org protocol, and the new-api gateways
  * that speak it). Shapes follow /work/shared/providers.md §2; see README.md in this folder.
  */
-import type { EmulatorHandle, EmulatorOptions, LoggedRequest } from '../emulator/http';
+import type { EmulatorHandle, EmulatorOptions, LoggedRequest } from '../emulator/faults';
 import type { VisibleScript } from '../emulator/steps';
 
 export type MjTaskStatus = 'NOT_START' | 'SUBMITTED' | 'IN_PROGRESS' | 'MODAL' | 'SUCCESS' | 'FAILURE' | 'CANCEL';

@@ -8,25 +8,15 @@
  *
  * Order of checks for every request: auth (401), account fault, route (404/405), queued fault, normal answer.
  */
-import {
-  answerUseapi,
-  useapiFaultsAndLog,
-  hostEmulator,
-  json,
-  noContent,
-  png,
-  decodeSegment,
-  type EmulatorRequest,
-  type Reply,
-} from '../emulator/http';
-import { checkedScript } from '../emulator/steps';
+import { decodeSegment, hostEmulator, json, noContent, png, type EmulatorRequest, type Reply } from '../emulator/http';
+import { answerUseapi, useapiFaultsAndLog } from '../emulator/useapi';
+import { scriptControls } from '../emulator/steps';
 import { userOf } from './ids';
+import { dimensions, mediaIdsOf } from './message';
 import { jobPicture } from './pictures';
 import {
   cancelledScript,
   DEFAULT_PROMPT,
-  dimensions,
-  mediaIdsOf,
   isRunning,
   jobAnswerAt,
   notFoundBody,
@@ -172,14 +162,7 @@ export async function startUseapiEmulator(opts: EmulatorOptions = {}): Promise<U
     port: host.server.port,
     token,
     ...log.controls(),
-
-    addJob: (script) => void jobs.set(script.jobid, checkedScript(script, now())),
-
-
-    terminalAt(jobid) {
-      const script = jobs.get(jobid);
-      return script && terminalTimeOf(script);
-    },
+    ...scriptControls(jobs, now, terminalTimeOf),
 
     peek(jobid, t = now()) {
       return answerAt(jobid, t);

@@ -4,7 +4,8 @@
  * Shapes follow /work/shared/useapi-v3.md (§1.2, §1.3, §3.1, §6). Fields that the notes mark as
  * inferred ([INF]) are inferred here too; see README.md in this folder.
  */
-import type { EmulatorHandle, EmulatorOptions as SharedEmulatorOptions, LoggedRequest, UseapiAccountFault } from '../emulator/http';
+import type { EmulatorHandle, EmulatorOptions as SharedEmulatorOptions, LoggedRequest } from '../emulator/faults';
+import type { UseapiAccountFault } from '../emulator/useapi';
 import type { ScriptedAnswer, VisibleScript } from '../emulator/steps';
 
 export type JobType = 'image' | 'video';
@@ -42,7 +43,7 @@ export interface JobScript extends VisibleScript<JobStep> {
   speed?: Speed;
 }
 
-export type { Fault, FaultKind } from '../emulator/http';
+export type { Fault, FaultKind } from '../emulator/faults';
 export type AccountFault = UseapiAccountFault;
 export type RecordedRequest = LoggedRequest<'job' | 'list' | 'other'>;
 

@@ -1,0 +1,106 @@
+import type { APIRequest, ResponseLike } from 'discord.js';
+import type { Logger } from '../log';
+import type { Failure } from './failures';
+
+const CHANNEL_MESSAGES = /^\/channels\/(\d+)\/messages/;
+/** Requests of a channel's bucket that progress edits leave to final states and new messages. */
+const PROGRESS_HEADROOM = 1;
+
+export interface LaneOptions {
+  log: Logger;
+  now: () => number;
+  random: () => number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** Called when a lane opens again. */
+  wake: () => void;
+}
+
+/**
+ * When each lane (a channel, or `dm:<user>`) may be used again: blocks after rate limits and
+ * Discord trouble, each channel's message bucket, and the backoff of lanes that keep failing.
+ */
+export class Lanes {
+  /** Lanes that must wait (rate limit, Discord trouble) until the given time. */
+  private readonly blockedUntil = new Map<string, number>();
+  /** Each channel's message bucket as Discord's headers last announced it. */
+  private readonly buckets = new Map<string, { remaining: number; resetAt: number }>();
+  /** Consecutive failures per lane, and when the last one happened. */
+  private readonly failureStreak = new Map<string, { streak: number; at: number }>();
+
+  constructor(private readonly opts: LaneOptions) {}
+
+  /**
+   * Discord announces each channel's message bucket in its headers; the lane closes when the bucket
+   * is empty, before discord.js would learn it (it keys buckets by route, and a channel's posts and
+   * edits share one).
+   */
+  readonly watchBuckets = (request: APIRequest, response: ResponseLike): void => {
+    const channelId = CHANNEL_MESSAGES.exec(String(request.path))?.[1];
+    const remaining = Number(response.headers.get('x-ratelimit-remaining') ?? NaN);
+    const resetAfterMs = Number(response.headers.get('x-ratelimit-reset-after') ?? NaN) * 1000;
+    if (!channelId || !Number.isFinite(remaining) || !Number.isFinite(resetAfterMs)) return;
+    const resetAt = this.opts.now() + resetAfterMs;
+    this.buckets.set(channelId, { remaining, resetAt });
+    if (remaining > 0) return;
+    this.blockedUntil.set(channelId, Math.max(this.blockedUntil.get(channelId) ?? 0, resetAt));
+    setTimeout(this.opts.wake, resetAfterMs).unref();
+  };
+
+  /** The channel's bucket is nearly empty: its last request or two are kept for final states and new messages. */
+  bucketLow(channelId: string, at: number): boolean {
+    const bucket = this.buckets.get(channelId);
+    return bucket !== undefined && bucket.resetAt > at && bucket.remaining <= PROGRESS_HEADROOM;
+  }
+
+  isBlocked(lane: string, at: number): boolean {
+    return (this.blockedUntil.get(lane) ?? 0) > at;
+  }
+
+  blocked(at: number): string[] {
+    return [...this.blockedUntil].filter(([, until]) => until > at).map(([lane]) => lane);
+  }
+
+  /** Forgets blocks and buckets whose time has passed, and the failures of lanes that have gone quiet. */
+  prune(at: number): void {
+    for (const [lane, until] of this.blockedUntil) if (until <= at) this.blockedUntil.delete(lane);
+    for (const [channelId, bucket] of this.buckets) if (bucket.resetAt <= at) this.buckets.delete(channelId);
+    // A failing lane retries within retryMaxMs; quiet for twice that, it has nothing left to retry.
+    for (const [lane, failures] of this.failureStreak) if (at - failures.at > 2 * this.opts.retryMaxMs) this.failureStreak.delete(lane);
+  }
+
+  /** Forgets a lane's failures; a block Discord's headers just announced still stands. */
+  succeeded(lane: string): void {
+    this.failureStreak.delete(lane);
+  }
+
+  /**
+   * Closes the lane until Discord's rate limit ends or, for Discord trouble, for a backoff that
+   * doubles with each failure in a row (capped, jittered so lanes do not retry in step). Returns
+   * when the lane opens again.
+   */
+  postpone(lane: string, failure: Extract<Failure, { kind: 'later' }>): number {
+    const { now, random, retryBaseMs, retryMaxMs, log } = this.opts;
+    const at = now();
+    let afterMs = failure.retryAfterMs;
+    let streak = this.failureStreak.get(lane)?.streak ?? 0;
+    if (afterMs === undefined) {
+      streak++;
+      this.failureStreak.set(lane, { streak, at });
+      const ceiling = Math.min(retryMaxMs, retryBaseMs * 2 ** (streak - 1));
+      afterMs = Math.round(ceiling / 2 + (random() * ceiling) / 2);
+    }
+    const until = Math.max(this.blockedUntil.get(lane) ?? 0, at + afterMs);
+    this.blockedUntil.set(lane, until);
+    // Come back the moment the lane opens again, not at the next idle scan.
+    setTimeout(this.opts.wake, until - at).unref();
+    // A rate limit is routine under load; anything else is worth a look.
+    const level = failure.retryAfterMs === undefined ? 'warn' : 'debug';
+    log[level]({ event: 'delivery_postponed', lane, afterMs: until - at, detail: failure.detail, streak }, 'Discord request postponed');
+    return until;
+  }
+
+  stats(): { blockedLanes: number; failingLanes: number; buckets: number } {
+    return { blockedLanes: this.blockedUntil.size, failingLanes: this.failureStreak.size, buckets: this.buckets.size };
+  }
+}
