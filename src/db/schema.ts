@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { blob, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /** One row per upstream job, however many people follow it. Times are epoch milliseconds. */
 export const jobs = sqliteTable(
@@ -194,3 +194,43 @@ export const accountIncidents = sqliteTable('account_incidents', {
   lastSeenAt: integer('last_seen_at'),
   resolvedAt: integer('resolved_at'),
 });
+
+export const JOB_MEDIA_STATES = ['pending', 'ready', 'failed'] as const;
+export type JobMediaState = (typeof JOB_MEDIA_STATES)[number];
+
+/**
+ * Re-hosting a completed job's results: whether its media have been downloaded (once per job,
+ * whoever follows it) so that messages can upload them instead of linking the upstream's URLs.
+ */
+export const jobMedia = sqliteTable('job_media', {
+  jobId: text('job_id')
+    .primaryKey()
+    .references(() => jobs.jobId),
+  state: text('state', { enum: JOB_MEDIA_STATES }).notNull(),
+  /** What a person should be told about the media that could not be re-hosted (too big, download failed); null when all were. */
+  note: text('note'),
+  attempts: integer('attempts').notNull().default(0),
+  /** While pending after a failed try: when to try again. */
+  nextAttemptAt: integer('next_attempt_at'),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+/** The bytes of one re-hosted result file, in the order the messages show them. */
+export const mediaFiles = sqliteTable(
+  'media_files',
+  {
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobMedia.jobId),
+    position: integer('position').notNull(),
+    /** The file name the upload uses (`attachment://<name>`): `image-1.png`, `grid.webp`, `video.mp4`. */
+    name: text('name').notNull(),
+    contentType: text('content_type').notNull(),
+    /** Which of the reading's `media` entries it is (index), so views can pair it with its role and kind. */
+    sourceIndex: integer('source_index').notNull(),
+    /** `image`, `video` or `audio`; a video's still is an `image` with the video's source index. */
+    kind: text('kind', { enum: ['image', 'video', 'audio'] }).notNull(),
+    bytes: blob('bytes', { mode: 'buffer' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.position] })],
+);

@@ -43,6 +43,8 @@ export function pruneOnce(db: Db, now: number, settings: RetentionSettings): Pru
     const inBatch = 'SELECT value FROM json_each(?)';
     pruned.outbox += sqlite.prepare(`DELETE FROM outbox WHERE subscription_id IN (SELECT id FROM subscriptions WHERE job_id IN (${inBatch}))`).run(ids).changes;
     pruned.subscriptions += sqlite.prepare(`DELETE FROM subscriptions WHERE job_id IN (${inBatch})`).run(ids).changes;
+    sqlite.prepare(`DELETE FROM media_files WHERE job_id IN (${inBatch})`).run(ids);
+    sqlite.prepare(`DELETE FROM job_media WHERE job_id IN (${inBatch})`).run(ids);
     pruned.jobs += sqlite.prepare(`DELETE FROM jobs WHERE job_id IN (${inBatch})`).run(ids).changes;
   })();
 

@@ -1,4 +1,4 @@
-import type { AccountWarning, JobReading } from '../domain/job';
+import type { AccountWarning, JobReading, ResultMedia } from '../domain/job';
 import type { UpstreamNames } from '../domain/upstream';
 
 /** A read that did not give a record: what the transport said. */
@@ -49,6 +49,8 @@ export interface UpstreamAdapter {
   listRunning?(keys: readonly string[]): Promise<ListResult>;
   /** A stored raw record read again (rows written before readings were stored). */
   normalize(raw: unknown): JobReading | null;
+  /** A fresh link for one result whose signed link may have expired; absent when the upstream offers none. Null when it could not get one. */
+  freshMediaUrl?(media: ResultMedia): Promise<string | null>;
 }
 
 /** What people paste: trimmed, without code backticks, percent-decoded when it was encoded. */

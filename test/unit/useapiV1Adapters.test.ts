@@ -177,7 +177,7 @@ describe('over HTTP', () => {
 
   it('Google Flow: a fresh signed link from /assets/{mediaGenerationId}', async () => {
     const { url, asked } = await serve(() => ({ status: 200, body: { url: 'https://flow-content.google/video/new?Expires=1', mediaGenerationId: 'CAUSabc' } }));
-    expect(await useapiGoogleFlow(settings(url)).freshMediaUrl('CAUSabc')).toBe('https://flow-content.google/video/new?Expires=1');
+    expect(await useapiGoogleFlow(settings(url)).freshMediaUrl?.({ kind: 'video', url: 'https://flow-content.google/video/old', id: 'CAUSabc' })).toBe('https://flow-content.google/video/new?Expires=1');
     expect(asked).toEqual(['GET /v1/google-flow/assets/CAUSabc Bearer user:12345-secret']);
   });
 

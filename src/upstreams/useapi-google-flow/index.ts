@@ -79,7 +79,7 @@ const executingSchema = z
   })
   .loose();
 
-export function useapiGoogleFlow(settings: UseapiSettings): UpstreamAdapter & { freshMediaUrl(mediaGenerationId: string): Promise<string | null> } {
+export function useapiGoogleFlow(settings: UseapiSettings): UpstreamAdapter {
   const id = 'useapi-google-flow';
   // Sent raw: two independent clients report that `%3A` / `%40` give 400 "Invalid job ID format" [SRC-3P].
   const encodeIdForPath = (jobId: string) => jobId;
@@ -109,8 +109,9 @@ export function useapiGoogleFlow(settings: UseapiSettings): UpstreamAdapter & { 
     },
 
     /** A fresh signed link for one result (`GET /assets/{mediaGenerationId}` → `{url}` [SRC-3P]), for re-hosting media. */
-    async freshMediaUrl(mediaGenerationId) {
-      const answer = await useapiGet(settings, `/v1/google-flow/assets/${encodeURIComponent(mediaGenerationId)}`);
+    async freshMediaUrl(media) {
+      if (!media.id) return null;
+      const answer = await useapiGet(settings, `/v1/google-flow/assets/${encodeURIComponent(media.id)}`);
       if (answer.kind !== 'json') return null;
       const url = (answer.body as { url?: unknown } | null)?.url;
       return typeof url === 'string' ? url : null;
