@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** Also read by `npm run backup`, which needs no tokens. */
@@ -52,7 +53,14 @@ const envSchema = z.object({
     .string()
     .default('')
     .transform((text) => text.split(',').map((host) => host.trim().toLowerCase()).filter(Boolean))
-    .pipe(z.array(z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'must be host names, comma separated'))),
+    .pipe(
+      z.array(
+        z
+          .string()
+          .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'must be host names, comma separated')
+          .refine((host) => isIP(host) === 0, 'must be host names, not IP addresses (media are never downloaded from an address)'),
+      ),
+    ),
   /** Discord's default upload limit is 10 MiB a file for bots in a server without boosts; below it, with room to spare. */
   MEDIA_MAX_FILE_BYTES: positiveInt(8 * 1024 * 1024),
   /** All the files of one message; Discord refuses a request over 25 MB. */
@@ -121,7 +129,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems = parsed.success
     ? []
     : parsed.error.issues.map((issue) => {
-        const key = issue.path.join('.');
+        // The variable's name: an issue inside a list (MEDIA_HOSTS, OWNER_USER_IDS) has the item's index after it.
+        const key = String(issue.path[0] ?? '');
         return env[key] === undefined || env[key]?.trim() === '' ? `${key} is missing` : `${key}: ${issue.message}`;
       });
   if (blankToUndefined.USEAPI_TOKEN === undefined && blankToUndefined.MJ_PROXY_URL === undefined) {
