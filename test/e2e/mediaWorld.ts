@@ -14,7 +14,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { insertJob, loadJob, saveJob } from '../../src/db/jobs';
 import { openDatabase, type Db } from '../../src/db/open';
 import { createMediaRehost, type MediaRehost, type MediaRehostOptions } from '../../src/discord/media';
-import type { ResultMedia } from '../../src/domain/job';
+import type { JobReading, ResultMedia } from '../../src/domain/job';
 import { createLogger } from '../../src/log';
 import { startDreaminaEmulator, type DreaminaEmulator } from '../../src/playground/dreamina';
 import { startMediaCdn, type MediaCdn } from '../../src/playground/emulator/cdn';
@@ -91,33 +91,12 @@ export class MediaWorld {
     const result = await adapter.read(key);
     if (result.kind !== 'ok') throw new Error(`read failed: ${JSON.stringify(result)}`);
     expect(result.reading.status).toBe('completed');
-    this.store(key, adapter.id, result.reading);
+    storeCompleted(this.db, key, adapter.id, result.reading);
   }
 
   /** A completed job whose record links these media (as an upstream record could). */
   completedWith(key: string, upstream: string, media: ResultMedia[]): void {
-    this.store(key, upstream, {
-      status: 'completed',
-      upstreamStatus: 'completed',
-      stage: { label: 'Completed', note: null, withPercent: false },
-      progress: 100,
-      prompt: 'a test',
-      media,
-      makes: media[0]?.kind ?? 'image',
-      error: null,
-      details: [],
-      createdAt: null,
-      updatedAt: null,
-      meta: null,
-      accountWarning: null,
-      raw: {},
-    });
-  }
-
-  private store(key: string, upstream: string, reading: Parameters<typeof saveJob>[1]['reading']): void {
-    const at = Date.now();
-    insertJob(this.db, { jobId: key, upstream, account: 'useapi', scope: null }, { trackedAt: at, nextPollAt: at, problem: null });
-    saveJob(this.db, { ...loadJob(this.db, key)!, status: 'completed', reading, terminal: true, finishedAt: at }, true);
+    storeCompleted(this.db, key, upstream, readingWith(media));
   }
 
   /** The bytes the emulator behind the CDN serves for a link in a record. */
@@ -137,6 +116,33 @@ export class MediaWorld {
     await this.cdn.close();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** A completed reading linking these media. */
+export function readingWith(media: ResultMedia[]): JobReading {
+  return {
+    status: 'completed',
+    upstreamStatus: 'completed',
+    stage: { label: 'Completed', note: null, withPercent: false },
+    progress: 100,
+    prompt: 'a test',
+    media,
+    makes: media[0]?.kind ?? 'image',
+    error: null,
+    details: [],
+    createdAt: null,
+    updatedAt: null,
+    meta: null,
+    accountWarning: null,
+    raw: {},
+  };
+}
+
+/** The job stored as the poller stores a completed one. */
+export function storeCompleted(db: Db, key: string, upstream: string, reading: JobReading): void {
+  const at = Date.now();
+  insertJob(db, { jobId: key, upstream, account: 'useapi', scope: null }, { trackedAt: at, nextPollAt: at, problem: null });
+  saveJob(db, { ...loadJob(db, key)!, status: 'completed', reading, terminal: true, finishedAt: at }, true);
 }
 
 export interface TestServer {
