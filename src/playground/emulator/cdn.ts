@@ -39,11 +39,6 @@ export interface MediaCdn {
   close(): Promise<void>;
 }
 
-/** A documented https link moved to the CDN at `origin`; any other link as it is. */
-export function relinkMedia(link: string, origin: string): string {
-  return link.replace(/^https:\/\/([a-z0-9.-]+)\//i, `${origin}/$1/`);
-}
-
 /** Every documented media link of `hosts` in a JSON text moved to the CDN at `origin`. */
 export function relinkText(text: string, hosts: readonly string[], origin: string): string {
   let out = text;
