@@ -5,6 +5,7 @@ import { lockDatabase } from './db/lock';
 import { openDatabase, type Db } from './db/open';
 import { createDiscordClient, loginAndWaitReady, routeInteractions } from './discord/client';
 import { createDelivery } from './discord/delivery';
+import { createMediaRehost } from './discord/media';
 import type { Logger } from './log';
 import { createOps } from './ops/ops';
 import { ensureIncrementalVacuum } from './ops/retention';
@@ -40,6 +41,15 @@ export async function startBot(config: Config, log: Logger, clock: { now?: () =>
   const upgraded = upgradeStoredRecords(db, upstreams.normalizeStored, upstreams.scopeOf);
   if (upgraded > 0) log.info({ event: 'records_upgraded', jobs: upgraded }, 'stored upstream records read into normalized readings');
   const client = createDiscordClient(config.discordApiUrl);
+  const media = createMediaRehost({
+    db,
+    upstreams,
+    settings: config.media,
+    log: log.child({ part: 'media' }),
+    now,
+    onSettled: () => delivery.wake(),
+    onDownload: (outcome, bytes) => ops.metrics.mediaDownload(outcome, bytes),
+  });
   const delivery = createDelivery({
     db,
     rest: client.rest,
@@ -47,6 +57,7 @@ export async function startBot(config: Config, log: Logger, clock: { now?: () =>
     now,
     retryBaseMs: config.discordRetryBaseMs,
     retryMaxMs: config.discordRetryMaxMs,
+    media,
   });
   const ops = createOps({ config, db, client, log: log.child({ part: 'ops' }), now, lanesWaiting: () => delivery.stats().blockedLanes });
   const poller = createPoller({
@@ -79,6 +90,7 @@ export async function startBot(config: Config, log: Logger, clock: { now?: () =>
     await loginAndWaitReady(client, config.discordToken);
   } catch (error) {
     await ops.stop();
+    await media.stop();
     await client.destroy();
     db.$client.close();
     lock.release();
@@ -86,6 +98,7 @@ export async function startBot(config: Config, log: Logger, clock: { now?: () =>
   }
   log.info({ event: 'ready', user: client.user?.tag, applicationId: client.application?.id }, 'connected to Discord');
   poller.start();
+  media.start();
   delivery.start();
 
   return {
@@ -96,6 +109,7 @@ export async function startBot(config: Config, log: Logger, clock: { now?: () =>
       await ops.stop();
       await poller.stop();
       await delivery.stop();
+      await media.stop();
       await client.destroy();
       db.$client.close();
       lock.release();

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** Also read by `npm run backup`, which needs no tokens. */
@@ -45,6 +46,35 @@ const envSchema = z.object({
   /** Decided reviews and their history are deleted after this many days; unset keeps them. */
   REVIEW_RETENTION_DAYS: z.coerce.number().positive().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `upload`: completed jobs' media are downloaded and uploaded to Discord; `link`: the upstream's links are shown. */
+  RESULT_MEDIA: z.enum(['upload', 'link']).default('upload'),
+  /** Host names the operator allows media downloads from, even when they resolve to a private or loopback address. */
+  MEDIA_HOSTS: z
+    .string()
+    .default('')
+    .transform((text) => text.split(',').map((host) => host.trim().toLowerCase()).filter(Boolean))
+    .pipe(
+      z.array(
+        z
+          .string()
+          .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'must be host names, comma separated')
+          .refine((host) => isIP(host) === 0, 'must be host names, not IP addresses (media are never downloaded from an address)'),
+      ),
+    ),
+  /** Discord's default upload limit is 10 MiB a file for bots in a server without boosts; below it, with room to spare. */
+  MEDIA_MAX_FILE_BYTES: positiveInt(8 * 1024 * 1024),
+  /** All the files of one message; Discord refuses a request over 25 MB. */
+  MEDIA_MAX_MESSAGE_BYTES: positiveInt(20 * 1024 * 1024),
+  /** One file's download, from connecting to its last byte. */
+  MEDIA_TIMEOUT_MS: positiveInt(30_000),
+  /** One try at all the files of a job. */
+  MEDIA_JOB_TIMEOUT_MS: positiveInt(120_000),
+  /** Tries per job before what could not be downloaded is linked instead. */
+  MEDIA_ATTEMPTS: positiveInt(3),
+  /** Wait before the second try; doubles for each further one. */
+  MEDIA_RETRY_BASE_MS: positiveInt(2000),
+  /** Files downloaded at once, across all jobs. */
+  MEDIA_CONCURRENCY: positiveInt(2),
 });
 
 export type Config = Readonly<{
@@ -71,6 +101,21 @@ export type Config = Readonly<{
   retentionDays: number;
   reviewRetentionDays: number | null;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  media: MediaSettings;
+}>;
+
+/** Re-hosting completed jobs' media (`RESULT_MEDIA` and the `MEDIA_*` keys). */
+export type MediaSettings = Readonly<{
+  mode: 'upload' | 'link';
+  /** The operator's hosts: http or https, any port, any address. */
+  operatorHosts: readonly string[];
+  maxFileBytes: number;
+  maxMessageBytes: number;
+  timeoutMs: number;
+  jobTimeoutMs: number;
+  attempts: number;
+  retryBaseMs: number;
+  concurrency: number;
 }>;
 
 export class ConfigError extends Error {}
@@ -84,7 +129,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems = parsed.success
     ? []
     : parsed.error.issues.map((issue) => {
-        const key = issue.path.join('.');
+        // The variable's name: an issue inside a list (MEDIA_HOSTS, OWNER_USER_IDS) has the item's index after it.
+        const key = String(issue.path[0] ?? '');
         return env[key] === undefined || env[key]?.trim() === '' ? `${key} is missing` : `${key}: ${issue.message}`;
       });
   if (blankToUndefined.USEAPI_TOKEN === undefined && blankToUndefined.MJ_PROXY_URL === undefined) {
@@ -114,5 +160,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retentionDays: e.RETENTION_DAYS,
     reviewRetentionDays: e.REVIEW_RETENTION_DAYS ?? null,
     logLevel: e.LOG_LEVEL,
+    media: Object.freeze({
+      mode: e.RESULT_MEDIA,
+      operatorHosts: Object.freeze(e.MEDIA_HOSTS),
+      maxFileBytes: e.MEDIA_MAX_FILE_BYTES,
+      maxMessageBytes: e.MEDIA_MAX_MESSAGE_BYTES,
+      timeoutMs: e.MEDIA_TIMEOUT_MS,
+      jobTimeoutMs: e.MEDIA_JOB_TIMEOUT_MS,
+      attempts: e.MEDIA_ATTEMPTS,
+      retryBaseMs: e.MEDIA_RETRY_BASE_MS,
+      concurrency: e.MEDIA_CONCURRENCY,
+    }),
   });
 }

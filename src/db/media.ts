@@ -76,6 +76,11 @@ export function saveResultFiles(db: Db, jobId: string, files: ResultFile[], note
   });
 }
 
+/** Tries that failed so far (each `markMediaRetry`); 0 when none or nobody asked. */
+export function mediaAttempts(db: Db, jobId: string): number {
+  return db.select({ attempts: jobMedia.attempts }).from(jobMedia).where(eq(jobMedia.jobId, jobId)).get()?.attempts ?? 0;
+}
+
 /** A try failed and another is due at `nextAttemptAt`. */
 export function markMediaRetry(db: Db, jobId: string, note: string, nextAttemptAt: number, at: number): void {
   db.update(jobMedia)

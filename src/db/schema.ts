@@ -202,18 +202,23 @@ export type JobMediaState = (typeof JOB_MEDIA_STATES)[number];
  * Re-hosting a completed job's results: whether its media have been downloaded (once per job,
  * whoever follows it) so that messages can upload them instead of linking the upstream's URLs.
  */
-export const jobMedia = sqliteTable('job_media', {
-  jobId: text('job_id')
-    .primaryKey()
-    .references(() => jobs.jobId),
-  state: text('state', { enum: JOB_MEDIA_STATES }).notNull(),
-  /** What a person should be told about the media that could not be re-hosted (too big, download failed); null when all were. */
-  note: text('note'),
-  attempts: integer('attempts').notNull().default(0),
-  /** While pending after a failed try: when to try again. */
-  nextAttemptAt: integer('next_attempt_at'),
-  updatedAt: integer('updated_at').notNull(),
-});
+export const jobMedia = sqliteTable(
+  'job_media',
+  {
+    jobId: text('job_id')
+      .primaryKey()
+      .references(() => jobs.jobId),
+    state: text('state', { enum: JOB_MEDIA_STATES }).notNull(),
+    /** What a person should be told about the media that could not be re-hosted (too big, download failed); null when all were. */
+    note: text('note'),
+    attempts: integer('attempts').notNull().default(0),
+    /** While pending after a failed try: when to try again. */
+    nextAttemptAt: integer('next_attempt_at'),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  // The downloads still to do, oldest first, without reading the settled ones (a row per completed job).
+  (t) => [index('job_media_pending_idx').on(t.updatedAt).where(sql`${t.state} = 'pending'`)],
+);
 
 /** The bytes of one re-hosted result file, in the order the messages show them. */
 export const mediaFiles = sqliteTable(

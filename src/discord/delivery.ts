@@ -6,6 +6,7 @@ import {
   type RESTPostAPIChannelMessageJSONBody,
 } from 'discord.js';
 import { loadJob } from '../db/jobs';
+import type { ResultMediaSource } from '../db/media';
 import { inTransaction, type Db } from '../db/open';
 import { dueOutbox, enqueue, enqueueResultDm, markFailed, markRetry, markSent, type OutboxRow } from '../db/outbox';
 import { markLost, markRendered, perGeneration, staleSubscriptions, type SubscriptionRow } from '../db/subscriptions';
@@ -32,6 +33,8 @@ export interface DeliveryOptions {
   retryMaxMs?: number;
   /** DM channel ids remembered (least recently used forgotten first). */
   dmChannelCacheSize?: number;
+  /** A completed job's re-hosted files, to upload instead of linking; absent or null: links. */
+  media?: ResultMediaSource;
 }
 
 export interface DeliveryStats {

@@ -22,6 +22,8 @@ export interface OpsMetrics {
   discordResponse(route: DiscordRouteClass, outcome: DiscordOutcome, scope: string | null): void;
   gatewayEvent(event: GatewayEvent): void;
   pruned(table: string, rows: number): void;
+  /** A result file downloaded (`ok`, with its size) or left to a link. */
+  mediaDownload(outcome: 'ok' | 'too_big' | 'refused' | 'failed', bytes: number): void;
   /** The exposition text, with the gauges read from the database now. */
   scrape(): Promise<string>;
 }
@@ -47,6 +49,8 @@ export function createMetrics(sources: MetricsSources): OpsMetrics {
   const discordRequests = new Counter({ name: name('discord_requests_total'), help: 'Discord REST responses, by route class and status class.', labelNames: ['route', 'outcome'], registers });
   const discordRateLimited = new Counter({ name: name('discord_rate_limited_total'), help: 'Discord 429 answers, by route class and scope (user, shared, global).', labelNames: ['route', 'scope'], registers });
   const gatewayEvents = new Counter({ name: name('gateway_events_total'), help: 'Gateway connection events: closed, reconnecting, resumed, invalid_session, disconnected, error.', labelNames: ['event'], registers });
+  const mediaFiles = new Counter({ name: name('media_files_total'), help: 'Result files of completed jobs: downloaded for upload (ok), or linked instead (too_big, refused, failed).', labelNames: ['outcome'], registers });
+  const mediaBytes = new Counter({ name: name('media_bytes_total'), help: 'Bytes of result files downloaded for upload.', registers });
   const prunedRows = new Counter({ name: name('retention_pruned_rows_total'), help: 'Rows deleted by retention, by table.', labelNames: ['table'], registers });
 
   const gauge = (suffix: string, help: string, labelNames: string[] = []) => new Gauge({ name: name(suffix), help, labelNames, registers });
@@ -104,6 +108,10 @@ export function createMetrics(sources: MetricsSources): OpsMetrics {
     },
     pruned(table, rows) {
       prunedRows.inc({ table }, rows);
+    },
+    mediaDownload(outcome, bytes) {
+      mediaFiles.inc({ outcome });
+      if (bytes > 0) mediaBytes.inc(bytes);
     },
     async scrape() {
       refresh();

@@ -11,6 +11,7 @@ import { deployCommands } from '../discord/deploy';
 import { createLogger } from '../log';
 import { startFakeDiscord, type FakeDiscord } from './discord';
 import { startDreaminaEmulator, type DreaminaEmulator } from './dreamina';
+import { startMediaCdn } from './emulator/cdn';
 import { startGoogleFlowEmulator, type GoogleFlowEmulator } from './google-flow';
 import { startMjProxyEmulator, type MjProxyEmulator } from './mj-proxy';
 import { startUseapiEmulator, type UseapiEmulator } from './useapi';
@@ -60,14 +61,20 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
       ],
     });
     stack.push(() => discord.close());
-    const useapi = await startUseapiEmulator();
+    // The results are served over https, as the real CDNs serve them (TEST-ONLY certificate, ./tls/).
+    const cdn = await startMediaCdn();
+    stack.push(() => cdn.close());
+    const mediaOrigin = cdn.url;
+    const useapi = await startUseapiEmulator({ mediaOrigin });
     stack.push(() => useapi.close());
-    const googleFlow = await startGoogleFlowEmulator({ server: useapi.server, token: useapi.token });
+    const googleFlow = await startGoogleFlowEmulator({ server: useapi.server, token: useapi.token, mediaOrigin });
     stack.push(() => googleFlow.close());
-    const dreamina = await startDreaminaEmulator({ server: useapi.server, token: useapi.token });
+    const dreamina = await startDreaminaEmulator({ server: useapi.server, token: useapi.token, mediaOrigin });
     stack.push(() => dreamina.close());
-    const mjProxy = await startMjProxyEmulator();
+    const mjProxy = await startMjProxyEmulator({ mediaOrigin });
     stack.push(() => mjProxy.close());
+    // midjourney-proxy's Discord attachments are told from useapi's by their channel, so it is asked first.
+    for (const emulator of [mjProxy, googleFlow, dreamina, useapi]) cdn.serve((link) => emulator.localMediaUrl(link));
 
     await deployCommands({ apiUrl: discord.apiUrl, token: discord.token, guildId: GUILD_ID });
 
@@ -78,6 +85,7 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
       USEAPI_TOKEN: useapi.token,
       DISCORD_API_URL: discord.apiUrl,
       USEAPI_BASE_URL: useapi.url,
+      MEDIA_HOSTS: new URL(cdn.url).hostname,
       MJ_PROXY_URL: mjProxy.baseUrl,
       MJ_PROXY_SECRET: mjProxy.token,
       MJ_PROXY_AUTH: mjProxy.auth,
@@ -91,7 +99,7 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
     const bot = await startBot(config, log);
     stack.push(() => bot.stop());
 
-    const server: PlaygroundServer = await startPlaygroundServer({ port: opts.port, discord, upstreams: { useapi, googleFlow, dreamina, mjProxy } });
+    const server: PlaygroundServer = await startPlaygroundServer({ port: opts.port, discord, upstreams: { useapi, googleFlow, dreamina, mjProxy }, cdn });
     stack.push(() => server.close());
     return { url: server.url, discord, useapi, googleFlow, dreamina, mjProxy, bot, stop };
   } catch (error) {

@@ -41,6 +41,12 @@ export interface UpstreamAdapter {
   accountKey: string;
   /** Requests per second to this upstream, at most. */
   maxRequestsPerSecond: number;
+  /**
+   * The hosts this upstream's documentation puts result media on: the only ones (with the operator's
+   * MEDIA_HOSTS) its records may make the bot download from, over https. `*.example.com` is any
+   * subdomain of example.com.
+   */
+  mediaHosts: readonly string[];
   recognise(pasted: string): Recognition;
   /** The id as it goes into a request path. */
   encodeIdForPath(id: string): string;

@@ -22,6 +22,14 @@ describe('loadConfig', () => {
     });
   });
 
+  it('re-hosts media by default, and takes the operator\'s media hosts as names only', () => {
+    expect(loadConfig({ DISCORD_TOKEN: 'd', USEAPI_TOKEN: 'u' }).media).toMatchObject({ mode: 'upload', operatorHosts: [], maxFileBytes: 8 * 1024 * 1024, concurrency: 2 });
+    expect(loadConfig({ DISCORD_TOKEN: 'd', USEAPI_TOKEN: 'u', MEDIA_HOSTS: ' Localhost, media.example.com ,' }).media.operatorHosts).toEqual(['localhost', 'media.example.com']);
+    expect(() => loadConfig({ DISCORD_TOKEN: 'd', USEAPI_TOKEN: 'u', MEDIA_HOSTS: 'localhost,127.0.0.1' })).toThrow(/MEDIA_HOSTS.*not IP addresses/);
+    expect(() => loadConfig({ DISCORD_TOKEN: 'd', USEAPI_TOKEN: 'u', MEDIA_HOSTS: 'http://x.com' })).toThrow(/MEDIA_HOSTS.*host names/);
+    expect(() => loadConfig({ DISCORD_TOKEN: 'd', USEAPI_TOKEN: 'u', RESULT_MEDIA: 'both' })).toThrow(/RESULT_MEDIA/);
+  });
+
   it('rejects a bad number with its key and never echoes the secrets', () => {
     const attempt = () => loadConfig({ DISCORD_TOKEN: 'secret-discord', USEAPI_TOKEN: 'secret-useapi', POLL_INTERVAL_MS: 'fast' });
     expect(attempt).toThrow(/POLL_INTERVAL_MS/);

@@ -13,7 +13,7 @@ import { hostEmulator, json, mp4, png, type EmulatorRequest, type Outcome, type 
 import { answerUseapi, useapiErrorBody, useapiFaultsAndLog } from '../emulator/useapi';
 import { scriptControls } from '../emulator/steps';
 import { collectionOf } from './ids';
-import { DEFAULT_PROMPT, MEDIA_PATH, dreaminaAnswerAt, dreaminaScheduler, localMediaUrl, mediaIdsOf, terminalTimeOf } from './records';
+import { DEFAULT_PROMPT, MEDIA_PATH, PICTURE_ORIGIN, VIDEO_ORIGIN, dreaminaAnswerAt, dreaminaScheduler, localMediaUrl, mediaIdsOf, terminalTimeOf } from './records';
 import type { DreaminaEmulator, DreaminaEmulatorOptions, DreaminaJobAnswer, DreaminaJobRecord, DreaminaJobScript, DreaminaRoute } from './types';
 
 export const API_PATH = '/v1/dreamina';
@@ -77,7 +77,7 @@ export async function startDreaminaEmulator(opts: DreaminaEmulatorOptions = {}):
     });
   }
 
-  const host = await hostEmulator({ prefixes: [`${API_PATH}/`, `${MEDIA_PATH}/`], now, handle }, opts);
+  const host = await hostEmulator({ prefixes: [`${API_PATH}/`, `${MEDIA_PATH}/`], now, handle, mediaHosts: [VIDEO_ORIGIN, PICTURE_ORIGIN].map((o) => new URL(o).host) }, opts);
 
   return {
     ...host,
@@ -85,6 +85,6 @@ export async function startDreaminaEmulator(opts: DreaminaEmulatorOptions = {}):
     ...log.controls(),
     ...scriptControls(jobs, now, terminalTimeOf),
     localMediaUrl: (link) => localMediaUrl(host.url, link),
-    peek: (jobid, t = now()) => answerAt(jobid, t),
+    peek: (jobid, t = now()) => host.relink(answerAt(jobid, t)),
   };
 }

@@ -80,6 +80,11 @@ export interface EmulatorOptions {
   port?: number;
   /** Mount on this server (sharing its port, e.g. the useapi emulator's) instead of starting one; close() then unmounts. */
   server?: LoopbackServer;
+  /**
+   * A media CDN's `https://localhost:PORT` (cdn.ts): records then link their media there
+   * (`https://localhost:PORT/<documented host>/…`) instead of on the documented hosts. Default: the documented hosts.
+   */
+  mediaOrigin?: string;
 }
 
 /** What every started emulator offers: its address, its secret, the fault controls and counters. */

@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { relinkText } from './cdn';
 import type { FaultKind } from './faults';
 
 export interface Reply {
@@ -59,6 +60,8 @@ export interface Mount {
   prefixes: string[];
   now: () => number;
   handle(req: EmulatorRequest): Outcome;
+  /** The documented hosts of its records' media links, moved to `mediaOrigin` when one is given. */
+  mediaHosts?: readonly string[];
 }
 
 export interface LoopbackServer {
@@ -158,14 +161,26 @@ export async function startLoopbackServer(port = 0): Promise<LoopbackServer> {
  * Mounts an emulator on `server` when given (its close() then only unmounts), else on a server of its own
  * at `port` (its close() stops it).
  */
-export async function hostEmulator(mount: Mount, opts: { server?: LoopbackServer; port?: number }): Promise<{ url: string; server: LoopbackServer; close(): Promise<void> }> {
+export async function hostEmulator(
+  given: Mount,
+  opts: { server?: LoopbackServer; port?: number; mediaOrigin?: string },
+): Promise<{ url: string; server: LoopbackServer; close(): Promise<void>; relink<T>(body: T): T }> {
+  const { mediaOrigin } = opts;
+  const hosts = given.mediaHosts ?? [];
+  const relink = <T>(body: T): T => (mediaOrigin && body !== undefined ? (JSON.parse(relinkText(JSON.stringify(body), hosts, mediaOrigin)) as T) : body);
+  const mount: Mount = mediaOrigin ? { ...given, handle: (req) => relinkOutcome(given.handle(req), hosts, mediaOrigin) } : given;
   if (opts.server) {
     const unmount = opts.server.mount(mount);
-    return { url: opts.server.url, server: opts.server, close: () => Promise.resolve(void unmount()) };
+    return { url: opts.server.url, server: opts.server, close: () => Promise.resolve(void unmount()), relink };
   }
   const server = await startLoopbackServer(opts.port);
   server.mount(mount);
-  return { url: server.url, server, close: () => server.close() };
+  return { url: server.url, server, close: () => server.close(), relink };
+}
+
+function relinkOutcome(outcome: Outcome, hosts: readonly string[], origin: string): Outcome {
+  if ('reset' in outcome || typeof outcome.reply.body !== 'string') return outcome;
+  return { ...outcome, reply: { ...outcome.reply, body: relinkText(outcome.reply.body, hosts, origin) } };
 }
 
 /** The decoded path segment, or the raw one when it does not decode. */

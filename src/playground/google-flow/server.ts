@@ -15,6 +15,7 @@ import { scriptControls } from '../emulator/steps';
 import { GOOGLE_FLOW_JOB_ID_PATTERN } from './ids';
 import {
   DEFAULT_PROMPT,
+  MEDIA_ORIGIN,
   MEDIA_PATH,
   URL_LIFETIME_MS,
   checkSignedUrl,
@@ -127,7 +128,7 @@ export async function startGoogleFlowEmulator(opts: GoogleFlowEmulatorOptions = 
     });
   }
 
-  const host = await hostEmulator({ prefixes: [`${API_PATH}/`, `${MEDIA_PATH}/`], now, handle }, opts);
+  const host = await hostEmulator({ prefixes: [`${API_PATH}/`, `${MEDIA_PATH}/`], now, handle, mediaHosts: [new URL(MEDIA_ORIGIN).host] }, opts);
 
   return {
     ...host,
@@ -137,7 +138,7 @@ export async function startGoogleFlowEmulator(opts: GoogleFlowEmulatorOptions = 
     localMediaUrl: (link) => localMediaUrl(host.url, link),
     peek(jobid, t = now()) {
       const script = jobs.get(jobid);
-      return script ? flowAnswerAt(script, t, signing) : { status: 404, body: useapiErrorBody(404) };
+      return host.relink(script ? flowAnswerAt(script, t, signing) : { status: 404, body: useapiErrorBody(404) });
     },
   };
 }

@@ -105,7 +105,7 @@ export async function startMjProxyEmulator(opts: MjProxyEmulatorOptions = {}): P
     });
   }
 
-  const host = await hostEmulator({ prefixes: [`${prefix}/`], now, handle }, opts);
+  const host = await hostEmulator({ prefixes: [`${prefix}/`], now, handle, mediaHosts: [new URL(MEDIA_BASE).host] }, opts);
   const baseUrl = `${host.url}${prefix}`;
 
   return {
@@ -120,6 +120,6 @@ export async function startMjProxyEmulator(opts: MjProxyEmulatorOptions = {}): P
       const file = link.startsWith(`${MEDIA_BASE}/`) ? /^\/\d+\/([^/?]+)/.exec(link.slice(MEDIA_BASE.length))?.[1] : undefined;
       return file ? `${baseUrl}/image/${file}` : null;
     },
-    peek: (id, t = now()) => taskAt(id, t),
+    peek: (id, t = now()) => host.relink(taskAt(id, t)),
   };
 }

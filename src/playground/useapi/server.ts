@@ -8,7 +8,7 @@
  *
  * Order of checks for every request: auth (401), account fault, route (404/405), queued fault, normal answer.
  */
-import { decodeSegment, hostEmulator, json, noContent, png, type EmulatorRequest, type Reply } from '../emulator/http';
+import { decodeSegment, hostEmulator, json, mp4, noContent, png, type EmulatorRequest, type Reply } from '../emulator/http';
 import { answerUseapi, useapiFaultsAndLog } from '../emulator/useapi';
 import { scriptControls } from '../emulator/steps';
 import { userOf } from './ids';
@@ -123,15 +123,20 @@ export async function startUseapiEmulator(opts: EmulatorOptions = {}): Promise<U
 
   const pictures = new Map<string, Buffer>();
 
-  /** The picture behind a media link of one of the jobs (the link's ids are derived from the job id). */
-  function picture(path: string): Buffer | undefined {
-    const known = pictures.get(path);
-    if (known) return known;
-    const script = [...jobs.values()].find((job) => {
+  /** The job a media link belongs to (the link's ids are derived from the job id). */
+  function ownerOf(path: string): JobScript | undefined {
+    return [...jobs.values()].find((job) => {
       const ids = mediaIdsOf(job.jobid);
       return path.includes(ids.uuid) || path.includes(`/${ids.messageId}/`);
     });
-    if (!script || script.jobType === 'video' || path.endsWith('.mp4')) return undefined;
+  }
+
+  /** The picture behind a media link of one of the jobs. */
+  function picture(path: string): Buffer | undefined {
+    const known = pictures.get(path);
+    if (known) return known;
+    const script = ownerOf(path);
+    if (!script || path.endsWith('.mp4')) return undefined;
     const prompt = script.prompt ?? DEFAULT_PROMPT;
     const image = /\/0_(\d)\.png$/.exec(path);
     const bytes = image
@@ -143,6 +148,7 @@ export async function startUseapiEmulator(opts: EmulatorOptions = {}): Promise<U
 
   function handle(req: EmulatorRequest) {
     if (req.method === 'GET' && req.path.startsWith(MEDIA_PREFIX)) {
+      if (req.path.endsWith('.mp4')) return { reply: ownerOf(req.path) ? mp4() : json(404, { error: 'Not found' }) };
       const bytes = picture(req.path);
       return { reply: bytes ? png(bytes) : json(404, { error: 'Not found' }) };
     }
@@ -155,7 +161,7 @@ export async function startUseapiEmulator(opts: EmulatorOptions = {}): Promise<U
     });
   }
 
-  const host = await hostEmulator({ prefixes: ['/'], now, handle }, opts);
+  const host = await hostEmulator({ prefixes: ['/'], now, handle, mediaHosts: MEDIA_HOSTS }, opts);
 
   return {
     ...host,
@@ -164,8 +170,9 @@ export async function startUseapiEmulator(opts: EmulatorOptions = {}): Promise<U
     ...log.controls(),
     ...scriptControls(jobs, now, terminalTimeOf),
 
+    localMediaUrl: (link) => localMediaUrl(host.url, link),
     peek(jobid, t = now()) {
-      return answerAt(jobid, t);
+      return host.relink(answerAt(jobid, t));
     },
   };
 }

@@ -62,6 +62,8 @@ export interface UseapiEmulator extends EmulatorHandle<RecordedRequest['route'],
   addJob(script: JobScript): void;
   /** What GET /jobs/{jobid} would answer at `t` (default: now), without faults and without recording. */
   peek(jobid: string, t?: number): JobAnswer;
+  /** Where this emulator serves a record's media link (on the documented CDN hosts), or null for other links. */
+  localMediaUrl(link: string): string | null;
 }
 
 // ---------------------------------------------------------------------------------------------

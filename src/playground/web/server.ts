@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { BOT_NAME, GENERAL_CHANNEL_ID, GUILD_ID, PERSONAS, REVIEWER_ROLE_ID, type Persona } from '../guild';
 import { SCENARIOS, SPEEDS, UPSTREAMS, scenarioJob, type Kind, type Scenario, type Speed, type Upstream } from '../scenarios';
+import type { MediaCdn } from '../emulator/cdn';
 import type { FakeDiscord, FakeMessage, InteractionHandle, InteractionOption } from '../discord';
 import { PICTURE_ORIGIN, VIDEO_ORIGIN, type DreaminaEmulator } from '../dreamina';
 import { MEDIA_ORIGIN as FLOW_MEDIA_ORIGIN, type GoogleFlowEmulator } from '../google-flow';
@@ -58,7 +59,7 @@ export interface PlaygroundUpstreams {
 
 class BadRequest extends Error {}
 
-export async function startPlaygroundServer(opts: { port: number; discord: FakeDiscord; upstreams: PlaygroundUpstreams }): Promise<PlaygroundServer> {
+export async function startPlaygroundServer(opts: { port: number; discord: FakeDiscord; upstreams: PlaygroundUpstreams; cdn?: MediaCdn }): Promise<PlaygroundServer> {
   const { discord } = opts;
   const { useapi, googleFlow, dreamina, mjProxy } = opts.upstreams;
   const interactions: SentInteraction[] = [];
@@ -148,7 +149,7 @@ export async function startPlaygroundServer(opts: { port: number; discord: FakeD
       commands: discord.commands(GUILD_ID),
       upstreams: UPSTREAMS,
       speeds: SPEEDS,
-      mediaHosts: MEDIA_HOSTS,
+      mediaHosts: opts.cdn ? [...MEDIA_HOSTS, new URL(opts.cdn.url).hostname] : MEDIA_HOSTS,
     };
   }
 
@@ -235,7 +236,9 @@ export async function startPlaygroundServer(opts: { port: number; discord: FakeD
    * Pictures the page shows: the emulators' media, and the loopback Discord's attachments; nothing from outside.
    * midjourney-proxy's Discord attachments are told from useapi's by their channel, so they are asked first.
    */
-  async function media(res: ServerResponse, url: string) {
+  async function media(res: ServerResponse, link: string) {
+    // A link on the media CDN is a documented link moved there: ask its emulator directly.
+    const url = opts.cdn && link.startsWith(`${opts.cdn.url}/`) ? `https://${link.slice(opts.cdn.url.length + 1)}` : link;
     const local =
       mjProxy.localMediaUrl(url) ??
       googleFlow.localMediaUrl(url) ??

@@ -146,6 +146,8 @@ export function mjProxy(settings: MjProxySettings): UpstreamAdapter {
     example: '1320098173412546',
     accountKey: ID,
     maxRequestsPerSecond: settings.maxRequestsPerSecond,
+    // `imageUrl` "is often a Discord CDN attachment link" [DOC, providers.md §2e]; a proxy that re-hosts to its own storage needs MEDIA_HOSTS.
+    mediaHosts: ['cdn.discordapp.com'],
     encodeIdForPath,
 
     recognise(pasted): Recognition {

@@ -64,6 +64,9 @@ export function useapiDreamina(settings: UseapiSettings): UpstreamAdapter {
     example: 'j0223140530123456789v-u12345-US:user@example.com-bot:dreamina',
     accountKey: USEAPI_ACCOUNT_KEY,
     maxRequestsPerSecond: settings.maxRequestsPerSecond,
+    // The documented examples use v3-web.douyinvod.com (videos) and p9-sign.douyinpic.com (covers, images) [DOC, providers.md §1.2e];
+    // ByteDance numbers its edge hosts (`v3-`, `p9-`), so any of those two domains' subdomains [INF].
+    mediaHosts: ['*.douyinvod.com', '*.douyinpic.com'],
     encodeIdForPath,
     recognise: (pasted) => recogniseJobId(pasted, { upstream: id, pattern: JOB_ID, engine: 'Dreamina', account: settings.account }),
     read: (jobId) => readJob(settings, pathOf(jobId), jobId, SPEC, scopeOf(jobId)),

@@ -91,6 +91,8 @@ export function useapiGoogleFlow(settings: UseapiSettings): UpstreamAdapter {
     example: 'j1731859234567v-u12345-email:jo@example.com-bot:google-flow',
     accountKey: USEAPI_ACCOUNT_KEY,
     maxRequestsPerSecond: settings.maxRequestsPerSecond,
+    // Signed links on flow-content.google (May 2026 docs), storage.googleapis.com in an older revision [DOC, providers.md §1.1e].
+    mediaHosts: ['flow-content.google', 'storage.googleapis.com'],
     encodeIdForPath,
     recognise: (pasted) => recogniseJobId(pasted, { upstream: id, pattern: JOB_ID, engine: 'Google Flow', account: settings.account }),
     read: (jobId) => readJob(settings, `/v1/google-flow/jobs/${encodeIdForPath(jobId)}`, jobId, SPEC, scopeOf(jobId)),

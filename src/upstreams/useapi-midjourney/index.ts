@@ -21,6 +21,8 @@ export function useapiMidjourney(settings: UseapiSettings): UpstreamAdapter {
     example: 'j1023141520123456789i-u12345-c1234567890123456789-bot:midjourney',
     accountKey: USEAPI_ACCOUNT_KEY,
     maxRequestsPerSecond: settings.maxRequestsPerSecond,
+    // `imageUx`/`videoUx` on cdn.midjourney.com and the grid as a Discord attachment (`attachments[].url`) [DOC, useapi-v3.md §1.2].
+    mediaHosts: ['cdn.midjourney.com', 'cdn.discordapp.com'],
     encodeIdForPath,
 
     recognise(pasted): Recognition {

@@ -1,0 +1,1 @@
+CREATE INDEX `job_media_pending_idx` ON `job_media` (`updated_at`) WHERE "job_media"."state" = 'pending';
