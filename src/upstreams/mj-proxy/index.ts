@@ -8,6 +8,7 @@ import type { JobReading, JobStatus, ResultMedia, Stage } from '../../domain/job
 import { clampPercent } from '../../domain/job';
 import { namesOf } from '../../domain/upstream';
 import { requestJson, type JsonAnswer } from '../http';
+import { withLinkExpiry } from '../linkExpiry';
 import { MAX_PASTED_ID_LENGTH, tidyPastedId, type ListResult, type PollResult, type Recognition, type UpstreamAdapter } from '../port';
 
 export interface MjProxySettings {
@@ -81,7 +82,7 @@ function mediaOf(task: ProxyTask): ResultMedia[] {
   for (const image of singles) media.push({ kind: 'image', url: image.url });
   const videos = task.videoUrls?.length ? task.videoUrls.map((v) => v.url) : task.videoUrl ? [task.videoUrl] : [];
   for (const url of videos) media.push({ kind: 'video', url });
-  return media;
+  return media.map(withLinkExpiry);
 }
 
 export function readingOf(task: ProxyTask): JobReading {

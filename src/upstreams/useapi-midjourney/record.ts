@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { stringifyUpstream } from '../../domain/text';
 import { useapiJobSchema } from '../useapi/jobRecord';
+import { withLinkExpiry } from '../linkExpiry';
 import { clampPercent, type JobReading, type JobStatus, type ReadingDetail, type ResultMedia, type Stage } from '../../domain/job';
 
 const link = z.object({ id: z.number().optional(), url: z.string() }).loose();
@@ -145,7 +146,8 @@ function mediaOf(job: UpstreamJob): ResultMedia[] {
   for (const item of r?.imageUx ?? []) media.push({ kind: 'image', url: item.url });
   const isVideo = job.jobType === 'video' || (r?.videoUx?.length ?? 0) > 0;
   if (isVideo) for (const item of r?.videoUx ?? []) media.push({ kind: 'video', url: item.url });
-  return media;
+  // The grid is a Discord attachment, signed with `ex=`; the cdn.midjourney.com links are not signed.
+  return media.map(withLinkExpiry);
 }
 
 const textOf = (value: unknown): string | null => stringifyUpstream(value) || null;
