@@ -32,10 +32,11 @@ function rowBlock(index: number, row: JobListRow, now: number): string {
   if (view.running && view.progress !== null) lines.push(progressBar(view.progress, 10));
   const head = lines.join('\n');
   const results: string[] = [];
-  for (const { heading, line } of resultLinkLines(view, ROW_MAX - head.length - 1)) {
+  for (const { heading, line } of resultLinkLines(view, ROW_MAX - head.length - 1 - (view.expiry ? view.expiry.length + 1 : 0))) {
     if (line) results.push(line);
     else if (link) results.push(`**${heading}:** in the tracking message`);
   }
+  if (results.length > 0 && view.expiry) results.push(view.expiry);
   return results.length ? `${head}\n${results.join('\n')}` : head;
 }
 
