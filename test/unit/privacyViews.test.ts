@@ -6,7 +6,9 @@ import { jobListMessage } from '../../src/discord/views/jobList';
 import { earliestExpiry, expiryLine } from '../../src/discord/views/linkExpiry';
 import { trackingMessage } from '../../src/discord/views/tracking';
 import type { JobSnapshot } from '../../src/domain/job';
+import { repeatsPrompt } from '../../src/discord/views/promptPrivacy';
 import { useapiDreamina } from '../../src/upstreams/useapi-dreamina';
+import { useapiMidjourney } from '../../src/upstreams/useapi-midjourney';
 import { useapiGoogleFlow } from '../../src/upstreams/useapi-google-flow';
 import type { UpstreamAdapter } from '../../src/upstreams/port';
 import { expectWithinLimits } from './discordBody';
@@ -15,6 +17,8 @@ const NOW = Date.parse('2026-06-01T12:05:00.000Z');
 const useapi = { baseUrl: 'http://127.0.0.1:9', token: 't', timeoutMs: 1000, maxRequestsPerSecond: 10, account: null };
 const flow = useapiGoogleFlow(useapi);
 const dreamina = useapiDreamina(useapi);
+const midjourney = useapiMidjourney(useapi);
+const MJ_JOB = 'j1023141520123456789i-u12345-c1234567890123456789-bot:midjourney';
 const FLOW_IMAGE = 'j0903180709650836584i-u3061-email:someone@gmail.com-bot:google-flow';
 const DREAMINA_IMAGE = 'j0302140530123456789i-u12345-US:user@example.com-bot:dreamina';
 
@@ -67,5 +71,63 @@ describe('expiry of result links', () => {
   it('a Dreamina result whose links say no time: "Links may expire."', () => {
     const job = snapshot(dreamina, DREAMINA_IMAGE, { jobid: DREAMINA_IMAGE, status: 'completed', response: { images: [{ imageUrl: 'https://p9-sign.douyinpic.com/image/a-1.png' }] } });
     expect(description(trackingMessage(job, NOW))).toContain('Links may expire.');
+  });
+});
+
+/** A completed Midjourney job as useapi reports it: the grid is a Discord attachment named after the prompt. */
+function midjourneyImage(prompt: string, extra: object = {}): JobSnapshot {
+  return snapshot(midjourney, MJ_JOB, {
+    jobid: MJ_JOB,
+    verb: 'imagine',
+    jobType: 'imagine',
+    status: 'completed',
+    created: '2026-06-01T12:03:00.000Z',
+    updated: '2026-06-01T12:04:00.000Z',
+    request: { prompt },
+    response: {
+      content: `**${prompt}** - <@1> (fast)`,
+      attachments: [{ url: 'https://cdn.discordapp.com/attachments/1055/1234/ada_a_secret_garden_at_night_0f1e2d3c-4b5a.png?ex=6728831f&is=6727319f&hm=abc', filename: 'ada_a_secret_garden_at_night_0f1e2d3c-4b5a.png' }],
+      imageUx: [1, 2, 3, 4].map((id) => ({ id, url: `https://cdn.midjourney.com/0f1e2d3c-4b5a/0_${id - 1}.png` })),
+    },
+    ...extra,
+  });
+}
+
+describe('prompts hidden by a server', () => {
+  const everything = (body: unknown) => JSON.stringify(body).toLowerCase();
+
+  it('the public message says the prompt is hidden and repeats it nowhere: text, grid file name, details', () => {
+    const job = midjourneyImage('a secret garden at night --ar 16:9');
+    expect(everything(trackingMessage(job, NOW))).toContain('secret garden');
+    const hidden = trackingMessage(job, NOW, { hidePrompt: true });
+    expectWithinLimits(hidden, 'link');
+    expect(description(hidden)).toContain("Prompt hidden by this server's settings");
+    expect(everything(hidden)).not.toMatch(/secret.garden/);
+    // The grid named after the prompt is replaced by the first image; the four links stay.
+    expect(hidden.embeds[0]!.image?.url).toBe('https://cdn.midjourney.com/0f1e2d3c-4b5a/0_0.png');
+    expect(hidden.components.flatMap((r) => r.components)).toHaveLength(4);
+  });
+
+  it('an error that quotes the prompt is not shown; the DM and /jobs still show the prompt', () => {
+    const job = snapshot(flow, FLOW_IMAGE, {
+      jobid: FLOW_IMAGE,
+      type: 'image',
+      status: 'failed',
+      request: { prompt: 'my private family photo restored' },
+      error: 'Generation failed for "my private family photo restored"',
+    });
+    const hidden = trackingMessage(job, NOW, { hidePrompt: true });
+    expect(everything(hidden)).not.toContain('private family');
+    expect(everything(hidden)).toContain('not shown: it quotes the prompt');
+    expect(everything(resultDm(job, { guildId: '900000000000000001', channelId: '900000000000000011', messageId: '900000000000000099' }, NOW))).toContain('private family');
+    expect(everything(jobListMessage([{ job, link: null }], NOW))).toContain('private family');
+  });
+
+  it('repeatsPrompt: the prompt’s first words in a row, in text or a file name, not a single common word', () => {
+    expect(repeatsPrompt('ada_a_secret_garden_at_night_0f1e.png', 'A secret garden, at night')).toBe(true);
+    expect(repeatsPrompt('https://cdn.discordapp.com/attachments/1/2/ada_a%20secret_garden_at.png', 'a secret garden at night')).toBe(true);
+    expect(repeatsPrompt('Image generation failed', 'image')).toBe(false);
+    expect(repeatsPrompt('https://cdn.midjourney.com/0f1e/0_0.png', 'a secret garden')).toBe(false);
+    expect(repeatsPrompt('a secret', 'a secret garden')).toBe(false);
   });
 });

@@ -1,0 +1,73 @@
+/**
+ * A server's privacy switches, end to end: the real bot between the loopback Discord and the
+ * emulators. Prompts hidden from public tracking messages (never from the person's DM or /jobs).
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { guildSettings } from '../../src/db/schema';
+import { makeJobId, timeline } from '../../src/playground/useapi';
+import { ADMIN, ALICE, BOB, CHANNEL, GUILD, MEMBER, messageText, World } from './world';
+
+let world: World;
+beforeEach(async () => {
+  world = await World.start();
+});
+afterEach(async () => {
+  world.discord.assertClean();
+  await world.close();
+});
+
+const PROMPT = 'a secret garden at night';
+const hideSetting = (value: boolean) => [{ name: 'set', type: 1, options: [{ name: 'hide_prompts', type: 5, value }] }];
+/** Everything the message holds, as one lower-case string: text, links, file names. */
+const everything = (data: unknown) => JSON.stringify(data).toLowerCase();
+
+async function jobsAnswer(user: { id: string; username: string }): Promise<string> {
+  const handle = world.discord.slashCommand({ name: 'jobs', user, guildId: GUILD, channelId: CHANNEL });
+  await handle.waitFor((h) => /Your tracked jobs/.test(h.text()), 5000);
+  expect(handle.ephemeral()).toBe(true);
+  return handle.text();
+}
+
+describe('hide prompts', () => {
+  it('the channel message shows no prompt; the DM and /jobs do', async () => {
+    await world.configure(GUILD, [{ name: 'hide_prompts', type: 5, value: true }]);
+    const jobid = world.addJob('completed', { prompt: PROMPT });
+    await world.track(ALICE, jobid);
+    const message = await world.messageShows(ALICE.id, jobid, /Completed/);
+    expect(messageText(message.data)).toContain("Prompt hidden by this server's settings");
+    expect(everything(message.data)).not.toContain('secret garden');
+    const [dm] = await world.dmsArrive(ALICE.id, 1);
+    expect(messageText(dm!.data)).toContain(PROMPT);
+    expect(await jobsAnswer(ALICE)).toContain(PROMPT);
+    const shown = await world.command('tracker-settings', [{ name: 'show', type: 1 }], { user: ADMIN });
+    expect(shown.text()).toContain('hidden (shown only to the person, by DM and in /jobs)');
+  });
+
+  it('changing the setting redraws the live messages of that server at once, and back', async () => {
+    // Queued for a minute: nothing about the job changes while the setting does.
+    const jobid = makeJobId();
+    world.useapi.addJob({ jobid, prompt: PROMPT, steps: timeline({ queueMs: 60_000, runMs: 61_000, stepMs: 500, outcome: 'completed' }) });
+    await world.track(ALICE, jobid);
+    const message = await world.messageShows(ALICE.id, jobid, /secret garden/);
+    await world.deliveryIdle();
+    const edits = message.versions.length;
+    await world.configure(GUILD, [{ name: 'hide_prompts', type: 5, value: true }]);
+    await world.messageShows(ALICE.id, jobid, /Prompt hidden by this server's settings/);
+    expect(everything(message.data)).not.toContain('secret garden');
+    expect(message.versions.length).toBe(edits + 1);
+    await world.command('tracker-settings', [{ name: 'clear', type: 1, options: [{ name: 'setting', type: 3, value: 'hide_prompts' }] }], { user: ADMIN });
+    await world.messageShows(ALICE.id, jobid, /secret garden/);
+  });
+
+  it('a member without Manage Server cannot change it: a private refusal, nothing saved, nothing redrawn', async () => {
+    const jobid = world.addJob('completed', { prompt: PROMPT });
+    await world.track(ALICE, jobid);
+    const message = await world.messageShows(ALICE.id, jobid, /Completed/);
+    const refused = await world.command('tracker-settings', hideSetting(true), { user: BOB, memberPermissions: MEMBER });
+    expect(refused.ephemeral()).toBe(true);
+    expect(refused.text()).toMatch(/Only members with \*\*Manage Server\*\*/);
+    expect(world.db.select().from(guildSettings).all()).toEqual([]);
+    await world.deliveryIdle();
+    expect(messageText(message.data)).toContain(PROMPT);
+  });
+});
