@@ -4,15 +4,23 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { guildSettings } from '../../src/db/schema';
+import { flowTimeline, localMediaUrl, makeGoogleFlowJobId, startGoogleFlowEmulator, type GoogleFlowEmulator } from '../../src/playground/google-flow';
 import { makeJobId, timeline } from '../../src/playground/useapi';
 import { ADMIN, ALICE, BOB, CHANNEL, GUILD, MEMBER, messageText, World } from './world';
 
 let world: World;
+let flow: GoogleFlowEmulator;
+/** Google Flow's links live this long here, so a test can see one expire. */
+const LINK_LIFETIME_MS = 1500;
 beforeEach(async () => {
-  world = await World.start();
+  world = await World.start({ inProcess: false });
+  flow = await startGoogleFlowEmulator({ server: world.useapi.server, token: world.useapi.token, urlLifetimeMs: LINK_LIFETIME_MS });
+  await world.startBot();
 });
 afterEach(async () => {
   world.discord.assertClean();
+  await world.stopBot();
+  await flow.close();
   await world.close();
 });
 
@@ -69,5 +77,46 @@ describe('hide prompts', () => {
     expect(world.db.select().from(guildSettings).all()).toEqual([]);
     await world.deliveryIdle();
     expect(messageText(message.data)).toContain(PROMPT);
+  });
+});
+
+describe('fresh links in /jobs', () => {
+  const SIGNED = /https:\/\/flow-content\.google\/image\/[\w-]+\.png\?Expires=(\d+)&Signature=\w+/;
+  /** What the emulator's CDN answers for a flow-content.google link. */
+  const opens = async (link: string) => (await fetch(localMediaUrl(flow.url, link)!)).status;
+
+  async function completedFlowImage(): Promise<{ jobid: string; link: string }> {
+    const jobid = makeGoogleFlowJobId({ type: 'i' });
+    flow.addJob({ jobid, prompt: 'a lighthouse in fog', steps: flowTimeline({ queueMs: 50, runMs: 200, outcome: 'completed' }) });
+    await world.track(ALICE, jobid);
+    const message = await world.messageShows(ALICE.id, jobid, /Completed/);
+    const link = SIGNED.exec(JSON.stringify(message.data))![0];
+    expect(messageText(message.data)).toMatch(/Links work until <t:\d+:f>/);
+    // The link the message holds dies.
+    await world.discord.waitFor(() => Date.now() > Number(SIGNED.exec(link)![1]) * 1000, 5000, 'the signed link to expire');
+    expect(await opens(link)).toBe(403);
+    return { jobid, link };
+  }
+
+  it('an expired Google Flow link is fetched afresh for the private answer only; it opens; the public message keeps the old one', async () => {
+    const { jobid, link } = await completedFlowImage();
+    const message = await world.trackingMessage(ALICE.id, jobid);
+    const answer = await jobsAnswer(ALICE);
+    const fresh = SIGNED.exec(answer)![0];
+    expect(fresh).not.toBe(link);
+    expect(await opens(fresh)).toBe(200);
+    expect(answer).toMatch(/Links work until <t:\d+:f>/);
+    expect(flow.requests.filter((r) => r.route === 'asset')).toHaveLength(1);
+    await world.deliveryIdle();
+    expect(everything(message.data)).not.toContain(fresh.toLowerCase());
+    expect(world.db.$client.prepare('select count(*) as n from jobs where reading like ?').get(`%${SIGNED.exec(fresh)![1]}%`)).toEqual({ n: 0 });
+  });
+
+  it('when the upstream will not give one, the answer says so plainly', async () => {
+    await completedFlowImage();
+    flow.setAccountFault(401);
+    const answer = await jobsAnswer(ALICE);
+    expect(answer).toContain('Could not refresh the link');
+    expect(answer).toMatch(/The links expired <t:\d+:f>/);
   });
 });

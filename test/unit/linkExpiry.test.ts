@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { linkExpiry, withLinkExpiry } from '../../src/upstreams/linkExpiry';
+import { linkExpiry, withLinkExpiry } from '../../src/domain/linkExpiry';
 
 describe('linkExpiry: when a signed result link stops working', () => {
   it('reads Google Flow’s Expires= (epoch seconds)', () => {

@@ -8,7 +8,7 @@ import type { JobReading, JobStatus, ResultMedia, Stage } from '../../domain/job
 import { clampPercent } from '../../domain/job';
 import { namesOf } from '../../domain/upstream';
 import { requestJson, type JsonAnswer } from '../http';
-import { withLinkExpiry } from '../linkExpiry';
+import { withLinkExpiry } from '../../domain/linkExpiry';
 import { MAX_PASTED_ID_LENGTH, tidyPastedId, type ListResult, type PollResult, type Recognition, type UpstreamAdapter } from '../port';
 
 export interface MjProxySettings {

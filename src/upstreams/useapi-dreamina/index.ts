@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { ResultMedia } from '../../domain/job';
 import { namesOf } from '../../domain/upstream';
-import { withLinkExpiry } from '../linkExpiry';
+import { withLinkExpiry } from '../../domain/linkExpiry';
 import type { ListResult, UpstreamAdapter } from '../port';
 import { USEAPI_ACCOUNT_KEY, useapiGetParsed, type UseapiSettings } from '../useapi/client';
 import { errorTexts, makesOf, readJob, readingOf, recogniseJobId, useapiJobSchema, type JobFamilySpec, type UseapiJob } from '../useapi/jobRecord';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { stringifyUpstream } from '../../domain/text';
 import { useapiJobSchema } from '../useapi/jobRecord';
-import { withLinkExpiry } from '../linkExpiry';
+import { withLinkExpiry } from '../../domain/linkExpiry';
 import { clampPercent, type JobReading, type JobStatus, type ReadingDetail, type ResultMedia, type Stage } from '../../domain/job';
 
 const link = z.object({ id: z.number().optional(), url: z.string() }).loose();

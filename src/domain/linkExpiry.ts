@@ -2,7 +2,7 @@
  * When a signed result link stops working, read from the link itself. Pure: each upstream's links
  * say it their own way, and an adapter fills `ResultMedia.expiresAt` from them.
  */
-import type { ResultMedia } from '../domain/job';
+import type { ResultMedia } from './job';
 
 /** Epoch seconds as sent: 9 to 11 digits (2001 to 5138), anything else is not a time. */
 const seconds = (text: string, radix: 10 | 16): number | undefined => {
