@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { guildSettings } from '../../src/db/schema';
 import { flowTimeline, localMediaUrl, makeGoogleFlowJobId, startGoogleFlowEmulator, type GoogleFlowEmulator } from '../../src/playground/google-flow';
 import { makeJobId, timeline } from '../../src/playground/useapi';
-import { ADMIN, ALICE, BOB, CHANNEL, GUILD, MEMBER, messageText, World } from './world';
+import { ADMIN, ALICE, BOB, CHANNEL, GUILD, MEMBER, messageText, quickTimeline, REVIEW_CHANNEL, World } from './world';
 
 let world: World;
 let flow: GoogleFlowEmulator;
@@ -118,5 +118,33 @@ describe('fresh links in /jobs', () => {
     const answer = await jobsAnswer(ALICE);
     expect(answer).toContain('Could not refresh the link');
     expect(answer).toMatch(/The links expired <t:\d+:f>/);
+  });
+});
+
+describe('the review channel', () => {
+  it('pictures a moderated job left are behind spoilers in the review post, and nowhere in the public message', async () => {
+    await world.configure(GUILD, [{ name: 'review_channel', type: 7, value: REVIEW_CHANNEL }]);
+    const jobid = makeJobId();
+    const imageUx = [1, 2, 3, 4].map((id) => ({ id, url: `https://cdn.midjourney.com/5e1f3c0a-9b8d/0_${id - 1}.png` }));
+    const steps = quickTimeline('moderated');
+    const last = steps.at(-1)!;
+    last.extra = {
+      response: {
+        content: '**a prompt the moderators dislike** - <@1> (fast)',
+        embeds: [{ title: 'Image denied', description: 'Sorry! Our AI moderators feel this image might be against our community standards.' }],
+        imageUx,
+      },
+    };
+    world.useapi.addJob({ jobid, prompt: 'a prompt the moderators dislike', steps });
+    await world.track(ALICE, jobid);
+    await world.discord.waitFor(() => world.discord.channelMessages(REVIEW_CHANNEL).some((m) => messageText(m.data).includes(jobid)), 5000, 'the review post');
+    const post = world.discord.channelMessages(REVIEW_CHANNEL).find((m) => messageText(m.data).includes(jobid))!;
+    const embed = (post.data.embeds as Array<{ image?: unknown; fields: Array<{ name: string; value: string }> }>)[0]!;
+    const media = embed.fields.find((f) => f.name.startsWith('What it made'))!;
+    for (const { url } of imageUx) expect(media.value).toContain(`](${url})||`);
+    expect(media.value.match(/\|\|\[Image \d\]\([^)]+\)\|\|/g)).toHaveLength(4);
+    expect(embed.image).toBeUndefined();
+    const message = await world.messageShows(ALICE.id, jobid, /Moderated/);
+    expect(JSON.stringify(message.data)).not.toContain('cdn.midjourney.com');
   });
 });

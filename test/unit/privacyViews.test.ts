@@ -7,6 +7,8 @@ import { earliestExpiry, expiryLine } from '../../src/discord/views/linkExpiry';
 import { trackingMessage } from '../../src/discord/views/tracking';
 import type { JobSnapshot } from '../../src/domain/job';
 import { repeatsPrompt } from '../../src/discord/views/promptPrivacy';
+import { reviewDetail } from '../../src/discord/views/reviewDetail';
+import { reviewPost } from '../../src/discord/views/reviewPost';
 import { useapiDreamina } from '../../src/upstreams/useapi-dreamina';
 import { useapiMidjourney } from '../../src/upstreams/useapi-midjourney';
 import { useapiGoogleFlow } from '../../src/upstreams/useapi-google-flow';
@@ -129,5 +131,40 @@ describe('prompts hidden by a server', () => {
     expect(repeatsPrompt('Image generation failed', 'image')).toBe(false);
     expect(repeatsPrompt('https://cdn.midjourney.com/0f1e/0_0.png', 'a secret garden')).toBe(false);
     expect(repeatsPrompt('a secret', 'a secret garden')).toBe(false);
+  });
+});
+
+describe('media in the review channel', () => {
+  const review = { id: 7, guildId: '900000000000000001', jobId: MJ_JOB, userId: '800000000000000001', status: 'pending' as const, createdAt: NOW, actedBy: null, actedAt: null };
+  const moderatedWithImages = () =>
+    midjourneyImage('a prompt the moderators dislike', {
+      status: 'moderated',
+      error: 'Midjourney moderated this job',
+      code: 403,
+    });
+
+  it('a moderated job that left pictures: spoilered links in the review post and /review show, never a picture or a button', () => {
+    const job = moderatedWithImages();
+    expect(job.status).toBe('moderated');
+    for (const body of [reviewPost(review, job, NOW), reviewDetail(review, job, [], NOW)]) {
+      expectWithinLimits(body, 'action');
+      const embed = body.embeds[0]!;
+      const field = embed.fields!.find((f) => f.name.startsWith('What it made'))!;
+      expect(field.value).toContain('||[Grid](https://cdn.discordapp.com/attachments/');
+      expect(field.value).toContain('||[Image 4](https://cdn.midjourney.com/0f1e2d3c-4b5a/0_3.png)||');
+      // Every link is inside a spoiler: nothing outside `||…||` but separators.
+      expect(field.value.replace(/\|\|\[[^\]]+\]\([^)]+\)\|\|/g, '').replace(/ · /g, '')).toBe('');
+      expect(embed.image).toBeUndefined();
+      expect(embed.thumbnail).toBeUndefined();
+    }
+    expect(reviewPost(review, job, NOW).components.flatMap((r) => r.components).every((b) => !('url' in b))).toBe(true);
+    // The public tracking message of a moderated job shows none of it.
+    expect(JSON.stringify(trackingMessage(job, NOW))).not.toContain('cdn.midjourney.com');
+  });
+
+  it('a moderated job without media, and a completed one: no such field', () => {
+    const bare = snapshot(midjourney, MJ_JOB, { jobid: MJ_JOB, status: 'moderated', request: { prompt: 'x y z' }, response: {} });
+    expect(reviewPost(review, bare, NOW).embeds[0]!.fields!.map((f) => f.name)).not.toContain('What it made (hidden: click to show)');
+    expect(reviewPost(review, midjourneyImage('a b c d'), NOW).embeds[0]!.fields!.map((f) => f.name)).not.toContain('What it made (hidden: click to show)');
   });
 });

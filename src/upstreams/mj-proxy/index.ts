@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { JobReading, JobStatus, ResultMedia, Stage } from '../../domain/job';
-import { clampPercent } from '../../domain/job';
+import { clampPercent, keepsMedia } from '../../domain/job';
 import { namesOf } from '../../domain/upstream';
 import { requestJson, type JsonAnswer } from '../http';
 import { withLinkExpiry } from '../../domain/linkExpiry';
@@ -98,7 +98,7 @@ export function readingOf(task: ProxyTask): JobReading {
     stage: known?.stage ?? stage(word),
     progress: status === 'completed' ? 100 : progressOf(task),
     prompt: task.prompt?.trim() ? task.prompt : (task.promptEn ?? null),
-    media: status === 'completed' ? mediaOf(task) : [],
+    media: keepsMedia(status) ? mediaOf(task) : [],
     makes: videoJob ? 'video' : 'image',
     error,
     details: error ? [{ name: 'Fail reason', text: error }] : [],

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { stringifyUpstream } from '../../domain/text';
 import { useapiJobSchema } from '../useapi/jobRecord';
 import { withLinkExpiry } from '../../domain/linkExpiry';
-import { clampPercent, type JobReading, type JobStatus, type ReadingDetail, type ResultMedia, type Stage } from '../../domain/job';
+import { clampPercent, keepsMedia, type JobReading, type JobStatus, type ReadingDetail, type ResultMedia, type Stage } from '../../domain/job';
 
 const link = z.object({ id: z.number().optional(), url: z.string() }).loose();
 
@@ -138,7 +138,7 @@ function promptOf(job: UpstreamJob): string | null {
 
 /** The grid (the Discord attachment, else the first image), the `imageUx` images, and for a video job the `videoUx` videos. */
 function mediaOf(job: UpstreamJob): ResultMedia[] {
-  if (job.status !== 'completed') return [];
+  if (!keepsMedia(statusOf(job))) return [];
   const r = job.response;
   const media: ResultMedia[] = [];
   const grid = r?.attachments?.[0]?.url ?? r?.imageUx?.[0]?.url;
