@@ -19,7 +19,7 @@ export interface FreshLinkOptions {
   timeoutMs?: number;
 }
 
-export const FRESH_LINK_DEFAULTS = { soonMs: 60 * 60 * 1000, max: 4, timeoutMs: 2_000 } as const;
+const FRESH_LINK_DEFAULTS = { soonMs: 60 * 60 * 1000, max: 4, timeoutMs: 2_000 } as const;
 
 export interface Refreshed {
   job: JobSnapshot;
