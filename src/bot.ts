@@ -9,6 +9,7 @@ import { createMediaRehost } from './discord/media';
 import type { Logger } from './log';
 import { createOps } from './ops/ops';
 import { ensureIncrementalVacuum } from './ops/retention';
+import { createFreshLinks } from './tracker/freshLinks';
 import { createPoller } from './tracker/poller';
 import { createRegistry } from './upstreams/registry';
 import { TrackRate } from './discord/commands/trackRate';
@@ -83,6 +84,7 @@ export async function startBot(config: Config, log: Logger, clock: { now?: () =>
     onChange: () => delivery.wake(),
     ownerUserIds: config.ownerUserIds,
     opsStatus: () => ops.status(),
+    freshLinks: createFreshLinks({ adapterOf: (upstream) => upstreams.get(upstream), spare: (upstream) => poller.spare(upstream), now }),
   });
 
   ops.start();

@@ -12,7 +12,14 @@ export function loadGuildSettings(db: Db, guildId: string): GuildSettings {
     adminRoleId: row?.adminRoleId ?? null,
     maxActiveJobsPerUser: row?.maxActiveJobsPerUser ?? null,
     dmDefault: row?.dmDefault ?? null,
+    hidePrompts: row?.hidePrompts ?? null,
   };
+}
+
+/** Whether the server's public tracking messages leave the prompt out; off by default and outside servers. */
+export function promptsHidden(db: Db, guildId: string | null): boolean {
+  if (guildId === null) return false;
+  return db.select({ hide: guildSettings.hidePrompts }).from(guildSettings).where(eq(guildSettings.guildId, guildId)).get()?.hide === true;
 }
 
 export function updateGuildSettings(

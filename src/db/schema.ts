@@ -119,6 +119,8 @@ export const guildSettings = sqliteTable('guild_settings', {
   adminRoleId: text('admin_role_id'),
   maxActiveJobsPerUser: integer('max_active_jobs_per_user'),
   dmDefault: integer('dm_default', { mode: 'boolean' }),
+  /** Public tracking messages show no prompt (the person still sees it in the DM and /jobs). */
+  hidePrompts: integer('hide_prompts', { mode: 'boolean' }),
   updatedBy: text('updated_by'),
   updatedAt: integer('updated_at'),
 });

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNull, lt, notInArray, or, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNotNull, isNull, lt, notInArray, or, sql } from 'drizzle-orm';
 import { URGENT } from './jobs';
 import { inTransaction, type Db } from './open';
 import { jobs, subscriptions } from './schema';
@@ -76,6 +76,15 @@ export function staleSubscriptions(db: Db, limit: number, skipChannels: readonly
     .orderBy(desc(jobs.terminal), sql`${subscriptions.messageId} is not null`, subscriptions.id)
     .limit(limit)
     .all();
+}
+
+/** A server's live tracking messages are drawn again, whatever their job's version (a setting that shapes them changed). */
+export function redrawGuildMessages(db: Db, guildId: string): number {
+  return db
+    .update(subscriptions)
+    .set({ renderedVersion: 0 })
+    .where(and(eq(subscriptions.guildId, guildId), eq(subscriptions.state, 'active'), isNotNull(subscriptions.messageId)))
+    .run().changes;
 }
 
 /** Records what a tracking message now shows. A message showing a final state needs no more edits. */

@@ -5,6 +5,7 @@ import {
   type REST,
   type RESTPostAPIChannelMessageJSONBody,
 } from 'discord.js';
+import { promptsHidden } from '../db/guilds';
 import { loadJob } from '../db/jobs';
 import type { ResultMediaSource } from '../db/media';
 import { inTransaction, type Db } from '../db/open';
@@ -126,7 +127,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
   async function renderTracking(sub: SubscriptionRow, version: number, terminal: boolean): Promise<void> {
     const job = loadJob(db, sub.jobId);
     if (!job) return;
-    const body = { ...trackingMessage(job, now()), allowed_mentions: { parse: [] } };
+    const body = { ...trackingMessage(job, now(), { hidePrompt: promptsHidden(db, sub.guildId) }), allowed_mentions: { parse: [] } };
     try {
       let messageId = sub.messageId;
       if (messageId === null) {

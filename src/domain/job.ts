@@ -14,6 +14,14 @@ export function isRunningStatus(status: string | null): boolean {
   return status !== null && (RUNNING_JOB_STATUSES as readonly string[]).includes(status);
 }
 
+/**
+ * Whether a reading keeps the media its record carries: a completed job's results, and whatever a
+ * moderated or refused one left (shown only to admins, behind spoilers, in the review channel).
+ */
+export function keepsMedia(status: JobStatus): boolean {
+  return status === 'completed' || status === 'moderated' || status === 'refused';
+}
+
 export type MediaKind = 'image' | 'video' | 'audio';
 
 export interface ResultMedia {

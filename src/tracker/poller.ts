@@ -37,6 +37,12 @@ export interface Poller {
   tick(): Promise<void>;
   /** Passes the running loop has finished: tests wait on them instead of sleeping. */
   passes(): number;
+  /**
+   * One request of `upstream`'s budget for something else than a poll (a fresh link for /jobs),
+   * only when it leaves the polls' reserve untouched; call the result when its answer came. Null:
+   * none to spare now.
+   */
+  spare(upstream: string): (() => void) | null;
 }
 
 /** One upstream as the poller drives it: its own request budget and its own list of running jobs. */
@@ -231,6 +237,12 @@ export function createPoller(opts: PollerOptions): Poller {
     },
     tick,
     passes: () => passes,
+    spare(upstream) {
+      const lane = lanes.get(upstream);
+      const at = now();
+      if (!lane || lane.budget.available(at) <= lane.reserved || !lane.budget.take(at)) return null;
+      return () => lane.budget.answered(at, now());
+    },
   };
 }
 

@@ -72,8 +72,3 @@ function describeNetworkError(error: unknown): string {
   return String(error);
 }
 
-/** The `Expires=` (epoch seconds) of a signed link, in epoch ms. */
-export function expiryOf(url: string): number | undefined {
-  const match = /[?&]Expires=(\d{9,11})(?:&|$)/.exec(url);
-  return match ? Number(match[1]) * 1000 : undefined;
-}

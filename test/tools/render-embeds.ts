@@ -116,6 +116,23 @@ const moderated: JobSnapshot = withRecord(
     },
   },
 );
+/** A moderated job whose record still carries its pictures: the review channel shows them behind spoilers. */
+const moderatedWithMedia: JobSnapshot = withRecord(moderated, {
+  ...(moderated.reading!.raw as UpstreamJob),
+  code: 403,
+  response: { ...(moderated.reading!.raw as UpstreamJob).response, imageUx },
+});
+/** A midjourney-proxy result on Discord's CDN, signed until 20 minutes from now. */
+const signedUntil = Math.floor((NOW + 20 * 60_000) / 1000).toString(16);
+const proxyCompleted: JobSnapshot = {
+  ...completed,
+  jobId: 'mj-proxy:1730000000000001',
+  upstream: 'mj-proxy',
+  reading: {
+    ...completed.reading!,
+    media: [1, 2, 3, 4].map((n) => ({ kind: 'image' as const, url: `https://cdn.discordapp.com/attachments/1/2/${n}.png?ex=${signedUntil}&is=0&hm=0`, expiresAt: Number.parseInt(signedUntil, 16) * 1000 })),
+  },
+};
 const unauthorized: JobSnapshot = { ...progress, problem: 'unauthorized' };
 const longPrompt: JobSnapshot = withRecord(completed, {
   ...(completed.reading!.raw as UpstreamJob),
@@ -139,6 +156,9 @@ const review: ReviewRecord = {
 };
 const samples: Record<string, Body> = {
   'review-pending': reviewPost(review, moderated, NOW),
+  'review-media-spoilered': reviewPost(review, moderatedWithMedia, NOW),
+  'hidden-prompt': trackingMessage(completed, NOW, { hidePrompt: true }),
+  'links-expire': trackingMessage(proxyCompleted, NOW),
   'review-blocked': reviewPost({ ...review, status: 'blocked', actedBy: '800000000000000009', actedAt: NOW }, moderated, NOW),
   'alert-401': accountAlert('unauthorized', null, 3, NOW - 120_000),
   'alert-resolved': accountRecovered('unauthorized', NOW - 3_600_000, NOW),
@@ -174,6 +194,12 @@ function inline(md: string): string {
   s = s.replace(/\*\*([^*]+)\*\*/g, '<b>$1</b>');
   s = s.replace(/\[([^\]]+)\]\((https:\/\/[^)\s]+)\)/g, '<a>$1</a>');
   s = s.replace(/(^|[\s(])(https:\/\/[^\s<]+)/g, '$1<a>$2</a>');
+  s = s.replace(/\|\|(.+?)\|\|/g, '<span class="spoiler">$1</span>');
+  s = s.replace(/&lt;t:(\d+):([fR])&gt;/g, (_m, t: string, style: string) => {
+    const at = new Date(Number(t) * 1000);
+    const text = style === 'R' ? `in ${Math.round((at.getTime() - NOW) / 60_000)} minutes` : at.toUTCString().replace(/:\d\d GMT$/, '');
+    return `<span class="ts">${text}</span>`;
+  });
   return s.replace(/\u0000(\d+)\u0000/g, (_m, i: string) => esc(escapes[Number(i)]!));
 }
 
@@ -215,6 +241,7 @@ function bodyHtml(b: Body): string {
     .title { color:#f2f3f5; font-weight:600; font-size:16px; margin-top:8px }
     .desc { margin-top:8px; white-space: pre-wrap; word-wrap: break-word }
     .quote { border-left: 4px solid #4e5058; padding-left: 12px; }
+    .spoiler { background:#1e1f22; color:#1e1f22; border-radius:3px; padding:0 2px } .spoiler a { color:#1e1f22 } .ts { background:#3c3f45; border-radius:3px; padding:0 2px }
     a, .desc a { color:#00a8fc } code { background:#1e1f22; padding: 0 3px; border-radius:3px; font-size: 85% }
     .fields { display:grid; grid-template-columns: repeat(3, 1fr); gap: 8px; margin-top:8px }
     .field { grid-column: 1 / 4 } .field.inline { grid-column: auto }

@@ -51,7 +51,7 @@ describe('midjourney-proxy: records', () => {
       buttons: [{ customId: 'MJ::JOB::upsample::1::x', label: 'U1' }],
     });
     expect(reading).toMatchObject({ status: 'completed', prompt: 'a cat in a hat', meta: 'imagine', makes: 'image', createdAt: '2023-11-14T22:13:20.000Z', updatedAt: '2023-11-14T22:14:20.000Z' });
-    expect(reading.media[0]).toEqual({ kind: 'image', url: 'https://cdn.discordapp.com/attachments/1/2/grid.png?ex=6728831f&is=6727319f&hm=abc', role: 'grid' });
+    expect(reading.media[0]).toEqual({ kind: 'image', url: 'https://cdn.discordapp.com/attachments/1/2/grid.png?ex=6728831f&is=6727319f&hm=abc', role: 'grid', expiresAt: 0x6728831f * 1000 });
     expect(reading.media.slice(1).map((m) => m.url)).toEqual([1, 2, 3, 4].map((n) => `https://img.example/${n}.png`));
     // novicezk has only imageUrl: it is the one image.
     expect(read({ status: 'SUCCESS', imageUrl: 'https://img.example/g.png' }).media).toEqual([{ kind: 'image', url: 'https://img.example/g.png' }]);

@@ -475,22 +475,23 @@ describe('warnDm', () => {
 });
 
 describe('settingsView', () => {
-  const defaults = { maxActiveJobsPerUser: 5, dmDefault: true };
+  const defaults = { maxActiveJobsPerUser: 5, dmDefault: true, hidePrompts: false };
 
   it('no settings: defaults shown, and the queue still works without a channel', () => {
-    const m = settingsView({ reviewChannelId: null, adminRoleId: null, maxActiveJobsPerUser: null, dmDefault: null }, defaults);
+    const m = settingsView({ reviewChannelId: null, adminRoleId: null, maxActiveJobsPerUser: null, dmDefault: null, hidePrompts: null }, defaults);
     expectWithinLimits(m, 'action');
     expect(field(m, 'Review channel')).toBe('Not set');
     expect(field(m, 'Admin role')).toMatch(/^Not set: only members with Manage Server/);
     expect(field(m, 'Tracked jobs per person')).toBe('(default: 5)');
     expect(field(m, 'DMs by default')).toBe('(default: on)');
+    expect(field(m, 'Prompts in public messages')).toBe('shown (default)');
     expect(embedOf(m).description).toContain('still go into the review queue');
     expect(embedOf(m).description).toContain('`/review list`');
   });
 
   it('everything set', () => {
     const m = settingsView(
-      { reviewChannelId: '4444444444444444444', adminRoleId: '5555555555555555555', maxActiveJobsPerUser: 3, dmDefault: false },
+      { reviewChannelId: '4444444444444444444', adminRoleId: '5555555555555555555', maxActiveJobsPerUser: 3, dmDefault: false, hidePrompts: true },
       defaults,
     );
     expectWithinLimits(m, 'action');
@@ -498,11 +499,12 @@ describe('settingsView', () => {
     expect(field(m, 'Admin role')).toBe('<@&5555555555555555555> (and members with Manage Server)');
     expect(field(m, 'Tracked jobs per person')).toBe('3 at a time');
     expect(field(m, 'DMs by default')).toBe('off');
+    expect(field(m, 'Prompts in public messages')).toBe('hidden (shown only to the person, by DM and in /jobs)');
     expect(embedOf(m).description).toContain('posted to <#4444444444444444444>');
   });
 
   it('a failed last review post is shown with when and why; a later successful one hides it', () => {
-    const settings = { reviewChannelId: '4444444444444444444', adminRoleId: null, maxActiveJobsPerUser: null, dmDefault: null };
+    const settings = { reviewChannelId: '4444444444444444444', adminRoleId: null, maxActiveJobsPerUser: null, dmDefault: null, hidePrompts: null };
     const failed = settingsView(settings, defaults, { action: 'post_failed', at: NOW, detail: '4444444444444444444: missing access @everyone' });
     expectWithinLimits(failed, 'action');
     expect(field(failed, '⚠️ Review posts')).toBe(`Last post to <#4444444444444444444> failed <t:${unix(NOW)}:R>: missing access @\u200beveryone`);
@@ -511,7 +513,7 @@ describe('settingsView', () => {
   });
 
   it('garbage ids are not turned into mentions', () => {
-    const m = settingsView({ reviewChannelId: '@everyone', adminRoleId: '1>x', maxActiveJobsPerUser: Number.NaN, dmDefault: null }, defaults);
+    const m = settingsView({ reviewChannelId: '@everyone', adminRoleId: '1>x', maxActiveJobsPerUser: Number.NaN, dmDefault: null, hidePrompts: null }, defaults);
     expectWithinLimits(m, 'action');
     expect(mentionsIn(m)).toEqual([]);
     expect(field(m, 'Review channel')).toBe('Not set');

@@ -11,6 +11,7 @@ import {
   type User,
 } from 'discord.js';
 import type { Db } from '../../db/open';
+import type { FreshLinks } from '../../tracker/freshLinks';
 import type { Logger } from '../../log';
 import type { StatusFacts } from '../views/status';
 import type { Registry } from '../../upstreams/registry';
@@ -32,6 +33,8 @@ export interface CommandContext {
   ownerUserIds: readonly string[];
   /** What /tracker-status shows, read now. */
   opsStatus: () => StatusFacts;
+  /** The jobs with fresh links where theirs expired or soon will (for a private answer only). */
+  freshLinks: FreshLinks;
 }
 
 type Definition = RESTPostAPIChatInputApplicationCommandsJSONBody;

@@ -8,7 +8,9 @@ import {
   type ChatInputCommandInteraction,
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
-import { blocksOf, loadGuildSettings, updateGuildSettings, type GuildSettings } from '../../db/guilds';
+import { blocksOf, loadGuildSettings, promptsHidden, updateGuildSettings, type GuildSettings } from '../../db/guilds';
+import { inTransaction } from '../../db/open';
+import { redrawGuildMessages } from '../../db/subscriptions';
 import { lastReviewPost, liftBlock } from '../../db/reviews';
 import { blocksView, settingsView } from '../views/admin';
 import { answer, defineCommand, DM_DEFAULT, GUILD_ONLY, type CommandContext, type CommandOptions } from './command';
@@ -19,6 +21,7 @@ const CLEARABLE = {
   admin_role: 'adminRoleId',
   max_jobs: 'maxActiveJobsPerUser',
   dm_default: 'dmDefault',
+  hide_prompts: 'hidePrompts',
 } as const satisfies Record<string, keyof Omit<GuildSettings, 'guildId'>>;
 
 export const trackerSettingsDefinition = {
@@ -48,6 +51,7 @@ export const trackerSettingsDefinition = {
           max_value: 100,
         },
         { type: ApplicationCommandOptionType.Boolean, name: 'dm_default', description: 'DM people when their job ends, unless they say otherwise' },
+        { type: ApplicationCommandOptionType.Boolean, name: 'hide_prompts', description: 'Leave prompts out of public tracking messages (people still see theirs by DM and /jobs)' },
       ],
     },
     {
@@ -95,14 +99,14 @@ export const trackerSettings = defineCommand(trackerSettingsDefinition, {
             `I cannot post in ${channelMention(changes.reviewChannelId)}: I need **View Channel**, **Send Messages** and **Embed Links** there. Nothing was changed.`,
           );
         }
-        updateGuildSettings(ctx.db, guildId, changes, interaction.user.id, at);
+        saveSettings(ctx, guildId, changes, interaction.user.id, at);
         ctx.log.info({ event: 'settings_changed', guildId, by: interaction.user.id, changes }, 'server settings changed');
         return show(interaction, ctx, 'Saved.');
       }
       case 'clear': {
         const setting = options.getString('setting', true) as keyof typeof CLEARABLE;
         if (!(setting in CLEARABLE)) return answer(interaction, 'Unknown setting.');
-        updateGuildSettings(ctx.db, guildId, { [CLEARABLE[setting]]: null }, interaction.user.id, at);
+        saveSettings(ctx, guildId, { [CLEARABLE[setting]]: null }, interaction.user.id, at);
         return show(interaction, ctx, `${inlineCode(setting)} is back to its default.`);
       }
       case 'blocks':
@@ -125,16 +129,28 @@ function requestedChanges(options: SettingsOptions): Partial<Omit<GuildSettings,
   const role = options.getRole('admin_role');
   const maxJobs = options.getInteger('max_jobs');
   const dmDefault = options.getBoolean('dm_default');
+  const hidePrompts = options.getBoolean('hide_prompts');
   if (channel) changes.reviewChannelId = channel.id;
   if (role) changes.adminRoleId = role.id;
   if (maxJobs !== null) changes.maxActiveJobsPerUser = maxJobs;
   if (dmDefault !== null) changes.dmDefault = dmDefault;
+  if (hidePrompts !== null) changes.hidePrompts = hidePrompts;
   return changes;
+}
+
+/** Saves the changes; when the prompts' visibility changed, the server's live tracking messages are drawn again. */
+function saveSettings(ctx: CommandContext, guildId: string, changes: Partial<Omit<GuildSettings, 'guildId'>>, by: string, at: number): void {
+  const redraw = 'hidePrompts' in changes && promptsHidden(ctx.db, guildId) !== (changes.hidePrompts === true);
+  inTransaction(ctx.db, () => {
+    updateGuildSettings(ctx.db, guildId, changes, by, at);
+    if (redraw) redrawGuildMessages(ctx.db, guildId);
+  });
+  if (redraw) ctx.onChange();
 }
 
 async function show(interaction: ChatInputCommandInteraction, ctx: CommandContext, note?: string): Promise<void> {
   const settings = loadGuildSettings(ctx.db, interaction.guildId!);
-  const defaults = { maxActiveJobsPerUser: ctx.maxActiveJobsPerUser, dmDefault: DM_DEFAULT };
+  const defaults = { maxActiveJobsPerUser: ctx.maxActiveJobsPerUser, dmDefault: DM_DEFAULT, hidePrompts: false };
   await answer(interaction, { ...settingsView(settings, defaults, lastReviewPost(ctx.db, interaction.guildId!)), content: note });
 }
 

@@ -17,6 +17,7 @@ export interface GuildSettingsView {
   adminRoleId: string | null;
   maxActiveJobsPerUser: number | null;
   dmDefault: boolean | null;
+  hidePrompts: boolean | null;
 }
 
 const onOff = (b: boolean): string => (b ? 'on' : 'off');
@@ -31,7 +32,7 @@ function countText(n: unknown): string {
 /** Each setting with its value, or "(default: …)" when the server has not set it. */
 export function settingsView(
   settings: GuildSettingsView,
-  defaults: { maxActiveJobsPerUser: number; dmDefault: boolean },
+  defaults: { maxActiveJobsPerUser: number; dmDefault: boolean; hidePrompts: boolean },
   /** The server's latest review post event (`posted` or `post_failed`), if any. */
   lastPost?: { action: string; at: number; detail: string | null } | null,
 ): { embeds: APIEmbed[] } {
@@ -59,6 +60,11 @@ export function settingsView(
         settings.dmDefault === null || settings.dmDefault === undefined
           ? `(default: ${onOff(defaults.dmDefault)})`
           : onOff(settings.dmDefault),
+      inline: true,
+    },
+    {
+      name: 'Prompts in public messages',
+      value: `${(settings.hidePrompts ?? defaults.hidePrompts) ? 'hidden (shown only to the person, by DM and in /jobs)' : 'shown'}${settings.hidePrompts === null || settings.hidePrompts === undefined ? ' (default)' : ''}`,
       inline: true,
     },
   ];

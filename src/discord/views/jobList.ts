@@ -10,6 +10,8 @@ export interface JobListRow {
   job: JobSnapshot;
   /** Link to the job's tracking message, if there is one. */
   link: string | null;
+  /** A plain sentence under the results (e.g. that a link could not be refreshed). */
+  note?: string;
 }
 
 /** One job's block is kept under this so a few jobs with long result URLs cannot crowd out the rest. */
@@ -32,10 +34,12 @@ function rowBlock(index: number, row: JobListRow, now: number): string {
   if (view.running && view.progress !== null) lines.push(progressBar(view.progress, 10));
   const head = lines.join('\n');
   const results: string[] = [];
-  for (const { heading, line } of resultLinkLines(view, ROW_MAX - head.length - 1)) {
+  for (const { heading, line } of resultLinkLines(view, ROW_MAX - head.length - 1 - [view.expiry, row.note].reduce((n, line) => n + (line ? line.length + 1 : 0), 0))) {
     if (line) results.push(line);
     else if (link) results.push(`**${heading}:** in the tracking message`);
   }
+  if (results.length > 0 && view.expiry) results.push(view.expiry);
+  if (row.note) results.push(row.note);
   return results.length ? `${head}\n${results.join('\n')}` : head;
 }
 

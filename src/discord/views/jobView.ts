@@ -4,6 +4,7 @@
  */
 import { clampPercent, isRunningStatus, type JobSnapshot, type MediaKind, type Problem, type ResultMedia } from '../../domain/job';
 import { namesOf } from '../../domain/upstream';
+import { expiryLine } from './linkExpiry';
 import { notFoundYetText, problemHeadlines, problemTexts } from './problemTexts';
 import { cleanPrompt, cleanText, inlineCode, safeLink, truncate, wellFormed } from './text';
 
@@ -67,6 +68,8 @@ export interface JobView {
   images: ResultLink[];
   videos: ResultLink[];
   audio: ResultLink[];
+  /** Until when the result links work (`expiryLine`), for the messages that link them. */
+  expiry: string | null;
   /** The picture for the embed: the grid, the first image, or a video's still (completed jobs only). */
   gridUrl: string | null;
   /** What the upstream said (failed, moderated, unknown status). */
@@ -271,6 +274,7 @@ export function deriveJobView(job: JobSnapshot, now: number): JobView {
     images: links(media, 'image'),
     videos: links(media, 'video'),
     audio: links(media, 'audio'),
+    expiry: expiryLine(media.filter((m) => m.role !== 'grid'), job.upstream, now),
     gridUrl,
     details: detailFields,
     jobIdCode: inlineCode(wellFormed(displayId(job.jobId)), 200),

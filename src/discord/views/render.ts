@@ -96,7 +96,9 @@ export function renderJob(view: JobView, opts: RenderOptions): MessageBody {
   if (view.running && view.progress !== null) others.push(progressBar(view.progress));
   for (const line of opts.lead ?? []) if (line) others.push(line);
   if (view.note) others.push(view.note);
-  for (const { line } of resultLinkLines(view, LINKS_BUDGET)) if (line) others.push(line);
+  const linkLines = resultLinkLines(view, LINKS_BUDGET).filter(({ line }) => line);
+  for (const { line } of linkLines) others.push(line);
+  if (linkLines.length > 0 && view.expiry) others.push(view.expiry);
   const othersText = others.join(SEP);
 
   const fixed =

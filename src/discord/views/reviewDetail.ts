@@ -4,6 +4,7 @@ import type { JobSnapshot } from '../../domain/job';
 import { FOOTER_TEXT, deriveJobView } from './jobView';
 import { DISCORD_LIMITS, clampEmbed, embedLength, fitFields } from './limits';
 import { isoTimestamp, safeChannelMention, safeTime, safeUserMention } from './markup';
+import { spoileredMediaField } from './reviewMedia';
 import { REVIEW_COLORS, STATUS_ICON, STATUS_WORD, outcomeLine, reviewNumber, statusOf, trackedLine, type ReviewEvent, type ReviewRecord } from './reviewStatus';
 import { cleanPrompt, cleanText, fitItems, truncate } from './text';
 
@@ -66,8 +67,10 @@ export function reviewDetail(
   const top = `${head.join('\n')}\n\n${prompt}`;
 
   const idField: APIEmbedField = { name: 'Job id', value: view.jobIdCode, inline: false };
-  const detailRoom = Math.max(0, Math.min(DETAILS_MAX, L.total - embedLength({ title, description: top, footer, fields: [idField] }) - 600));
-  const fields = [idField, ...fitFields(view.details, detailRoom, L.fields - 1)];
+  const media = spoileredMediaField(job);
+  const fixedFields = media ? [idField, media] : [idField];
+  const detailRoom = Math.max(0, Math.min(DETAILS_MAX, L.total - embedLength({ title, description: top, footer, fields: fixedFields }) - 600));
+  const fields = [...fixedFields, ...fitFields(view.details, detailRoom, L.fields - fixedFields.length)];
 
   // The history fills what is left of the description and the total.
   const heading = '\n\n**History**\n';

@@ -10,6 +10,7 @@ import { DISCORD_LIMITS, clampEmbed, embedLength, fitFields } from './limits';
 import { isoTimestamp } from './markup';
 import { PROMPT_SHOWN_MAX, type ButtonRow } from './render';
 import { reviewButtonId, validReviewId, type ReviewAction } from './reviewIds';
+import { spoileredMediaField } from './reviewMedia';
 import { REVIEW_COLORS, STATUS_WORD, outcomeLine, reviewNumber, statusOf, trackedLine, type ReviewRecord } from './reviewStatus';
 import { truncate } from './text';
 
@@ -61,15 +62,17 @@ export function reviewPost(
   const prompt = view.prompt ? truncate(view.prompt, promptMax) : '';
   const description = `${headText}\n\n${prompt ? `> ${prompt}` : '*No prompt known for this job.*'}`;
 
-  const fixed = embedLength({ title, description, footer: { text: footer }, fields: [idField] });
-  const details = fitFields(view.details, L.total - fixed - 32, L.fields - 1);
+  const media = spoileredMediaField(job);
+  const fixedFields = media ? [idField, media] : [idField];
+  const fixed = embedLength({ title, description, footer: { text: footer }, fields: fixedFields });
+  const details = fitFields(view.details, L.total - fixed - 32, L.fields - fixedFields.length);
   if (details.length === 0) details.push({ name: 'Moderation details', value: 'Midjourney sent no details.', inline: false });
 
   const embed: APIEmbed = {
     title,
     description,
     color: REVIEW_COLORS[status],
-    fields: [idField, ...details],
+    fields: [...fixedFields, ...details],
     footer: { text: footer },
   };
   const ts = isoTimestamp(review.createdAt);

@@ -5,9 +5,10 @@
  */
 import { z } from 'zod';
 import type { JobReading, JobStatus, ResultMedia, Stage } from '../../domain/job';
-import { clampPercent } from '../../domain/job';
+import { clampPercent, keepsMedia } from '../../domain/job';
 import { namesOf } from '../../domain/upstream';
 import { requestJson, type JsonAnswer } from '../http';
+import { withLinkExpiry } from '../../domain/linkExpiry';
 import { MAX_PASTED_ID_LENGTH, tidyPastedId, type ListResult, type PollResult, type Recognition, type UpstreamAdapter } from '../port';
 
 export interface MjProxySettings {
@@ -81,7 +82,7 @@ function mediaOf(task: ProxyTask): ResultMedia[] {
   for (const image of singles) media.push({ kind: 'image', url: image.url });
   const videos = task.videoUrls?.length ? task.videoUrls.map((v) => v.url) : task.videoUrl ? [task.videoUrl] : [];
   for (const url of videos) media.push({ kind: 'video', url });
-  return media;
+  return media.map(withLinkExpiry);
 }
 
 export function readingOf(task: ProxyTask): JobReading {
@@ -97,7 +98,7 @@ export function readingOf(task: ProxyTask): JobReading {
     stage: known?.stage ?? stage(word),
     progress: status === 'completed' ? 100 : progressOf(task),
     prompt: task.prompt?.trim() ? task.prompt : (task.promptEn ?? null),
-    media: status === 'completed' ? mediaOf(task) : [],
+    media: keepsMedia(status) ? mediaOf(task) : [],
     makes: videoJob ? 'video' : 'image',
     error,
     details: error ? [{ name: 'Fail reason', text: error }] : [],

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { ResultMedia } from '../../domain/job';
 import { namesOf } from '../../domain/upstream';
+import { withLinkExpiry } from '../../domain/linkExpiry';
 import type { ListResult, UpstreamAdapter } from '../port';
 import { USEAPI_ACCOUNT_KEY, useapiGetParsed, type UseapiSettings } from '../useapi/client';
 import { errorTexts, makesOf, readJob, readingOf, recogniseJobId, useapiJobSchema, type JobFamilySpec, type UseapiJob } from '../useapi/jobRecord';
@@ -20,7 +21,7 @@ const optionalLink = z.string().min(1).optional();
 const videoSchema = z.object({ videoUrl: optionalLink, videoUrlWatermarked: optionalLink, coverUrl: optionalLink }).loose();
 const imagesSchema = z.array(z.object({ imageUrl: optionalLink }).loose());
 
-/** `response.videoUrl` (else the watermarked one) with its cover, and `response.images[].imageUrl` [DOC]. */
+/** `response.videoUrl` (else the watermarked one) with its cover, and `response.images[].imageUrl` [DOC]; their links are signed. */
 function mediaOf(job: UseapiJob): ResultMedia[] {
   const out: ResultMedia[] = [];
   const video = videoSchema.safeParse(job.response ?? {}).data;
@@ -29,7 +30,7 @@ function mediaOf(job: UseapiJob): ResultMedia[] {
   for (const image of imagesSchema.safeParse(job.response?.images).data ?? []) {
     if (image.imageUrl) out.push({ kind: 'image', url: image.imageUrl });
   }
-  return out;
+  return out.map(withLinkExpiry);
 }
 
 const SPEC: JobFamilySpec = {

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { ResultMedia } from '../../domain/job';
 import { namesOf } from '../../domain/upstream';
-import { expiryOf } from '../http';
+import { withLinkExpiry } from '../../domain/linkExpiry';
 import type { ListResult, UpstreamAdapter } from '../port';
 import { USEAPI_ACCOUNT_KEY, useapiGet, useapiGetParsed, type UseapiSettings } from '../useapi/client';
 import { errorTexts, readJob, readingOf, recogniseJobId, useapiJobSchema, type JobFamilySpec, type UseapiJob } from '../useapi/jobRecord';
@@ -36,20 +36,16 @@ const operationsSchema = z.array(z.object({ video: z.object({ fifeUrl: link.opti
 /** `response.media[]` (May 2026 docs), else the older `response.operations[].video` [DOC]; links are signed and expire (`Expires=`). */
 function mediaOf(job: UseapiJob): ResultMedia[] {
   const out: ResultMedia[] = [];
-  const withExpiry = (m: ResultMedia): ResultMedia => {
-    const expiresAt = expiryOf(m.url);
-    return expiresAt === undefined ? m : { ...m, expiresAt };
-  };
   for (const m of mediaSchema.safeParse(job.response?.media).data ?? []) {
     const id = m.mediaGenerationId ?? m.image?.generatedImage?.mediaGenerationId;
-    if (m.videoUrl) out.push(withExpiry({ kind: 'video', url: m.videoUrl, ...(m.thumbnailUrl && { preview: m.thumbnailUrl }), ...(id && { id }) }));
+    if (m.videoUrl) out.push(withLinkExpiry({ kind: 'video', url: m.videoUrl, ...(m.thumbnailUrl && { preview: m.thumbnailUrl }), ...(id && { id }) }));
     const fife = m.image?.generatedImage?.fifeUrl;
-    if (fife) out.push(withExpiry({ kind: 'image', url: fife, ...(id && { id }) }));
+    if (fife) out.push(withLinkExpiry({ kind: 'image', url: fife, ...(id && { id }) }));
   }
   if (out.length > 0) return out;
   for (const op of operationsSchema.safeParse(job.response?.operations).data ?? []) {
     const url = op.video?.fifeUrl ?? op.video?.uri;
-    if (url) out.push(withExpiry({ kind: 'video', url }));
+    if (url) out.push(withLinkExpiry({ kind: 'video', url }));
   }
   return out;
 }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { stringifyUpstream } from '../../domain/text';
 import { useapiJobSchema } from '../useapi/jobRecord';
-import { clampPercent, type JobReading, type JobStatus, type ReadingDetail, type ResultMedia, type Stage } from '../../domain/job';
+import { withLinkExpiry } from '../../domain/linkExpiry';
+import { clampPercent, keepsMedia, type JobReading, type JobStatus, type ReadingDetail, type ResultMedia, type Stage } from '../../domain/job';
 
 const link = z.object({ id: z.number().optional(), url: z.string() }).loose();
 
@@ -137,7 +138,7 @@ function promptOf(job: UpstreamJob): string | null {
 
 /** The grid (the Discord attachment, else the first image), the `imageUx` images, and for a video job the `videoUx` videos. */
 function mediaOf(job: UpstreamJob): ResultMedia[] {
-  if (job.status !== 'completed') return [];
+  if (!keepsMedia(statusOf(job))) return [];
   const r = job.response;
   const media: ResultMedia[] = [];
   const grid = r?.attachments?.[0]?.url ?? r?.imageUx?.[0]?.url;
@@ -145,7 +146,8 @@ function mediaOf(job: UpstreamJob): ResultMedia[] {
   for (const item of r?.imageUx ?? []) media.push({ kind: 'image', url: item.url });
   const isVideo = job.jobType === 'video' || (r?.videoUx?.length ?? 0) > 0;
   if (isVideo) for (const item of r?.videoUx ?? []) media.push({ kind: 'video', url: item.url });
-  return media;
+  // The grid is a Discord attachment, signed with `ex=`; the cdn.midjourney.com links are not signed.
+  return media.map(withLinkExpiry);
 }
 
 const textOf = (value: unknown): string | null => stringifyUpstream(value) || null;

@@ -4,7 +4,7 @@
  * One reader for the family; each adapter says how its statuses, results and moderation read.
  */
 import { z } from 'zod';
-import type { JobReading, JobStatus, MediaKind, ReadingDetail, ResultMedia, Stage } from '../../domain/job';
+import { keepsMedia, type JobReading, type JobStatus, type MediaKind, type ReadingDetail, type ResultMedia, type Stage } from '../../domain/job';
 import { stringifyUpstream } from '../../domain/text';
 import { MAX_PASTED_ID_LENGTH, tidyPastedId, type PollResult, type Recognition, type TransportFailure } from '../port';
 import { useapiGet, type UseapiSettings } from './client';
@@ -72,7 +72,7 @@ export function readingOf(job: UseapiJob, spec: JobFamilySpec): JobReading {
     stage: known?.stage ?? { label: job.status, note: null, withPercent: false },
     progress: job.status === 'completed' ? 100 : null,
     prompt: typeof job.request?.prompt === 'string' && job.request.prompt.trim() ? job.request.prompt : null,
-    media: job.status === 'completed' ? spec.media(job) : [],
+    media: keepsMedia(status) ? spec.media(job) : [],
     makes,
     error: textOf(job.errorDetails) ?? textOf(job.error),
     details: detailsOf(job, spec.engine),
