@@ -1,5 +1,7 @@
 import type { APIActionRowComponent, APIButtonComponent, APIEmbed } from 'discord.js';
+import type { ResultFiles } from '../../db/media';
 import type { JobSnapshot } from '../../domain/job';
+import { galleryMessage, readyFiles, type Rendered } from './gallery';
 import { deriveJobView } from './jobView';
 import { renderJob } from './render';
 
@@ -15,4 +17,16 @@ export function trackingMessage(
   now: number,
 ): { embeds: APIEmbed[]; components: APIActionRowComponent<APIButtonComponent>[] } {
   return renderJob(deriveJobView(job, now), { now });
+}
+
+/**
+ * The tracking message as re-hosting left it: a gallery of the uploaded files once they are ready
+ * (Components V2, kept from then on), else the embed with links and the plain note on what could
+ * not be re-hosted.
+ */
+export function trackingRender(job: JobSnapshot, media: ResultFiles | null, now: number): Rendered {
+  const ready = readyFiles(job, media);
+  if (ready) return galleryMessage(job, ready.files, { now, note: ready.note });
+  const note = job.status === 'completed' ? (media?.note ?? null) : null;
+  return { body: renderJob(deriveJobView(job, now), { now, lead: note ? [note] : [] }), uploads: [] };
 }
