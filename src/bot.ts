@@ -5,6 +5,7 @@ import { lockDatabase } from './db/lock';
 import { openDatabase, type Db } from './db/open';
 import { createDiscordClient, loginAndWaitReady, routeInteractions } from './discord/client';
 import { createDelivery } from './discord/delivery';
+import { storedMedia } from './db/media';
 import type { Logger } from './log';
 import { createOps } from './ops/ops';
 import { ensureIncrementalVacuum } from './ops/retention';
@@ -47,6 +48,7 @@ export async function startBot(config: Config, log: Logger, clock: { now?: () =>
     now,
     retryBaseMs: config.discordRetryBaseMs,
     retryMaxMs: config.discordRetryMaxMs,
+    media: storedMedia(db),
   });
   const ops = createOps({ config, db, client, log: log.child({ part: 'ops' }), now, lanesWaiting: () => delivery.stats().blockedLanes });
   const poller = createPoller({

@@ -6,15 +6,17 @@ import {
   type RESTPostAPIChannelMessageJSONBody,
 } from 'discord.js';
 import { loadJob } from '../db/jobs';
+import { saveResultFiles, type ResultMediaSource } from '../db/media';
 import { inTransaction, type Db } from '../db/open';
 import { dueOutbox, enqueue, enqueueResultDm, markFailed, markRetry, markSent, type OutboxRow } from '../db/outbox';
 import { markLost, markRendered, perGeneration, staleSubscriptions, type SubscriptionRow } from '../db/subscriptions';
 import { crashPoint } from '../crashPoint';
 import type { Logger } from '../log';
-import { effectMessage } from './effects';
-import { failureDetail, failureOf } from './failures';
+import { effectMessage, WAIT_FOR_MEDIA } from './effects';
+import { failureDetail, failureOf, uploadRefused } from './failures';
 import { Lanes } from './lanes';
-import { trackingMessage } from './views/tracking';
+import type { Upload } from './views/gallery';
+import { trackingRender } from './views/tracking';
 
 export interface DeliveryOptions {
   db: Db;
@@ -32,6 +34,8 @@ export interface DeliveryOptions {
   retryMaxMs?: number;
   /** DM channel ids remembered (least recently used forgotten first). */
   dmChannelCacheSize?: number;
+  /** A completed job's re-hosted files; without it, results are links. */
+  media?: ResultMediaSource;
 }
 
 export interface DeliveryStats {
@@ -61,6 +65,8 @@ export interface Delivery {
  * explains what happened), so one deadline serves all of them.
  */
 export const OUTBOX_DEADLINE_MS = 24 * 60 * 60 * 1000;
+/** How often a result DM looks again whether its job's files are fetched (the fetch is bounded by its own timeouts). */
+export const MEDIA_WAIT_MS = 2000;
 /**
  * Talks to Discord from what the database says is owed: tracking messages to post or bring up to
  * date, and outbox effects (DMs) to send. An edit always renders the job's latest state, so
@@ -123,22 +129,34 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
   async function renderTracking(sub: SubscriptionRow, version: number, terminal: boolean): Promise<void> {
     const job = loadJob(db, sub.jobId);
     if (!job) return;
-    const body = { ...trackingMessage(job, now()), allowed_mentions: { parse: [] } };
+    const media = job.terminal && job.status === 'completed' ? (opts.media?.filesFor(job.jobId) ?? null) : null;
+    // Still fetching: staleSubscriptions leaves this message out until the files are stored.
+    if (media?.state === 'pending') return;
+    const { body: view, uploads } = trackingRender(job, media, now());
+    const body = { ...view, allowed_mentions: { parse: [] } };
+    const files = uploadsFor(uploads);
     try {
       let messageId = sub.messageId;
       if (messageId === null) {
         const created = (await rest.post(Routes.channelMessages(sub.channelId), {
           body: { ...body, nonce: perGeneration('t', sub), enforce_nonce: true } satisfies RESTPostAPIChannelMessageJSONBody,
+          files,
         })) as APIMessage;
         messageId = created.id;
         crashPoint('message_created');
       } else {
-        await rest.patch(Routes.channelMessage(sub.channelId, messageId), { body });
+        // A gallery is uploaded again on a re-render (rare: a final message is edited once) rather
+        // than kept by attachment ids, which would have to be stored for every message.
+        await rest.patch(Routes.channelMessage(sub.channelId, messageId), { body, files });
       }
       markRendered(db, sub.id, messageId, job.version, job.terminal);
       lanes.succeeded(sub.channelId);
       log.debug({ event: 'message_rendered', subscription: sub.id, version: job.version }, 'tracking message up to date');
     } catch (error) {
+      if (uploads.length > 0) {
+        const refused = uploadRefused(error);
+        if (refused) return fallBackToLinks(job.jobId, refused);
+      }
       const failure = failureOf(error);
       if (failure.kind === 'lost') return loseMessage(sub, failure.reason);
       if (failure.kind === 'later') {
@@ -155,6 +173,15 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     }
   }
 
+  /**
+   * Discord would not take the job's files (too large, or a body it refuses): from now on its
+   * messages and DMs show links and say why, instead of trying the same upload again.
+   */
+  function fallBackToLinks(jobId: string, why: string): void {
+    saveResultFiles(db, jobId, [], why, now());
+    log.warn({ event: 'upload_refused', jobId, why }, 'Discord refused the result files; showing links');
+  }
+
   /** The message or its channel is gone, or the bot may no longer see it: stop editing, tell the person by DM. */
   function loseMessage(sub: SubscriptionRow, reason: 'deleted' | 'no_access'): void {
     const at = now();
@@ -169,15 +196,21 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
 
   async function sendOutbox(row: OutboxRow): Promise<void> {
     const lane = laneOf(row);
-    const message = effectMessage(db, row, now());
+    const message = effectMessage(db, row, now(), opts.media);
+    if (message === WAIT_FOR_MEDIA) {
+      markRetry(db, row.id, 'waiting for the result files', now() + MEDIA_WAIT_MS);
+      return;
+    }
     if (!message || (!row.userId && !row.channelId)) {
       markFailed(db, row.id, 'nothing to send');
       return;
     }
+    const uploads = message.uploads ?? [];
     try {
       const channelId = row.channelId ?? (await dmChannelOf(row.userId!));
       const sent = (await rest.post(Routes.channelMessages(channelId), {
         body: { ...message.body, allowed_mentions: { parse: [] }, nonce: `o${row.id}`, enforce_nonce: true },
+        files: uploadsFor(uploads),
       })) as APIMessage;
       crashPoint('outbox_sent');
       const at = now();
@@ -188,6 +221,12 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       lanes.succeeded(lane);
       log.info({ event: 'effect_sent', outbox: row.id, kind: row.kind, userId: row.userId, channelId: row.channelId }, 'message sent');
     } catch (error) {
+      const refused = uploads.length > 0 ? uploadRefused(error) : null;
+      if (refused && message.filesOf) {
+        // Not sent: the row stays pending and goes out with links at the next scan.
+        fallBackToLinks(message.filesOf, refused);
+        return;
+      }
       const failure = failureOf(error);
       let reason = failureDetail(failure);
       if (failure.kind === 'later') {
@@ -265,6 +304,11 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       };
     },
   };
+}
+
+/** discord.js' REST files; undefined without any, so a body without files stays JSON. */
+function uploadsFor(uploads: readonly Upload[]) {
+  return uploads.length > 0 ? uploads.map((u) => ({ name: u.name, data: u.data, contentType: u.contentType })) : undefined;
 }
 
 /** Posts to a channel share that channel's lane (and rate limit) with its tracking messages. */
