@@ -6,16 +6,16 @@ import {
   type RESTPostAPIChannelMessageJSONBody,
 } from 'discord.js';
 import { loadJob } from '../db/jobs';
-import { saveResultFiles, type ResultMediaSource } from '../db/media';
+import type { ResultMediaSource } from '../db/media';
 import { inTransaction, type Db } from '../db/open';
 import { dueOutbox, enqueue, enqueueResultDm, markFailed, markRetry, markSent, type OutboxRow } from '../db/outbox';
 import { markLost, markRendered, perGeneration, staleSubscriptions, type SubscriptionRow } from '../db/subscriptions';
 import { crashPoint } from '../crashPoint';
 import type { Logger } from '../log';
 import { effectMessage, WAIT_FOR_MEDIA } from './effects';
-import { failureDetail, failureOf, uploadRefused } from './failures';
+import { failureDetail, failureOf } from './failures';
 import { Lanes } from './lanes';
-import type { Upload } from './views/gallery';
+import { fallBackToLinks, filesToShow, MEDIA_WAIT_MS, uploadRefused, uploadsFor } from './resultUploads';
 import { trackingRender } from './views/tracking';
 
 export interface DeliveryOptions {
@@ -65,8 +65,6 @@ export interface Delivery {
  * explains what happened), so one deadline serves all of them.
  */
 export const OUTBOX_DEADLINE_MS = 24 * 60 * 60 * 1000;
-/** How often a result DM looks again whether its job's files are fetched (the fetch is bounded by its own timeouts). */
-export const MEDIA_WAIT_MS = 2000;
 /**
  * Talks to Discord from what the database says is owed: tracking messages to post or bring up to
  * date, and outbox effects (DMs) to send. An edit always renders the job's latest state, so
@@ -129,7 +127,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
   async function renderTracking(sub: SubscriptionRow, version: number, terminal: boolean): Promise<void> {
     const job = loadJob(db, sub.jobId);
     if (!job) return;
-    const media = job.terminal && job.status === 'completed' ? (opts.media?.filesFor(job.jobId) ?? null) : null;
+    const media = filesToShow(job, opts.media);
     // Still fetching: staleSubscriptions leaves this message out until the files are stored.
     if (media?.state === 'pending') return;
     const { body: view, uploads } = trackingRender(job, media, now());
@@ -153,10 +151,8 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       lanes.succeeded(sub.channelId);
       log.debug({ event: 'message_rendered', subscription: sub.id, version: job.version }, 'tracking message up to date');
     } catch (error) {
-      if (uploads.length > 0) {
-        const refused = uploadRefused(error);
-        if (refused) return fallBackToLinks(job.jobId, refused);
-      }
+      const refused = uploads.length > 0 ? uploadRefused(error) : null;
+      if (refused) return fallBackToLinks(db, log, job.jobId, refused, now());
       const failure = failureOf(error);
       if (failure.kind === 'lost') return loseMessage(sub, failure.reason);
       if (failure.kind === 'later') {
@@ -171,15 +167,6 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
         markRendered(db, sub.id, sub.messageId, version, terminal);
       }
     }
-  }
-
-  /**
-   * Discord would not take the job's files (too large, or a body it refuses): from now on its
-   * messages and DMs show links and say why, instead of trying the same upload again.
-   */
-  function fallBackToLinks(jobId: string, why: string): void {
-    saveResultFiles(db, jobId, [], why, now());
-    log.warn({ event: 'upload_refused', jobId, why }, 'Discord refused the result files; showing links');
   }
 
   /** The message or its channel is gone, or the bot may no longer see it: stop editing, tell the person by DM. */
@@ -224,7 +211,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       const refused = uploads.length > 0 ? uploadRefused(error) : null;
       if (refused && message.filesOf) {
         // Not sent: the row stays pending and goes out with links at the next scan.
-        fallBackToLinks(message.filesOf, refused);
+        fallBackToLinks(db, log, message.filesOf, refused, now());
         return;
       }
       const failure = failureOf(error);
@@ -304,11 +291,6 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       };
     },
   };
-}
-
-/** discord.js' REST files; undefined without any, so a body without files stays JSON. */
-function uploadsFor(uploads: readonly Upload[]) {
-  return uploads.length > 0 ? uploads.map((u) => ({ name: u.name, data: u.data, contentType: u.contentType })) : undefined;
 }
 
 /** Posts to a channel share that channel's lane (and rate limit) with its tracking messages. */

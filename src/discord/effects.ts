@@ -8,6 +8,7 @@ import { loadReview, recordPost, recordPostFailure } from '../db/reviews';
 import { subscriptions } from '../db/schema';
 import type { AccountIncidentKind } from '../domain/job';
 import { namesOfAccount } from '../domain/upstream';
+import { filesToShow } from './resultUploads';
 import { accountAlert, accountRecovered } from './views/admin';
 import { messageLostDm, resultDmRender } from './views/dm';
 import type { Upload } from './views/gallery';
@@ -44,7 +45,7 @@ export function effectMessage(db: Db, row: OutboxRow, now: number, media?: Resul
       const job = loadJob(db, sub.jobId);
       if (!job) return null;
       const messageId = sub.state === 'lost' ? null : sub.messageId;
-      const files = job.status === 'completed' ? (media?.filesFor(job.jobId) ?? null) : null;
+      const files = filesToShow(job, media);
       if (files?.state === 'pending') return WAIT_FOR_MEDIA;
       return { ...resultDmRender(job, { guildId: sub.guildId, channelId: sub.channelId, messageId }, files, now), filesOf: job.jobId };
     }

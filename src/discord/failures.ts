@@ -42,14 +42,3 @@ export function failureDetail(failure: Failure): string {
       return failure.detail;
   }
 }
-
-/**
- * Why Discord would not take a message's uploaded files, in words for the message; null when the
- * error is about something else. 40005: over the upload limit; 50035: a body it refuses.
- */
-export function uploadRefused(error: unknown): string | null {
-  if (!(error instanceof DiscordAPIError)) return null;
-  if (error.code === RESTJSONErrorCodes.RequestEntityTooLarge) return 'The result files are too large to upload to Discord, so they are shown as links.';
-  if (error.code === RESTJSONErrorCodes.InvalidFormBodyOrContentType) return 'Discord did not accept the result files, so they are shown as links.';
-  return null;
-}

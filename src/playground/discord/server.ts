@@ -108,7 +108,7 @@ export class RestHandler {
   /** `/attachments/<channel>/<attachment>/<name>`: the bytes uploaded, as Discord's CDN serves them. */
   private serveAttachment(pathname: string, res: ServerResponse): void {
     const [, , channelId, attachmentId] = pathname.split('/');
-    const file = this.state.attachmentFile(channelId ?? '', attachmentId ?? '');
+    const file = this.state.uploads.file(channelId ?? '', attachmentId ?? '');
     if (!file) {
       res.writeHead(404).end();
       return;

@@ -7,10 +7,10 @@ import type { ResolvedConfig } from './config';
 import { Intent } from './gateway';
 import { guildChannelObject, guildObject, memberObject } from './guildObject';
 import { buildMessage, editedMessage, MessageFlag, userObject, type UploadedFile } from './messages';
-import { apiError, ErrorCode, fail, ReplyError } from './reply';
+import { ErrorCode, fail } from './reply';
 import { SnowflakeGenerator } from './snowflake';
-import { formatProblem, toDiscordErrors, type Problem } from './problems';
-import { checkResultingMessage, planAttachments, type AttachmentPlan } from './uploads';
+import { formatProblem } from './problems';
+import { AttachmentStore, checkResultingMessage, planAttachments, refuseProblems } from './uploads';
 import { checkResponseMessage } from './validation';
 import type {
   ApiMessage,
@@ -90,8 +90,8 @@ export class DiscordState {
   private readonly byChannel = new Map<string, FakeMessage[]>();
   private readonly nonces = new Map<string, { messageId: string; at: number }>();
   private readonly startedAt = new Date().toISOString();
-  /** Uploaded bytes by attachment id, served from the attachment URLs. */
-  private readonly files = new Map<string, { channelId: string; data: Buffer; contentType: string }>();
+  /** Uploaded files: attachment objects and the bytes their URLs serve. */
+  readonly uploads = new AttachmentStore(this.ids, () => this.baseUrl);
 
   constructor(readonly config: ResolvedConfig) {
     this.botUser = userObject({ id: config.applicationId, username: config.botUsername }, true);
@@ -176,7 +176,7 @@ export class DiscordState {
 
   createMessage(input: CreateMessageInput): FakeMessage {
     const plan = planAttachments(input.body, input.files ?? [], []);
-    this.refuse(plan.problems);
+    refuseProblems(this.counters, plan.problems);
     const id = this.ids.next();
     const now = Date.now();
     const data = buildMessage({
@@ -186,12 +186,11 @@ export class DiscordState {
       body: input.body,
       type: input.type,
       extraFlags: (input.ephemeral ? MessageFlag.Ephemeral : 0) | (input.loading ? MessageFlag.Loading : 0),
-      attachments: this.attachments(input.channelId, plan),
+      attachments: this.uploads.attach(input.channelId, plan),
       extra: input.extra,
       now,
     });
-    this.refuse(checkResultingMessage(data, null));
-    this.keepFiles(input.channelId, data.attachments, plan);
+    refuseProblems(this.counters, checkResultingMessage(data, null));
     const message: FakeMessage = {
       id,
       channelId: input.channelId,
@@ -217,11 +216,10 @@ export class DiscordState {
 
   editMessage(message: FakeMessage, body: JsonObject, files: UploadedFile[] = []): FakeMessage {
     const plan = planAttachments(body, files, message.data.attachments);
-    this.refuse(plan.problems);
-    const uploads = this.attachments(message.channelId, plan);
+    refuseProblems(this.counters, plan.problems);
+    const uploads = this.uploads.attach(message.channelId, plan);
     const data = editedMessage(message.data, body, plan.keep, uploads, Date.now());
-    this.refuse(checkResultingMessage(data, message.data.flags));
-    this.keepFiles(message.channelId, uploads, plan);
+    refuseProblems(this.counters, checkResultingMessage(data, message.data.flags));
     message.data = data;
     message.versions.push(body);
     this.counters.messagesEdited++;
@@ -279,35 +277,6 @@ export class DiscordState {
   }
 
   // ------------------------------------------------------------------ internals
-
-  /** An uploaded file as the fake serves it from its attachment URL; undefined when there is none. */
-  attachmentFile(channelId: string, attachmentId: string): { data: Buffer; contentType: string } | undefined {
-    const file = this.files.get(attachmentId);
-    return file?.channelId === channelId ? file : undefined;
-  }
-
-  /** A body Discord refuses once it sees the message it lands on: 400 50035, recorded as a violation. */
-  private refuse(problems: Problem[]): void {
-    if (problems.length === 0) return;
-    this.counters.invalidBodies++;
-    throw new ReplyError(apiError(400, ErrorCode.InvalidFormBody, { errors: toDiscordErrors(problems) }), `invalid body\n  ${problems.map(formatProblem).join('\n  ')}`);
-  }
-
-  private attachments(channelId: string, plan: AttachmentPlan): JsonObject[] {
-    return plan.uploads.map(({ file, filename, description }) => {
-      const id = this.ids.next();
-      const url = `${this.baseUrl}/attachments/${channelId}/${id}/${encodeURIComponent(filename)}`;
-      return { id, filename, ...(description ? { description } : {}), size: file.size, url, proxy_url: url, content_type: file.contentType };
-    });
-  }
-
-  private keepFiles(channelId: string, attachments: JsonObject[], plan: AttachmentPlan): void {
-    const uploaded = attachments.slice(attachments.length - plan.uploads.length);
-    uploaded.forEach((a, i) => {
-      const file = plan.uploads[i]!.file;
-      this.files.set(String(a.id), { channelId, data: file.data, contentType: file.contentType });
-    });
-  }
 
   private selfCheck(data: ApiMessage): void {
     const problems = checkResponseMessage(data);

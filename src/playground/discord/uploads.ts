@@ -4,8 +4,10 @@
  * (it can be set on an edit, never removed, and a V2 message carries no content or embeds).
  */
 import { MessageFlag, type UploadedFile } from './messages';
-import type { Path, Problem } from './problems';
-import { isObject, type ApiMessage, type JsonObject } from './types';
+import { formatProblem, toDiscordErrors, type Path, type Problem } from './problems';
+import { apiError, ErrorCode, ReplyError } from './reply';
+import type { SnowflakeGenerator } from './snowflake';
+import { isObject, type ApiMessage, type FakeDiscordCounters, type JsonObject } from './types';
 
 /** Discord's upload limit for a bot's message without server boosts (all files of one request together). */
 export const DEFAULT_UPLOAD_LIMIT_BYTES = 10 * 1024 * 1024;
@@ -96,4 +98,37 @@ export function checkResultingMessage(after: ApiMessage, beforeFlags: number | n
     }
   }
   return problems;
+}
+
+/** Uploaded files: the attachment objects a message gets, and the bytes its URLs serve. */
+export class AttachmentStore {
+  private readonly files = new Map<string, { channelId: string; data: Buffer; contentType: string }>();
+
+  constructor(
+    private readonly ids: SnowflakeGenerator,
+    private readonly baseUrl: () => string,
+  ) {}
+
+  /** Attachment objects for the plan's uploads, whose bytes their URLs serve from now on. */
+  attach(channelId: string, plan: AttachmentPlan): JsonObject[] {
+    return plan.uploads.map(({ file, filename, description }) => {
+      const id = this.ids.next();
+      this.files.set(id, { channelId, data: file.data, contentType: file.contentType });
+      const url = `${this.baseUrl()}/attachments/${channelId}/${id}/${encodeURIComponent(filename)}`;
+      return { id, filename, ...(description ? { description } : {}), size: file.size, url, proxy_url: url, content_type: file.contentType };
+    });
+  }
+
+  /** An uploaded file as the fake serves it from its attachment URL; undefined when there is none. */
+  file(channelId: string, attachmentId: string): { data: Buffer; contentType: string } | undefined {
+    const file = this.files.get(attachmentId);
+    return file?.channelId === channelId ? file : undefined;
+  }
+}
+
+/** A body Discord refuses once it sees the message it lands on: 400 50035, recorded as a violation. */
+export function refuseProblems(counters: FakeDiscordCounters, problems: Problem[]): void {
+  if (problems.length === 0) return;
+  counters.invalidBodies++;
+  throw new ReplyError(apiError(400, ErrorCode.InvalidFormBody, { errors: toDiscordErrors(problems) }), `invalid body\n  ${problems.map(formatProblem).join('\n  ')}`);
 }
