@@ -103,7 +103,7 @@ export function galleryMessage(job: JobSnapshot, files: readonly ResultFile[], o
   });
 
   const heading = `## ${truncate(opts.title ?? view.headline, DISCORD_LIMITS.title)}`;
-  const status = `-# ${[view.statusLabel, formatDuration(view.elapsedMs), view.jobIdCode, view.footer].filter(Boolean).join(' · ')}`;
+  const status = `-# ${[view.statusLabel, formatDuration(view.elapsedMs), view.footer].filter(Boolean).join(' · ')}\n-# Job ${view.jobIdCode}`;
   const lead = (opts.lead ?? []).filter(Boolean).join('\n');
   const note = opts.note ? truncate(opts.note, 500) : '';
   const fixed = heading.length + status.length + lead.length + note.length;
