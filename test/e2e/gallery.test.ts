@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadJob } from '../../src/db/jobs';
 import { requestMedia, saveResultFiles, type ResultFile } from '../../src/db/media';
 import type { FakeMessage } from '../../src/playground/discord';
+import { makeJobId, timeline } from '../../src/playground/useapi';
 import { kill, startBotProcess, type BotProcess } from './botProcess';
 import { ALICE, CHANNEL, messageText, World } from './world';
 
@@ -32,6 +33,13 @@ function filesOf(jobid: string, size = 64): ResultFile[] {
     const bytes = Buffer.alloc(size, i + 1);
     return { position: i, name, contentType: m.kind === 'video' ? 'video/mp4' : 'image/png', sourceIndex: i, kind: m.kind, bytes };
   });
+}
+
+/** A job that runs long enough for the test to ask for its files before it completes, even on a busy machine. */
+function addJob(prompt?: string): string {
+  const jobid = makeJobId();
+  world.useapi.addJob({ jobid, prompt, steps: timeline({ queueMs: 300, runMs: 1500, stepMs: 300, outcome: 'completed' }) });
+  return jobid;
 }
 
 async function completedWhileFetching(jobid: string): Promise<void> {
@@ -59,7 +67,7 @@ async function servedBytes(url: string): Promise<Buffer> {
 describe('re-hosted results in a gallery', () => {
   it('the final message and the DM hold the uploaded images; no Midjourney CDN or signed link in the public message', async () => {
     world = await World.start();
-    const jobid = world.addJob('completed', { prompt: 'a lighthouse at dusk' });
+    const jobid = addJob('a lighthouse at dusk');
     await world.track(ALICE, jobid);
     const message = await world.trackingMessage(ALICE.id, jobid);
     await completedWhileFetching(jobid);
@@ -97,7 +105,7 @@ describe('re-hosted results in a gallery', () => {
 
   it('files that could not be fetched: links and the plain explanation, in the message and the DM', async () => {
     world = await World.start();
-    const jobid = world.addJob('completed');
+    const jobid = addJob();
     await world.track(ALICE, jobid);
     await completedWhileFetching(jobid);
     saveResultFiles(world.db, jobid, [], 'The result files could not be downloaded, so they are shown as links.', Date.now());
@@ -112,7 +120,7 @@ describe('re-hosted results in a gallery', () => {
 
   it('files over the upload limit: Discord answers 413 40005 once, then links with the reason; one message, one DM', async () => {
     world = await World.start({ discord: { uploadLimitBytes: 1000 } });
-    const jobid = world.addJob('completed');
+    const jobid = addJob();
     await world.track(ALICE, jobid);
     await completedWhileFetching(jobid);
     saveResultFiles(world.db, jobid, filesOf(jobid, 400), null, Date.now());
@@ -131,10 +139,11 @@ describe('re-hosted results in a gallery', () => {
     ['message_created', 'after the gallery was posted, before its id was stored'],
     ['outbox_sent', 'after the DM with the images was sent, before it was marked sent'],
   ])('a SIGKILL at %s (%s) posts nothing twice', async (point) => {
-    world = await World.start({ inProcess: false });
+    // Short backoffs: the posts refused below must not leave a lane waiting past the test's patience.
+    world = await World.start({ inProcess: false, env: { DISCORD_RETRY_BASE_MS: '50', DISCORD_RETRY_MAX_MS: '200' } });
     // No message before the files are stored, so the first post is the gallery.
     world.discord.failFor('POST /channels/:id/messages', 503, 60_000);
-    const jobid = world.addJob('completed');
+    const jobid = addJob();
     child = await startBotProcess({ ...world.env, TRACKER_CRASH_AT: `${point}:1` });
     await world.track(ALICE, jobid);
     await completedWhileFetching(jobid);
@@ -144,7 +153,7 @@ describe('re-hosted results in a gallery', () => {
     expect(child.stderr()).toContain(`crash_point ${point}`);
 
     child = await startBotProcess(world.env);
-    await world.dmsArrive(ALICE.id, 1);
+    await world.dmsArrive(ALICE.id, 1, 10_000);
     await world.deliveryIdle(10_000);
     const messages = world.discord.channelMessages(CHANNEL);
     expect(messages).toHaveLength(1);
