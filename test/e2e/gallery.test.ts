@@ -143,8 +143,9 @@ describe('re-hosted results in a gallery', () => {
     world = await World.start({ inProcess: false, env: { DISCORD_RETRY_BASE_MS: '50', DISCORD_RETRY_MAX_MS: '200' } });
     // No message before the files are stored, so the first post is the gallery.
     world.discord.failFor('POST /channels/:id/messages', 503, 60_000);
-    const jobid = addJob();
     child = await startBotProcess({ ...world.env, TRACKER_CRASH_AT: `${point}:1` });
+    // Made once the bot is up, so it is still running when the test asks for its files.
+    const jobid = addJob();
     await world.track(ALICE, jobid);
     await completedWhileFetching(jobid);
     world.discord.clearFailures();
