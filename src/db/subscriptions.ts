@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, isNotNull, isNull, lt, notInArray, or, sql } from 'drizzle-orm';
 import { URGENT } from './jobs';
 import { inTransaction, type Db } from './open';
-import { jobs, subscriptions } from './schema';
+import { jobMedia, jobs, subscriptions } from './schema';
 
 export type SubscriptionRow = typeof subscriptions.$inferSelect;
 
@@ -55,7 +55,8 @@ export function subscriptionsOf(db: Db, userId: string, limit: number) {
 /**
  * Tracking messages that must be posted or edited: new subscriptions and those showing an older
  * version of their job. Final states first, then new messages, then progress. Channels that are
- * busy or rate limited are left out, so they cannot crowd out the others.
+ * busy or rate limited are left out, so they cannot crowd out the others; so are jobs whose result
+ * files are still being fetched (their final message waits for them, and must not hold a place).
  */
 export function staleSubscriptions(db: Db, limit: number, skipChannels: readonly string[] = []) {
   return db
@@ -71,6 +72,7 @@ export function staleSubscriptions(db: Db, limit: number, skipChannels: readonly
         eq(subscriptions.state, 'active'),
         or(isNull(subscriptions.messageId), lt(subscriptions.renderedVersion, jobs.version)),
         skipChannels.length > 0 ? notInArray(subscriptions.channelId, [...skipChannels]) : undefined,
+        sql`not exists (select 1 from ${jobMedia} where ${jobMedia.jobId} = ${subscriptions.jobId} and ${jobMedia.state} = 'pending')`,
       ),
     )
     .orderBy(desc(jobs.terminal), sql`${subscriptions.messageId} is not null`, subscriptions.id)

@@ -13,10 +13,11 @@ import { dueOutbox, enqueue, enqueueResultDm, markFailed, markRetry, markSent, t
 import { markLost, markRendered, perGeneration, staleSubscriptions, type SubscriptionRow } from '../db/subscriptions';
 import { crashPoint } from '../crashPoint';
 import type { Logger } from '../log';
-import { effectMessage } from './effects';
+import { effectMessage, WAIT_FOR_MEDIA } from './effects';
 import { failureDetail, failureOf } from './failures';
 import { Lanes } from './lanes';
-import { trackingMessage } from './views/tracking';
+import { fallBackToLinks, filesToShow, MEDIA_WAIT_MS, uploadRefused, uploadsFor } from './resultUploads';
+import { trackingRender } from './views/tracking';
 
 export interface DeliveryOptions {
   db: Db;
@@ -34,7 +35,7 @@ export interface DeliveryOptions {
   retryMaxMs?: number;
   /** DM channel ids remembered (least recently used forgotten first). */
   dmChannelCacheSize?: number;
-  /** A completed job's re-hosted files, to upload instead of linking; absent or null: links. */
+  /** A completed job's re-hosted files, to upload instead of linking; absent, or null for a job: links. */
   media?: ResultMediaSource;
 }
 
@@ -127,22 +128,32 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
   async function renderTracking(sub: SubscriptionRow, version: number, terminal: boolean): Promise<void> {
     const job = loadJob(db, sub.jobId);
     if (!job) return;
-    const body = { ...trackingMessage(job, now(), { hidePrompt: promptsHidden(db, sub.guildId) }), allowed_mentions: { parse: [] } };
+    const media = filesToShow(job, opts.media);
+    // Still fetching: staleSubscriptions leaves this message out until the files are stored.
+    if (media?.state === 'pending') return;
+    const { body: view, uploads } = trackingRender(job, media, now(), { hidePrompt: promptsHidden(db, sub.guildId) });
+    const body = { ...view, allowed_mentions: { parse: [] } };
+    const files = uploadsFor(uploads);
     try {
       let messageId = sub.messageId;
       if (messageId === null) {
         const created = (await rest.post(Routes.channelMessages(sub.channelId), {
           body: { ...body, nonce: perGeneration('t', sub), enforce_nonce: true } satisfies RESTPostAPIChannelMessageJSONBody,
+          files,
         })) as APIMessage;
         messageId = created.id;
         crashPoint('message_created');
       } else {
-        await rest.patch(Routes.channelMessage(sub.channelId, messageId), { body });
+        // A gallery is uploaded again on a re-render (rare: a final message is edited once) rather
+        // than kept by attachment ids, which would have to be stored for every message.
+        await rest.patch(Routes.channelMessage(sub.channelId, messageId), { body, files });
       }
       markRendered(db, sub.id, messageId, job.version, job.terminal);
       lanes.succeeded(sub.channelId);
       log.debug({ event: 'message_rendered', subscription: sub.id, version: job.version }, 'tracking message up to date');
     } catch (error) {
+      const refused = uploads.length > 0 ? uploadRefused(error) : null;
+      if (refused) return fallBackToLinks(db, log, job.jobId, refused, now());
       const failure = failureOf(error);
       if (failure.kind === 'lost') return loseMessage(sub, failure.reason);
       if (failure.kind === 'later') {
@@ -173,15 +184,21 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
 
   async function sendOutbox(row: OutboxRow): Promise<void> {
     const lane = laneOf(row);
-    const message = effectMessage(db, row, now());
+    const message = effectMessage(db, row, now(), opts.media);
+    if (message === WAIT_FOR_MEDIA) {
+      markRetry(db, row.id, 'waiting for the result files', now() + MEDIA_WAIT_MS);
+      return;
+    }
     if (!message || (!row.userId && !row.channelId)) {
       markFailed(db, row.id, 'nothing to send');
       return;
     }
+    const uploads = message.uploads ?? [];
     try {
       const channelId = row.channelId ?? (await dmChannelOf(row.userId!));
       const sent = (await rest.post(Routes.channelMessages(channelId), {
         body: { ...message.body, allowed_mentions: { parse: [] }, nonce: `o${row.id}`, enforce_nonce: true },
+        files: uploadsFor(uploads),
       })) as APIMessage;
       crashPoint('outbox_sent');
       const at = now();
@@ -192,6 +209,12 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       lanes.succeeded(lane);
       log.info({ event: 'effect_sent', outbox: row.id, kind: row.kind, userId: row.userId, channelId: row.channelId }, 'message sent');
     } catch (error) {
+      const refused = uploads.length > 0 ? uploadRefused(error) : null;
+      if (refused && message.filesOf) {
+        // Not sent: the row stays pending and goes out with links at the next scan.
+        fallBackToLinks(db, log, message.filesOf, refused, now());
+        return;
+      }
       const failure = failureOf(error);
       let reason = failureDetail(failure);
       if (failure.kind === 'later') {

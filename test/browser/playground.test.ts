@@ -4,31 +4,15 @@
  * posted there and Warn changes the post; a plain member is refused /review. Screenshots of those
  * states go to test/browser/screenshots/.
  */
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startPlayground, type Playground } from '../../src/playground';
+import { findChromium } from './chromium';
 
 const SCREENSHOTS = join(import.meta.dirname, 'screenshots');
-
-/** CHROMIUM, else `chromium` (or `chromium-browser`) on PATH. */
-function findChromium(): string {
-  const candidates = [
-    process.env.CHROMIUM,
-    ...(process.env.PATH ?? '').split(delimiter).flatMap((dir) => [join(dir, 'chromium'), join(dir, 'chromium-browser')]),
-  ].filter((path): path is string => Boolean(path));
-  for (const path of candidates) {
-    try {
-      accessSync(path, constants.X_OK);
-      return path;
-    } catch {
-      // next
-    }
-  }
-  throw new Error('No chromium found: set CHROMIUM to its path or put chromium on PATH (Debian: apt-get install -y chromium; .ci/run does this).');
-}
 
 let dir: string;
 let playground: Playground;

@@ -9,6 +9,7 @@ import { outbox, subscriptions } from '../../src/db/schema';
 import { staleSubscriptions } from '../../src/db/subscriptions';
 import { createLogger } from '../../src/log';
 import { messageText, startFakeDiscord, type FakeDiscord, type FakeDiscordOptions, type FakeMessage, type InteractionHandle } from '../../src/playground/discord';
+import { startMediaCdn, type MediaCdn } from '../../src/playground/emulator/cdn';
 import { makeJobId, startUseapiEmulator, timeline, type UseapiEmulator } from '../../src/playground/useapi';
 
 export const GUILD = '900000000000000001';
@@ -61,6 +62,7 @@ export class World {
     readonly useapi: UseapiEmulator,
     readonly dir: string,
     env: Record<string, string>,
+    readonly cdn: MediaCdn | null = null,
   ) {
     this.env = {
       DISCORD_TOKEN: discord.token,
@@ -84,10 +86,18 @@ export class World {
   }
 
   /** `inProcess: false` leaves starting the bot to the test (e.g. as a child process). */
-  static async start(opts: { env?: Record<string, string>; discord?: FakeDiscordOptions; inProcess?: boolean } = {}): Promise<World> {
+  /**
+   * `media: true` links results on the https media CDN (TEST-ONLY certificate) and re-hosts them;
+   * without it results stay links (`RESULT_MEDIA=link`): the emulator's records name the real CDN
+   * hosts, which a test must never look up.
+   */
+  static async start(opts: { env?: Record<string, string>; discord?: FakeDiscordOptions; inProcess?: boolean; media?: boolean } = {}): Promise<World> {
     const discord = await startFakeDiscord({ guilds: worldGuilds(), ...opts.discord });
-    const useapi = await startUseapiEmulator();
-    const world = new World(discord, useapi, mkdtempSync(join(tmpdir(), 'tracker-e2e-')), opts.env ?? {});
+    const cdn = opts.media ? await startMediaCdn() : null;
+    const useapi = await startUseapiEmulator(cdn ? { mediaOrigin: cdn.url } : {});
+    cdn?.serve((link) => useapi.localMediaUrl(link));
+    const mediaEnv: Record<string, string> = cdn ? { MEDIA_HOSTS: 'localhost' } : { RESULT_MEDIA: 'link' };
+    const world = new World(discord, useapi, mkdtempSync(join(tmpdir(), 'tracker-e2e-')), { ...mediaEnv, ...opts.env }, cdn);
     if (opts.inProcess !== false) await world.startBot();
     return world;
   }
@@ -108,6 +118,7 @@ export class World {
     this.ownDb?.$client.close();
     await this.discord.close();
     await this.useapi.close();
+    await this.cdn?.close();
     rmSync(this.dir, { recursive: true, force: true });
   }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dueMedia, loadResultFiles, markMediaRetry, requestMedia, saveResultFiles, type ResultFile } from '../../src/db/media';
 import { openDatabase, type Db } from '../../src/db/open';
+import { staleSubscriptions } from '../../src/db/subscriptions';
 import { pruneOnce } from '../../src/ops/retention';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -64,5 +65,18 @@ describe('the re-hosted media store', () => {
     expect(db.$client.prepare('SELECT COUNT(*) AS n FROM jobs').get()).toEqual({ n: 0 });
     expect(db.$client.prepare('SELECT COUNT(*) AS n FROM media_files').get()).toEqual({ n: 0 });
     expect(loadResultFiles(db, 'j1')).toBeNull();
+  });
+
+  it('a final message waiting for its files holds no place among the stale ones, and comes back when they are stored', () => {
+    db.$client.prepare("INSERT INTO jobs (job_id, status, terminal, tracked_at) VALUES ('j2', 'running', 0, ?)").run(NOW - DAY);
+    const follow = db.$client.prepare("INSERT INTO subscriptions (job_id, user_id, channel_id, dm, created_at) VALUES (?, '1', '2', 1, ?)");
+    follow.run('j1', NOW);
+    follow.run('j2', NOW);
+    const firstStale = () => staleSubscriptions(db, 1).map((s) => s.subscription.jobId);
+    expect(firstStale()).toEqual(['j1']);
+    requestMedia(db, 'j1', NOW);
+    expect(firstStale()).toEqual(['j2']);
+    saveResultFiles(db, 'j1', [png(0)], null, NOW + 1);
+    expect(firstStale()).toEqual(['j1']);
   });
 });

@@ -1,6 +1,8 @@
 import { messageLink as discordMessageLink, type APIActionRowComponent, type APIButtonComponent, type APIEmbed } from 'discord.js';
+import type { ResultFiles } from '../../db/media';
 import type { JobSnapshot } from '../../domain/job';
 import { namesOf } from '../../domain/upstream';
+import { galleryMessage, readyFiles, type Rendered } from './gallery';
 import { deriveJobView, type JobView } from './jobView';
 import { renderJob } from './render';
 import { isSnowflake } from './snowflake';
@@ -40,14 +42,37 @@ export function resultDm(
   job: JobSnapshot,
   where: MessageWhere,
   now: number,
+  note: string | null = null,
 ): { embeds: APIEmbed[]; components: APIActionRowComponent<APIButtonComponent>[] } {
   const view = deriveJobView(job, now);
   const link = messageLink(where);
   return renderJob(view, {
     now,
     title: dmTitle(view, namesOf(job.upstream).engine),
-    lead: link ? [`[Open the tracking message](${link})`] : [],
+    lead: [link ? `[Open the tracking message](${link})` : '', note ?? ''],
     extraButtons: link ? [{ label: 'Tracking message', url: link }] : [],
+  });
+}
+
+/**
+ * The result DM with what re-hosting left: the uploaded files in a gallery (so someone who reads
+ * only DMs has the pictures), the prompt and the link to the tracking message; else `resultDm`.
+ */
+export function resultDmRender(job: JobSnapshot, where: MessageWhere, media: ResultFiles | null, now: number): Rendered {
+  const ready = readyFiles(job, media);
+  if (!ready) {
+    const note = job.status === 'completed' ? (media?.note ?? null) : null;
+    const body = resultDm(job, where, now, note);
+    return { body, uploads: [] };
+  }
+  const view = deriveJobView(job, now);
+  const link = messageLink(where);
+  return galleryMessage(job, ready.files, {
+    now,
+    title: dmTitle(view, namesOf(job.upstream).engine),
+    lead: link ? [`[Open the tracking message](${link})`] : [],
+    note: ready.note,
+    buttons: link ? [{ label: 'Tracking message', url: link }] : [],
   });
 }
 

@@ -1,5 +1,7 @@
 import type { APIActionRowComponent, APIButtonComponent, APIEmbed } from 'discord.js';
+import type { ResultFiles } from '../../db/media';
 import type { JobSnapshot } from '../../domain/job';
+import { galleryMessage, readyFiles, type Rendered } from './gallery';
 import { deriveJobView } from './jobView';
 import { PROMPT_HIDDEN, withoutPrompt } from './promptPrivacy';
 import { renderJob } from './render';
@@ -7,17 +9,35 @@ import { renderJob } from './render';
 export { EMBED_COLORS } from './jobView';
 export { embedLength } from './limits';
 
+/** Whether the server keeps prompts out of its public messages (`/tracker-settings hide_prompts`). */
+export interface TrackingOptions {
+  hidePrompt?: boolean;
+}
+
 /**
- * The channel message that follows one job: status headline, cleaned prompt (unless the server
- * hides prompts), progress, what a problem means, results (grid image + link buttons) and upstream
- * error details. Pure.
+ * The channel message that follows one job as an embed: status headline, cleaned prompt (unless
+ * the server hides prompts), progress, what a problem means, results (grid image + link buttons),
+ * upstream error details and `lead` lines first. Pure.
  */
 export function trackingMessage(
   job: JobSnapshot,
   now: number,
-  opts: { hidePrompt?: boolean } = {},
+  opts: TrackingOptions = {},
+  lead: string[] = [],
 ): { embeds: APIEmbed[]; components: APIActionRowComponent<APIButtonComponent>[] } {
   const view = deriveJobView(job, now);
-  if (!opts.hidePrompt) return renderJob(view, { now });
-  return renderJob(withoutPrompt(view, job.reading?.prompt ?? null), { now, lead: [PROMPT_HIDDEN] });
+  if (!opts.hidePrompt) return renderJob(view, { now, lead });
+  return renderJob(withoutPrompt(view, job.reading?.prompt ?? null), { now, lead: [PROMPT_HIDDEN, ...lead] });
+}
+
+/**
+ * The tracking message as re-hosting left it: a gallery of the uploaded files once they are ready
+ * (Components V2, kept from then on), else the embed with links and the plain note on what could
+ * not be re-hosted.
+ */
+export function trackingRender(job: JobSnapshot, media: ResultFiles | null, now: number, opts: TrackingOptions = {}): Rendered {
+  const ready = readyFiles(job, media);
+  if (ready) return galleryMessage(job, ready.files, { now, note: ready.note, hidePrompt: opts.hidePrompt });
+  const note = job.status === 'completed' ? (media?.note ?? null) : null;
+  return { body: trackingMessage(job, now, opts, note ? [note] : []), uploads: [] };
 }

@@ -1,5 +1,6 @@
 /** The fake's options with every default filled in. */
 import { SnowflakeGenerator } from './snowflake';
+import { DEFAULT_UPLOAD_LIMIT_BYTES } from './uploads';
 import type { FakeDiscordOptions, FakeGuild, RateLimitOptions } from './types';
 
 export interface ResolvedConfig {
@@ -12,6 +13,7 @@ export interface ResolvedConfig {
   heartbeatIntervalMs: number;
   interactionAckTimeoutMs: number;
   nonceWindowMs: number;
+  uploadLimitBytes: number;
 }
 
 export function resolveConfig(opts: FakeDiscordOptions): ResolvedConfig {
@@ -33,5 +35,6 @@ export function resolveConfig(opts: FakeDiscordOptions): ResolvedConfig {
     heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 41_250,
     interactionAckTimeoutMs: opts.interactionAckTimeoutMs ?? 3000,
     nonceWindowMs: opts.nonceWindowMs ?? 10 * 60 * 1000,
+    uploadLimitBytes: opts.uploadLimitBytes ?? DEFAULT_UPLOAD_LIMIT_BYTES,
   };
 }

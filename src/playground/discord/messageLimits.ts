@@ -60,11 +60,16 @@ export function checkMessageLimits(body: unknown, at: Path, isCreate: boolean): 
   const flags = typeof body.flags === 'number' ? body.flags : 0;
   const components = Array.isArray(body.components) ? body.components : [];
   if (flags & MESSAGE_FLAG_IS_COMPONENTS_V2) {
+    // Cleared (null, '' or []) is what an edit that turns the flag on must send.
     for (const field of ['content', 'embeds'] as const) {
-      if (body[field] !== undefined && body[field] !== null && body[field] !== '') {
+      const value = body[field];
+      if (value !== undefined && value !== null && value !== '' && !(Array.isArray(value) && value.length === 0)) {
         problems.push({ path: [...at, field], code: 'MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2', message: `The '${field}' field cannot be used when using MessageFlags.IS_COMPONENTS_V2.` });
       }
     }
+  }
+  if ((flags & MESSAGE_FLAG_IS_COMPONENTS_V2) || components.some((c) => isObject(c) && c.type !== 1)) {
+    problems.push(...checkComponentsV2(components, [...at, 'components']));
   } else {
     if (components.length > 5) problems.push({ path: [...at, 'components'], code: 'BASE_TYPE_MAX_LENGTH', message: `Must be 5 or fewer action rows (got ${components.length}).` });
     problems.push(...checkActionRows(components, [...at, 'components']));
@@ -79,6 +84,28 @@ export function checkMessageLimits(body: unknown, at: Path, isCreate: boolean): 
       problems.push({ path: [...at], code: 'EMPTY_MESSAGE', message: 'Cannot send an empty message.' });
     }
   }
+  return problems;
+}
+
+/** Limits of a Components V2 tree: 40 components in all (nested ones included), 4,000 characters of text displays. */
+function checkComponentsV2(components: unknown[], at: Path): Problem[] {
+  let count = 0;
+  let text = 0;
+  const walk = (list: unknown) => {
+    for (const c of Array.isArray(list) ? list : []) {
+      if (!isObject(c)) continue;
+      count++;
+      if (c.type === 10 && typeof c.content === 'string') text += c.content.length;
+      walk(c.components);
+      if (isObject(c.accessory)) walk([c.accessory]);
+    }
+  };
+  walk(components);
+  const problems: Problem[] = [];
+  if (count > 40) problems.push({ path: at, code: 'BASE_TYPE_MAX_LENGTH', message: `Must be 40 or fewer components in total (got ${count}).` });
+  if (text > 4000) problems.push({ path: at, code: 'COMPONENT_TEXT_DISPLAY_TOTAL_LENGTH_EXCEEDED', message: `Text displays must hold 4000 or fewer characters in total (got ${text}).` });
+  const rows = components.flatMap((c): unknown[] => (isObject(c) && c.type === 17 && Array.isArray(c.components) ? (c.components as unknown[]) : [c]));
+  problems.push(...checkActionRows(rows.filter((c) => isObject(c) && c.type === 1), at));
   return problems;
 }
 

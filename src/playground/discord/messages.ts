@@ -21,6 +21,7 @@ export interface UploadedFile {
   name: string;
   size: number;
   contentType: string;
+  data: Buffer;
 }
 
 /** A user object with every field Discord's user response has. */
@@ -70,7 +71,7 @@ export function buildMessage(m: NewMessage): ApiMessage {
     mention_roles: [],
     attachments: m.attachments,
     embeds: normalizeEmbeds(body.embeds),
-    components: normalizeComponents(body.components),
+    components: normalizeComponents(body.components, m.attachments),
     pinned: false,
     type: m.type,
     flags: (typeof body.flags === 'number' ? body.flags : 0) | (m.extraFlags ?? 0),
@@ -81,21 +82,20 @@ export function buildMessage(m: NewMessage): ApiMessage {
 }
 
 /**
- * Applies a partial edit (fields present replace, absent ones stay, null clears). `attachments`
- * in the body lists the attachments to keep (by id) plus new uploads; new uploads are appended.
+ * The message after a partial edit (fields present replace, absent ones stay, null clears); the
+ * original is left as it was. `keep`: the existing attachments the body lists (null: it lists
+ * none, all stay); new uploads are appended.
  */
-export function applyEdit(message: ApiMessage, body: JsonObject, uploads: JsonObject[], now: number): void {
-  if ('content' in body) message.content = typeof body.content === 'string' ? body.content : '';
-  if ('embeds' in body) message.embeds = normalizeEmbeds(body.embeds);
-  if ('components' in body) message.components = normalizeComponents(body.components);
-  if (typeof body.flags === 'number') message.flags = body.flags | (message.flags & MessageFlag.Ephemeral);
-  message.flags &= ~MessageFlag.Loading;
-  if (Array.isArray(body.attachments)) {
-    const keep = new Set(body.attachments.filter(isObject).map((a) => String(a.id)));
-    message.attachments = message.attachments.filter((a) => keep.has(String(a.id)));
-  }
-  message.attachments.push(...uploads);
-  message.edited_timestamp = new Date(now).toISOString();
+export function editedMessage(message: ApiMessage, body: JsonObject, keep: Set<string> | null, uploads: JsonObject[], now: number): ApiMessage {
+  const out: ApiMessage = { ...message };
+  if ('content' in body) out.content = typeof body.content === 'string' ? body.content : '';
+  if ('embeds' in body) out.embeds = normalizeEmbeds(body.embeds);
+  out.attachments = [...(keep ? message.attachments.filter((a) => keep.has(String(a.id))) : message.attachments), ...uploads];
+  if ('components' in body) out.components = normalizeComponents(body.components, out.attachments);
+  if (typeof body.flags === 'number') out.flags = body.flags | (message.flags & MessageFlag.Ephemeral);
+  out.flags &= ~MessageFlag.Loading;
+  out.edited_timestamp = new Date(now).toISOString();
+  return out;
 }
 
 function normalizeEmbeds(embeds: unknown): JsonObject[] {
@@ -113,16 +113,46 @@ function normalizeEmbeds(embeds: unknown): JsonObject[] {
   });
 }
 
-/** Drops nulls and gives every component a numeric `id`, as Discord does in its answers. */
-function normalizeComponents(components: unknown): JsonObject[] {
+/**
+ * Drops nulls and gives every component a numeric `id`, as Discord does in its answers; V2
+ * components get the fields Discord fills in, and `attachment://name` media the attachment's URL.
+ */
+function normalizeComponents(components: unknown, attachments: readonly JsonObject[]): JsonObject[] {
   if (!Array.isArray(components)) return [];
   let next = 1;
+  const media = (value: unknown): JsonObject => {
+    const url = isObject(value) && typeof value.url === 'string' ? value.url : '';
+    const name = /^attachment:\/\/(.+)$/.exec(url)?.[1];
+    const attachment = name === undefined ? undefined : attachments.find((a) => a.filename === name);
+    if (!attachment) return { id: '0', url, proxy_url: url, width: null, height: null, content_type: null };
+    return { id: attachment.id, url: attachment.url, proxy_url: attachment.proxy_url, width: null, height: null, content_type: attachment.content_type ?? null, attachment_id: attachment.id };
+  };
   const walk = (component: JsonObject): JsonObject => {
     const out = dropNulls(component);
     out.id ??= next;
     next = Math.max(next, Number(out.id)) + 1;
     if (Array.isArray(out.components)) out.components = out.components.filter(isObject).map(walk);
     if (isObject(out.accessory)) out.accessory = walk(out.accessory);
+    switch (out.type) {
+      case 17:
+        out.accent_color ??= null;
+        out.spoiler ??= false;
+        break;
+      case 11:
+        Object.assign(out, { media: media(out.media), description: out.description ?? null, spoiler: out.spoiler ?? false });
+        break;
+      case 12:
+        out.items = (Array.isArray(out.items) ? out.items.filter(isObject) : []).map((item) => ({
+          media: media(item.media),
+          description: item.description ?? null,
+          spoiler: item.spoiler ?? false,
+        }));
+        break;
+      case 14:
+        out.spacing ??= 1;
+        out.divider ??= true;
+        break;
+    }
     return out;
   };
   return components.filter(isObject).map(walk);

@@ -83,7 +83,7 @@ export class RestHandler {
       query: url.search.replace(/^\?/, ''),
       route: 'UNKNOWN',
       body: parsed.body,
-      files: parsed.files,
+      files: parsed.files.map(({ field, name, size, contentType }) => ({ field, name, size, contentType })),
       status: 0,
       at,
       durationMs: 0,
@@ -91,6 +91,10 @@ export class RestHandler {
     this.state.counters.requests++;
 
     if (this.state.config.latencyMs > 0) await sleep(this.state.config.latencyMs);
+    if (method === 'GET' && url.pathname.startsWith('/attachments/')) {
+      this.serveAttachment(url.pathname, res);
+      return;
+    }
     const reply = url.pathname.startsWith(API_PREFIX)
       ? this.dispatch(method, path, url.searchParams, parsed, record, req)
       : this.notFound(method, url.pathname);
@@ -99,6 +103,17 @@ export class RestHandler {
     record.durationMs = Date.now() - at;
     this.state.requests.push(record);
     send(res, reply);
+  }
+
+  /** `/attachments/<channel>/<attachment>/<name>`: the bytes uploaded, as Discord's CDN serves them. */
+  private serveAttachment(pathname: string, res: ServerResponse): void {
+    const [, , channelId, attachmentId] = pathname.split('/');
+    const file = this.state.uploads.file(channelId ?? '', attachmentId ?? '');
+    if (!file) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': file.contentType, 'Content-Length': String(file.data.length) }).end(file.data);
   }
 
   private dispatch(method: string, path: string, query: URLSearchParams, parsed: ParsedBody, record: RecordedRequest, req: IncomingMessage): Reply {
@@ -150,6 +165,11 @@ export class RestHandler {
         this.state.violation(`${record.route} (${operation}) ${path}: invalid body\n  ${problems.map(formatProblem).join('\n  ')}`);
         return { ...apiError(400, ErrorCode.InvalidFormBody, { errors: toDiscordErrors(problems) }), headers: rateHeaders };
       }
+    }
+
+    const uploaded = parsed.files.reduce((n, f) => n + f.size, 0);
+    if (uploaded > this.state.config.uploadLimitBytes) {
+      return { ...apiError(413, ErrorCode.RequestEntityTooLarge), headers: rateHeaders };
     }
 
     let reply: Reply;
@@ -242,7 +262,7 @@ async function parseBody(contentType: string | undefined, raw: Buffer): Promise<
           invalid = 'payload_json is not valid JSON';
         }
       } else {
-        files.push({ field, name: value.name, size: value.size, contentType: value.type || 'application/octet-stream' });
+        files.push({ field, name: value.name, size: value.size, contentType: value.type || 'application/octet-stream', data: Buffer.from(await value.arrayBuffer()) });
       }
     }
     return { body, files, ...(invalid ? { invalid } : {}) };

@@ -6,10 +6,11 @@ import { CommandRegistry } from './commandRegistry';
 import type { ResolvedConfig } from './config';
 import { Intent } from './gateway';
 import { guildChannelObject, guildObject, memberObject } from './guildObject';
-import { applyEdit, buildMessage, MessageFlag, userObject, type UploadedFile } from './messages';
+import { buildMessage, editedMessage, MessageFlag, userObject, type UploadedFile } from './messages';
 import { ErrorCode, fail } from './reply';
 import { SnowflakeGenerator } from './snowflake';
 import { formatProblem } from './problems';
+import { AttachmentStore, checkResultingMessage, planAttachments, refuseProblems } from './uploads';
 import { checkResponseMessage } from './validation';
 import type {
   ApiMessage,
@@ -89,6 +90,8 @@ export class DiscordState {
   private readonly byChannel = new Map<string, FakeMessage[]>();
   private readonly nonces = new Map<string, { messageId: string; at: number }>();
   private readonly startedAt = new Date().toISOString();
+  /** Uploaded files: attachment objects and the bytes their URLs serve. */
+  readonly uploads = new AttachmentStore(this.ids, () => this.baseUrl);
 
   constructor(readonly config: ResolvedConfig) {
     this.botUser = userObject({ id: config.applicationId, username: config.botUsername }, true);
@@ -172,6 +175,8 @@ export class DiscordState {
   // ------------------------------------------------------------------ messages
 
   createMessage(input: CreateMessageInput): FakeMessage {
+    const plan = planAttachments(input.body, input.files ?? [], []);
+    refuseProblems(this.counters, plan.problems);
     const id = this.ids.next();
     const now = Date.now();
     const data = buildMessage({
@@ -181,10 +186,11 @@ export class DiscordState {
       body: input.body,
       type: input.type,
       extraFlags: (input.ephemeral ? MessageFlag.Ephemeral : 0) | (input.loading ? MessageFlag.Loading : 0),
-      attachments: this.attachments(input.channelId, input.files ?? []),
+      attachments: this.uploads.attach(input.channelId, plan),
       extra: input.extra,
       now,
     });
+    refuseProblems(this.counters, checkResultingMessage(data, null));
     const message: FakeMessage = {
       id,
       channelId: input.channelId,
@@ -209,7 +215,12 @@ export class DiscordState {
   }
 
   editMessage(message: FakeMessage, body: JsonObject, files: UploadedFile[] = []): FakeMessage {
-    applyEdit(message.data, body, this.attachments(message.channelId, files), Date.now());
+    const plan = planAttachments(body, files, message.data.attachments);
+    refuseProblems(this.counters, plan.problems);
+    const uploads = this.uploads.attach(message.channelId, plan);
+    const data = editedMessage(message.data, body, plan.keep, uploads, Date.now());
+    refuseProblems(this.counters, checkResultingMessage(data, message.data.flags));
+    message.data = data;
     message.versions.push(body);
     this.counters.messagesEdited++;
     this.selfCheck(message.data);
@@ -266,14 +277,6 @@ export class DiscordState {
   }
 
   // ------------------------------------------------------------------ internals
-
-  private attachments(channelId: string, files: UploadedFile[]): JsonObject[] {
-    return files.map((file) => {
-      const id = this.ids.next();
-      const url = `${this.baseUrl}/attachments/${channelId}/${id}/${encodeURIComponent(file.name)}`;
-      return { id, filename: file.name, size: file.size, url, proxy_url: url, content_type: file.contentType };
-    });
-  }
 
   private selfCheck(data: ApiMessage): void {
     const problems = checkResponseMessage(data);

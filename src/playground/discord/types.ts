@@ -25,6 +25,8 @@ export interface FakeDiscordOptions {
   interactionAckTimeoutMs?: number;
   /** How long a `nonce` + `enforce_nonce` is remembered per channel. Default 10 minutes. */
   nonceWindowMs?: number;
+  /** Bytes of all files one request may upload; more answers 413 40005. Default 10 MiB (a bot's limit without boosts). */
+  uploadLimitBytes?: number;
 }
 
 export interface GuildConfig {

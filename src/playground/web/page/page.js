@@ -2,7 +2,7 @@
 
 const OPTION = { SubCommand: 1, SubCommandGroup: 2, String: 3, Integer: 4, Boolean: 5, User: 6, Channel: 7, Role: 8, Mentionable: 9, Number: 10 };
 const BUTTON_STYLES = { 1: 'primary', 2: 'secondary', 3: 'success', 4: 'danger', 5: 'link', 6: 'premium' };
-const FLAG = { Ephemeral: 64, Loading: 128 };
+const FLAG = { Ephemeral: 64, Loading: 128, IsComponentsV2: 1 << 15 };
 const SCENARIO_LABELS = {
   completes: 'Completes',
   fails: 'Fails',
@@ -181,7 +181,7 @@ function renderComponent(c) {
     case 11:
       return `<img class="thumb" alt="${escapeHtml(c.description ?? '')}" src="${mediaSrc(c.media?.url ?? '')}" style="max-width:80px;border-radius:4px">`;
     case 12:
-      return `<div class="gallery${c.items?.length === 1 ? ' one' : ''}">${(c.items ?? []).map((i) => `<img alt="${escapeHtml(i.description ?? '')}" src="${mediaSrc(i.media?.url ?? '')}">`).join('')}</div>`;
+      return `<div class="gallery${c.items?.length === 1 ? ' one' : ''}">${(c.items ?? []).map(renderGalleryItem).join('')}</div>`;
     case 13:
       return `<div class="file">File: ${escapeHtml(c.file?.url ?? 'file')}</div>`;
     case 14:
@@ -193,6 +193,13 @@ function renderComponent(c) {
     default:
       return '';
   }
+}
+
+function renderGalleryItem(item) {
+  const src = mediaSrc(item.media?.url ?? '');
+  const alt = escapeHtml(item.description ?? '');
+  if ((item.media?.content_type ?? '').startsWith('video/')) return `<video controls muted preload="metadata" title="${alt}" src="${src}"></video>`;
+  return `<img alt="${alt}" src="${src}">`;
 }
 
 function renderAttachment(a) {
@@ -210,7 +217,8 @@ function renderMessage(m) {
   if (d.flags & FLAG.Loading) body.push(`<div class="thinking">${escapeHtml(name)} is thinking…</div>`);
   else if (d.content) body.push(`<div class="content">${markdown(d.content)}</div>`);
   for (const embed of d.embeds ?? []) body.push(renderEmbed(embed));
-  if (d.attachments?.length) body.push(`<div class="attachments">${d.attachments.map(renderAttachment).join('')}</div>`);
+  // A Components V2 message shows its files only where its components place them, as Discord does.
+  if (d.attachments?.length && !(d.flags & FLAG.IsComponentsV2)) body.push(`<div class="attachments">${d.attachments.map(renderAttachment).join('')}</div>`);
   if (d.components?.length) body.push(`<div class="components">${d.components.map(renderComponent).join('')}</div>`);
   if (m.ephemeral) body.push('<div class="ephemeral-note">Only you can see this</div>');
   const replyLine = m.interaction ? `<div class="reply-line">↱ <b>${escapeHtml(m.interaction.user)}</b> ${m.interaction.command ? `used <span class="mention">/${escapeHtml(m.interaction.command)}</span>` : 'clicked a button'}</div>` : '';
