@@ -42,9 +42,11 @@ export class Lanes {
     if (!channelId || !Number.isFinite(remaining) || !Number.isFinite(resetAfterMs)) return;
     const resetAt = this.opts.now() + resetAfterMs;
     this.buckets.set(channelId, { remaining, resetAt });
+    if (remaining > PROGRESS_HEADROOM) return;
+    // Requests are held back from here on: come back when the bucket is full again, not at the idle scan.
+    setTimeout(this.opts.wake, resetAfterMs).unref();
     if (remaining > 0) return;
     this.blockedUntil.set(channelId, Math.max(this.blockedUntil.get(channelId) ?? 0, resetAt));
-    setTimeout(this.opts.wake, resetAfterMs).unref();
   };
 
   /** The channel's bucket is nearly empty: its last request or two are kept for final states and new messages. */
