@@ -5,6 +5,13 @@ import { jobs, subscriptions } from './schema';
 
 export type SubscriptionRow = typeof subscriptions.$inferSelect;
 
+/** A tracking message that does not show its job's latest version (or has not been posted yet). */
+export interface StaleSubscription {
+  subscription: SubscriptionRow;
+  version: number;
+  terminal: boolean;
+}
+
 /**
  * A key for what a subscription makes once per tracking message (its nonce, its DMs): `t5`, then `t5.1`
  * after a new /track. Generation 0 keeps the keys made before generations existed.
@@ -54,10 +61,11 @@ export function subscriptionsOf(db: Db, userId: string, limit: number) {
 
 /**
  * Tracking messages that must be posted or edited: new subscriptions and those showing an older
- * version of their job. Final states first, then new messages, then progress. Channels that are
- * busy or rate limited are left out, so they cannot crowd out the others.
+ * version of their job. Final states first, in the order the jobs ended (a post or an edit alike),
+ * then new messages, then progress. Channels that are busy or rate limited are left out, so they
+ * cannot crowd out the others.
  */
-export function staleSubscriptions(db: Db, limit: number, skipChannels: readonly string[] = []) {
+export function staleSubscriptions(db: Db, limit: number, skipChannels: readonly string[] = []): StaleSubscription[] {
   return db
     .select({
       subscription: subscriptions,
@@ -73,7 +81,7 @@ export function staleSubscriptions(db: Db, limit: number, skipChannels: readonly
         skipChannels.length > 0 ? notInArray(subscriptions.channelId, [...skipChannels]) : undefined,
       ),
     )
-    .orderBy(desc(jobs.terminal), sql`${subscriptions.messageId} is not null`, subscriptions.id)
+    .orderBy(desc(jobs.terminal), jobs.finishedAt, sql`${subscriptions.messageId} is not null`, subscriptions.id)
     .limit(limit)
     .all();
 }

@@ -14,6 +14,7 @@ import type { Logger } from '../log';
 import { effectMessage } from './effects';
 import { failureDetail, failureOf } from './failures';
 import { Lanes } from './lanes';
+import { sparesLastRequests, laneOf, sendingOrder } from './sendingOrder';
 import { trackingMessage } from './views/tracking';
 
 export interface DeliveryOptions {
@@ -107,16 +108,11 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     const at = now();
     lanes.prune(at);
     if (inFlight.size >= concurrency) return;
-    for (const { subscription, version, terminal } of staleSubscriptions(db, 2 * concurrency, unavailableLanes(at))) {
-      const progressOnly = !terminal && subscription.messageId !== null;
-      if (progressOnly && lanes.bucketLow(subscription.channelId, at)) continue;
-      if (laneFree(subscription.channelId, at)) {
-        run(subscription.channelId, () => renderTracking(subscription, version, terminal));
-      }
-    }
-    for (const row of dueOutbox(db, at, 2 * concurrency)) {
-      const lane = laneOf(row);
-      if (laneFree(lane, at)) run(lane, () => sendOutbox(row));
+    const owed = sendingOrder(staleSubscriptions(db, 2 * concurrency, unavailableLanes(at)), dueOutbox(db, at, 2 * concurrency));
+    for (const work of owed) {
+      if (!laneFree(work.lane, at) || (sparesLastRequests(work.urgency) && lanes.bucketLow(work.lane, at))) continue;
+      if (work.urgency === 'effect') run(work.lane, () => sendOutbox(work.row));
+      else run(work.lane, () => renderTracking(work.stale.subscription, work.stale.version, work.stale.terminal));
     }
   }
 
@@ -265,9 +261,4 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       };
     },
   };
-}
-
-/** Posts to a channel share that channel's lane (and rate limit) with its tracking messages. */
-function laneOf(row: OutboxRow): string {
-  return row.channelId ?? `dm:${row.userId}`;
 }

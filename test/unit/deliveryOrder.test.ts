@@ -5,7 +5,8 @@ import { eq, sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { insertJob } from '../../src/db/jobs';
 import { openDatabase, type Db } from '../../src/db/open';
-import { jobs } from '../../src/db/schema';
+import { enqueue } from '../../src/db/outbox';
+import { jobs, subscriptions } from '../../src/db/schema';
 import { follow, staleSubscriptions } from '../../src/db/subscriptions';
 import { createDiscordClient } from '../../src/discord/client';
 import { createDelivery, type Delivery } from '../../src/discord/delivery';
@@ -54,7 +55,24 @@ function progress(n: number, percent: number): void {
   db.update(jobs).set({ progress: percent, version: sql`${jobs.version} + 1` }).where(eq(jobs.jobId, jobIds[n]!)).run();
 }
 
+function end(n: number, finishedAt: number): void {
+  db.update(jobs)
+    .set({ status: 'completed', progress: 100, terminal: true, finishedAt, nextPollAt: null, version: sql`${jobs.version} + 1` })
+    .where(eq(jobs.jobId, jobIds[n]!))
+    .run();
+}
+
 const isChannelMessage = (r: RecordedRequest) => r.path.startsWith(`/channels/${CHANNEL}/messages`) && r.status === 200;
+
+/** Which subscription (or outbox row) each request to the channel was for: `post 3`, `edit 3`, `effect`. */
+function sent(requests: readonly RecordedRequest[]): string[] {
+  const subOfMessage = new Map(db.select().from(subscriptions).all().map((s) => [s.messageId, s.id]));
+  return requests.filter(isChannelMessage).map((r) => {
+    if (r.method === 'PATCH') return `edit ${subOfMessage.get(r.path.split('/')[4]!)}`;
+    const nonce = String((r.body as { nonce?: string }).nonce);
+    return nonce.startsWith('o') ? 'effect' : `post ${nonce.slice(1)}`;
+  });
+}
 
 const allShown = () => staleSubscriptions(db, 1).length === 0;
 
@@ -74,6 +92,38 @@ afterEach(async () => {
 });
 
 describe('a channel that owes more than its rate limit allows', () => {
+  it('sends every final state first, in the order the jobs ended, then new messages, then progress', async () => {
+    await setUp({ rateLimits: { perChannelMessages: { limit: 5, windowMs: 400 } } });
+    const fake = discord!;
+    delivery!.start();
+    for (let n = 1; n <= 6; n++) track(n);
+    delivery!.wake();
+    await fake.waitFor(allShown, 5000, 'six tracking messages posted');
+
+    const mark = fake.requests.length;
+    progress(1, 50);
+    progress(2, 40);
+    // Job 8 ends before its message is posted: its final state is a post.
+    track(7);
+    track(8);
+    end(6, T0 + 10);
+    end(4, T0 + 20);
+    end(8, T0 + 30);
+    end(3, T0 + 40);
+    end(5, T0 + 50);
+    delivery!.wake();
+    await fake.waitFor(allShown, 5000, 'every message up to date');
+
+    expect(sent(fake.requests.slice(mark))).toEqual(['edit 6', 'edit 4', 'post 8', 'edit 3', 'edit 5', 'post 7', 'edit 1', 'edit 2']);
+    expect(fake.counters.rateLimited429).toBe(0);
+    // A final state is the last thing each message shows.
+    for (const n of [3, 4, 5, 6]) {
+      const messageId = db.select().from(subscriptions).where(eq(subscriptions.id, n)).get()!.messageId!;
+      expect(fake.message(CHANNEL, messageId)!.versions).toHaveLength(2);
+    }
+    fake.assertClean();
+  });
+
   it('holds progress back near the end of the bucket, and sends it when the bucket is full again', async () => {
     const windowMs = 1000;
     await setUp({ rateLimits: { perChannelMessages: { limit: 5, windowMs } } });
@@ -92,5 +142,25 @@ describe('a channel that owes more than its rate limit allows', () => {
     const edits = fake.requests.filter((r) => isChannelMessage(r) && r.method === 'PATCH');
     expect(edits).toHaveLength(4);
     expect(edits[0]!.at).toBeGreaterThanOrEqual(firstPost.at + windowMs);
+  });
+});
+
+describe('where outbox posts to a channel rank', () => {
+  it('after final states, before new tracking messages and progress', async () => {
+    await setUp({ clock: 'injected' });
+    track(1);
+    track(2);
+    await delivery!.flush();
+    await delivery!.flush();
+    progress(1, 60);
+    end(2, t);
+    track(3);
+    enqueue(db, { kind: 'account_alert', dedupeKey: 'alert:1', channelId: CHANNEL, payload: { kind: 'unauthorized', detail: null, affectedJobs: 3, since: t, account: 'useapi' } }, t);
+    const mark = discord!.requests.length;
+
+    // One request per channel at a time: each flush sends the channel's most urgent one.
+    for (let i = 0; i < 4; i++) await delivery!.flush();
+    expect(sent(discord!.requests.slice(mark))).toEqual(['edit 2', 'effect', 'post 3', 'edit 1']);
+    discord!.assertClean();
   });
 });
