@@ -3,8 +3,12 @@ import type { Logger } from '../log';
 import type { Failure } from './failures';
 
 const CHANNEL_MESSAGES = /^\/channels\/(\d+)\/messages/;
-/** Requests of a channel's bucket that progress edits leave to final states and new messages. */
-const PROGRESS_HEADROOM = 1;
+/**
+ * Requests of a channel's rate-limit window that new tracking messages and progress edits leave to
+ * final states and outbox posts, so that a job ending mid-window is shown at once rather than after
+ * the reset. Two rather than one: on a saturated channel finals often end in pairs (see the commit).
+ */
+const KEPT_FOR_FINALS = 2;
 
 export interface LaneOptions {
   log: Logger;
@@ -42,17 +46,17 @@ export class Lanes {
     if (!channelId || !Number.isFinite(remaining) || !Number.isFinite(resetAfterMs)) return;
     const resetAt = this.opts.now() + resetAfterMs;
     this.buckets.set(channelId, { remaining, resetAt });
-    if (remaining > PROGRESS_HEADROOM) return;
+    if (remaining > KEPT_FOR_FINALS) return;
     // Requests are held back from here on: come back when the bucket is full again, not at the idle scan.
     setTimeout(this.opts.wake, resetAfterMs).unref();
     if (remaining > 0) return;
     this.blockedUntil.set(channelId, Math.max(this.blockedUntil.get(channelId) ?? 0, resetAt));
   };
 
-  /** The channel's bucket is nearly empty: its last request or two are kept for final states and new messages. */
+  /** The channel's bucket is nearly empty: its last requests are kept for final states and outbox posts. */
   bucketLow(channelId: string, at: number): boolean {
     const bucket = this.buckets.get(channelId);
-    return bucket !== undefined && bucket.resetAt > at && bucket.remaining <= PROGRESS_HEADROOM;
+    return bucket !== undefined && bucket.resetAt > at && bucket.remaining <= KEPT_FOR_FINALS;
   }
 
   isBlocked(lane: string, at: number): boolean {

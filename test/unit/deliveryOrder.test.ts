@@ -76,6 +76,15 @@ function sent(requests: readonly RecordedRequest[]): string[] {
 
 const allShown = () => staleSubscriptions(db, 1).length === 0;
 
+/** Scans until a scan sends nothing and nothing is in flight: what delivery would send now has been sent. */
+async function settle(): Promise<void> {
+  for (;;) {
+    const before = discord!.requests.length;
+    await delivery!.flush();
+    if (discord!.requests.length === before && delivery!.stats().inFlight === 0) return;
+  }
+}
+
 beforeEach(() => {
   t = T0;
   dir = mkdtempSync(join(tmpdir(), 'tracker-delivery-order-'));
@@ -134,7 +143,7 @@ describe('a channel that owes more than its rate limit allows', () => {
     await fake.waitFor(allShown, 5000, 'four tracking messages posted');
     const firstPost = fake.requests.find(isChannelMessage)!;
 
-    // One request is left in this window: progress leaves it to final states and new messages.
+    // One request is left in this window: progress leaves it to final states and outbox posts.
     for (let n = 1; n <= 4; n++) progress(n, 30);
     delivery!.wake();
     await fake.waitFor(allShown, 5000, 'the progress edits, once the bucket is full again');
@@ -142,6 +151,23 @@ describe('a channel that owes more than its rate limit allows', () => {
     const edits = fake.requests.filter((r) => isChannelMessage(r) && r.method === 'PATCH');
     expect(edits).toHaveLength(4);
     expect(edits[0]!.at).toBeGreaterThanOrEqual(firstPost.at + windowMs);
+  });
+});
+
+describe('the last requests of a rate-limit window', () => {
+  it('are kept for final states: new tracking messages wait for the next window', async () => {
+    await setUp({ clock: 'injected', rateLimits: { perChannelMessages: { limit: 5, windowMs: 60_000 } } });
+    delivery!.start(); // listens to Discord's rate-limit headers
+    for (let n = 1; n <= 6; n++) track(n);
+    await settle();
+    expect(sent(discord!.requests)).toEqual(['post 1', 'post 2', 'post 3']);
+
+    // Two jobs end mid-window, one of them before its message was posted.
+    end(1, t);
+    end(5, t + 1);
+    await settle();
+    expect(sent(discord!.requests)).toEqual(['post 1', 'post 2', 'post 3', 'edit 1', 'post 5']);
+    expect(discord!.counters.rateLimited429).toBe(0);
   });
 });
 
