@@ -62,10 +62,16 @@ export function subscriptionsOf(db: Db, userId: string, limit: number) {
 /**
  * Tracking messages that must be posted or edited: new subscriptions and those showing an older
  * version of their job. Final states first, in the order the jobs ended (a post or an edit alike),
- * then new messages, then progress. Channels that are busy or rate limited are left out, so they
- * cannot crowd out the others.
+ * then new messages, then progress. Channels that are busy or rate limited are left out, and only
+ * final states are taken from `finalsOnly` channels (their rate limit nearly spent), so that what
+ * they hold back cannot crowd out the others.
  */
-export function staleSubscriptions(db: Db, limit: number, skipChannels: readonly string[] = []): StaleSubscription[] {
+export function staleSubscriptions(
+  db: Db,
+  limit: number,
+  skipChannels: readonly string[] = [],
+  finalsOnly: readonly string[] = [],
+): StaleSubscription[] {
   return db
     .select({
       subscription: subscriptions,
@@ -79,6 +85,7 @@ export function staleSubscriptions(db: Db, limit: number, skipChannels: readonly
         eq(subscriptions.state, 'active'),
         or(isNull(subscriptions.messageId), lt(subscriptions.renderedVersion, jobs.version)),
         skipChannels.length > 0 ? notInArray(subscriptions.channelId, [...skipChannels]) : undefined,
+        finalsOnly.length > 0 ? or(eq(jobs.terminal, true), notInArray(subscriptions.channelId, [...finalsOnly])) : undefined,
       ),
     )
     .orderBy(desc(jobs.terminal), jobs.finishedAt, sql`${subscriptions.messageId} is not null`, subscriptions.id)

@@ -14,7 +14,7 @@ import type { Logger } from '../log';
 import { effectMessage } from './effects';
 import { failureDetail, failureOf } from './failures';
 import { Lanes } from './lanes';
-import { sparesLastRequests, laneOf, sendingOrder } from './sendingOrder';
+import { laneOf, sendingOrder } from './sendingOrder';
 import { trackingMessage } from './views/tracking';
 
 export interface DeliveryOptions {
@@ -108,9 +108,10 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     const at = now();
     lanes.prune(at);
     if (inFlight.size >= concurrency) return;
-    const owed = sendingOrder(staleSubscriptions(db, 2 * concurrency, unavailableLanes(at)), dueOutbox(db, at, 2 * concurrency));
-    for (const work of owed) {
-      if (!laneFree(work.lane, at) || (sparesLastRequests(work.urgency) && lanes.bucketLow(work.lane, at))) continue;
+    // A channel whose rate limit is nearly spent keeps its last requests for final states and outbox posts.
+    const stale = staleSubscriptions(db, 2 * concurrency, unavailableLanes(at), lanes.lowBuckets(at));
+    for (const work of sendingOrder(stale, dueOutbox(db, at, 2 * concurrency))) {
+      if (!laneFree(work.lane, at)) continue;
       if (work.urgency === 'effect') run(work.lane, () => sendOutbox(work.row));
       else run(work.lane, () => renderTracking(work.stale.subscription, work.stale.version, work.stale.terminal));
     }

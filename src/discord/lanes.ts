@@ -53,10 +53,9 @@ export class Lanes {
     this.blockedUntil.set(channelId, Math.max(this.blockedUntil.get(channelId) ?? 0, resetAt));
   };
 
-  /** The channel's bucket is nearly empty: its last requests are kept for final states and outbox posts. */
-  bucketLow(channelId: string, at: number): boolean {
-    const bucket = this.buckets.get(channelId);
-    return bucket !== undefined && bucket.resetAt > at && bucket.remaining <= KEPT_FOR_FINALS;
+  /** Channels whose bucket is nearly empty: their last requests are kept for final states and outbox posts. */
+  lowBuckets(at: number): string[] {
+    return [...this.buckets].filter(([, bucket]) => bucket.resetAt > at && bucket.remaining <= KEPT_FOR_FINALS).map(([channelId]) => channelId);
   }
 
   isBlocked(lane: string, at: number): boolean {

@@ -20,11 +20,6 @@ export type Owed =
 
 const RANK: Record<Urgency, number> = { final: 0, effect: 1, new: 2, progress: 3 };
 
-/** Requests that leave a channel's last requests of a rate-limit window to final states and outbox posts (see lanes.ts). */
-export function sparesLastRequests(urgency: Urgency): boolean {
-  return urgency === 'new' || urgency === 'progress';
-}
-
 /** What delivery owes Discord, most urgent first (each list keeps its own order within an urgency). */
 export function sendingOrder(stale: readonly StaleSubscription[], due: readonly OutboxRow[]): Owed[] {
   const owed: Owed[] = [

@@ -17,6 +17,7 @@ import { makeJobId } from '../../src/playground/useapi';
 const T0 = 1_700_000_000_000;
 const GUILD = '900000000000000001';
 const CHANNEL = '910000000000000001';
+const OTHER_CHANNEL = '910000000000000002';
 const USER = '800000000000000001';
 
 let discord: FakeDiscord | undefined;
@@ -26,7 +27,7 @@ let dir: string;
 let t: number;
 
 async function setUp(opts: { rateLimits?: FakeDiscordOptions['rateLimits']; clock?: 'injected' | 'real' }): Promise<void> {
-  discord = await startFakeDiscord({ guilds: [{ id: GUILD, channels: [{ id: CHANNEL }] }], rateLimits: opts.rateLimits ?? false });
+  discord = await startFakeDiscord({ guilds: [{ id: GUILD, channels: [{ id: CHANNEL }, { id: OTHER_CHANNEL }] }], rateLimits: opts.rateLimits ?? false });
   const client = createDiscordClient(discord.apiUrl);
   client.rest.setToken(discord.token);
   delivery = createDelivery({
@@ -42,12 +43,12 @@ async function setUp(opts: { rateLimits?: FakeDiscordOptions['rateLimits']; cloc
 
 const jobIds: string[] = [];
 /** A running job followed in the channel by subscription `n` (its id), not posted yet. */
-function track(n: number): void {
+function track(n: number, channelId = CHANNEL): void {
   const jobId = makeJobId({ at: new Date(T0 + n * 1000), suffix: n });
   jobIds[n] = jobId;
   insertJob(db, { jobId, upstream: 'useapi-midjourney', account: 'useapi', scope: null }, { trackedAt: T0, nextPollAt: T0, problem: null });
   db.update(jobs).set({ status: 'running', progress: 10 }).where(eq(jobs.jobId, jobId)).run();
-  const sub = follow(db, undefined, { jobId, userId: `${USER.slice(0, -2)}${String(n).padStart(2, '0')}`, guildId: GUILD, channelId: CHANNEL, dm: false }, T0);
+  const sub = follow(db, undefined, { jobId, userId: `${USER.slice(0, -2)}${String(n).padStart(2, '0')}`, guildId: GUILD, channelId, dm: false }, T0);
   expect(sub.id).toBe(n);
 }
 
@@ -168,6 +169,19 @@ describe('the last requests of a rate-limit window', () => {
     await settle();
     expect(sent(discord!.requests)).toEqual(['post 1', 'post 2', 'post 3', 'edit 1', 'post 5']);
     expect(discord!.counters.rateLimited429).toBe(0);
+  });
+
+  it('leave other channels free: what one channel holds back does not crowd them out', async () => {
+    await setUp({ clock: 'injected', rateLimits: { perChannelMessages: { limit: 5, windowMs: 60_000 } } });
+    delivery!.start();
+    for (let n = 1; n <= 12; n++) track(n);
+    await settle();
+    expect(sent(discord!.requests)).toEqual(['post 1', 'post 2', 'post 3']);
+
+    // Nine held-back posts in the first channel, more than a scan takes.
+    track(13, OTHER_CHANNEL);
+    await settle();
+    expect(discord!.channelMessages(OTHER_CHANNEL)).toHaveLength(1);
   });
 });
 
