@@ -48,7 +48,7 @@ export class Lanes {
     this.buckets.set(channelId, { remaining, resetAt });
     if (remaining > KEPT_FOR_FINALS) return;
     // Requests are held back from here on: come back when the bucket is full again, not at the idle scan.
-    setTimeout(this.opts.wake, resetAfterMs).unref();
+    this.wakeAt(resetAt);
     if (remaining > 0) return;
     this.blockedUntil.set(channelId, Math.max(this.blockedUntil.get(channelId) ?? 0, resetAt));
   };
@@ -98,11 +98,25 @@ export class Lanes {
     const until = Math.max(this.blockedUntil.get(lane) ?? 0, at + afterMs);
     this.blockedUntil.set(lane, until);
     // Come back the moment the lane opens again, not at the next idle scan.
-    setTimeout(this.opts.wake, until - at).unref();
+    this.wakeAt(until);
     // A rate limit is routine under load; anything else is worth a look.
     const level = failure.retryAfterMs === undefined ? 'warn' : 'debug';
     log[level]({ event: 'delivery_postponed', lane, afterMs: until - at, detail: failure.detail, streak }, 'Discord request postponed');
     return until;
+  }
+
+  /**
+   * Wakes delivery once `until` has come by the clock. Node counts a timer from the event loop's
+   * cached time, which lags the clock after a busy turn: a timer that fires early (the lane would
+   * still look closed, and nothing would wake it again) waits the rest.
+   */
+  private wakeAt(until: number): void {
+    const { now, wake } = this.opts;
+    setTimeout(() => {
+      const early = until - now();
+      if (early > 0) setTimeout(wake, early).unref();
+      else wake();
+    }, until - now()).unref();
   }
 
   stats(): { blockedLanes: number; failingLanes: number; buckets: number } {
