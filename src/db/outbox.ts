@@ -69,12 +69,13 @@ export function enqueueResultDm(db: Db, sub: Pick<SubscriptionRow, 'id' | 'userI
   enqueue(db, { kind: 'result_dm', dedupeKey: perGeneration('result:', sub), subscriptionId: sub.id, userId: sub.userId }, now);
 }
 
+/** Effects whose time has come, posts to a channel first (they hold back that channel's progress edits), oldest first. */
 export function dueOutbox(db: Db, now: number, limit: number): OutboxRow[] {
   return db
     .select()
     .from(outbox)
     .where(and(eq(outbox.state, 'pending'), lte(outbox.nextAttemptAt, now)))
-    .orderBy(asc(outbox.nextAttemptAt))
+    .orderBy(sql`${outbox.channelId} is null`, asc(outbox.nextAttemptAt))
     .limit(limit)
     .all();
 }

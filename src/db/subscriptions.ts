@@ -5,6 +5,13 @@ import { jobMedia, jobs, subscriptions } from './schema';
 
 export type SubscriptionRow = typeof subscriptions.$inferSelect;
 
+/** A tracking message that does not show its job's latest version (or has not been posted yet). */
+export interface StaleSubscription {
+  subscription: SubscriptionRow;
+  version: number;
+  terminal: boolean;
+}
+
 /**
  * A key for what a subscription makes once per tracking message (its nonce, its DMs): `t5`, then `t5.1`
  * after a new /track. Generation 0 keeps the keys made before generations existed.
@@ -54,11 +61,18 @@ export function subscriptionsOf(db: Db, userId: string, limit: number) {
 
 /**
  * Tracking messages that must be posted or edited: new subscriptions and those showing an older
- * version of their job. Final states first, then new messages, then progress. Channels that are
- * busy or rate limited are left out, so they cannot crowd out the others; so are jobs whose result
- * files are still being fetched (their final message waits for them, and must not hold a place).
+ * version of their job. Final states first, in the order the jobs ended (a post or an edit alike),
+ * then new messages, then progress. Channels that are busy or rate limited are left out, and only
+ * final states are taken from `finalsOnly` channels (their rate limit nearly spent), so that what
+ * they hold back cannot crowd out the others; so are jobs whose result files are still being
+ * fetched (their final message waits for them, and must not hold a place).
  */
-export function staleSubscriptions(db: Db, limit: number, skipChannels: readonly string[] = []) {
+export function staleSubscriptions(
+  db: Db,
+  limit: number,
+  skipChannels: readonly string[] = [],
+  finalsOnly: readonly string[] = [],
+): StaleSubscription[] {
   return db
     .select({
       subscription: subscriptions,
@@ -73,9 +87,10 @@ export function staleSubscriptions(db: Db, limit: number, skipChannels: readonly
         or(isNull(subscriptions.messageId), lt(subscriptions.renderedVersion, jobs.version)),
         skipChannels.length > 0 ? notInArray(subscriptions.channelId, [...skipChannels]) : undefined,
         sql`not exists (select 1 from ${jobMedia} where ${jobMedia.jobId} = ${subscriptions.jobId} and ${jobMedia.state} = 'pending')`,
+        finalsOnly.length > 0 ? or(eq(jobs.terminal, true), notInArray(subscriptions.channelId, [...finalsOnly])) : undefined,
       ),
     )
-    .orderBy(desc(jobs.terminal), sql`${subscriptions.messageId} is not null`, subscriptions.id)
+    .orderBy(desc(jobs.terminal), jobs.finishedAt, sql`${subscriptions.messageId} is not null`, subscriptions.id)
     .limit(limit)
     .all();
 }

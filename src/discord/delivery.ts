@@ -17,6 +17,7 @@ import { effectMessage, WAIT_FOR_MEDIA } from './effects';
 import { failureDetail, failureOf } from './failures';
 import { Lanes } from './lanes';
 import { fallBackToLinks, filesToShow, MEDIA_WAIT_MS, uploadRefused, uploadsFor } from './resultUploads';
+import { laneOf, sendingOrder } from './sendingOrder';
 import { trackingRender } from './views/tracking';
 
 export interface DeliveryOptions {
@@ -112,16 +113,12 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     const at = now();
     lanes.prune(at);
     if (inFlight.size >= concurrency) return;
-    for (const { subscription, version, terminal } of staleSubscriptions(db, 2 * concurrency, unavailableLanes(at))) {
-      const progressOnly = !terminal && subscription.messageId !== null;
-      if (progressOnly && lanes.bucketLow(subscription.channelId, at)) continue;
-      if (laneFree(subscription.channelId, at)) {
-        run(subscription.channelId, () => renderTracking(subscription, version, terminal));
-      }
-    }
-    for (const row of dueOutbox(db, at, 2 * concurrency)) {
-      const lane = laneOf(row);
-      if (laneFree(lane, at)) run(lane, () => sendOutbox(row));
+    // A channel whose rate limit is nearly spent keeps its last requests for final states and outbox posts.
+    const stale = staleSubscriptions(db, 2 * concurrency, unavailableLanes(at), lanes.lowBuckets(at));
+    for (const work of sendingOrder(stale, dueOutbox(db, at, 2 * concurrency))) {
+      if (!laneFree(work.lane, at)) continue;
+      if (work.urgency === 'effect') run(work.lane, () => sendOutbox(work.row));
+      else run(work.lane, () => renderTracking(work.stale.subscription, work.stale.version, work.stale.terminal));
     }
   }
 
@@ -292,9 +289,4 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       };
     },
   };
-}
-
-/** Posts to a channel share that channel's lane (and rate limit) with its tracking messages. */
-function laneOf(row: OutboxRow): string {
-  return row.channelId ?? `dm:${row.userId}`;
 }

@@ -3,8 +3,12 @@ import type { Logger } from '../log';
 import type { Failure } from './failures';
 
 const CHANNEL_MESSAGES = /^\/channels\/(\d+)\/messages/;
-/** Requests of a channel's bucket that progress edits leave to final states and new messages. */
-const PROGRESS_HEADROOM = 1;
+/**
+ * Requests of a channel's rate-limit window that new tracking messages and progress edits leave to
+ * final states and outbox posts, so that a job ending mid-window is shown at once rather than after
+ * the reset. Two rather than one: on a saturated channel finals often end in pairs (see the commit).
+ */
+const KEPT_FOR_FINALS = 2;
 
 export interface LaneOptions {
   log: Logger;
@@ -42,15 +46,16 @@ export class Lanes {
     if (!channelId || !Number.isFinite(remaining) || !Number.isFinite(resetAfterMs)) return;
     const resetAt = this.opts.now() + resetAfterMs;
     this.buckets.set(channelId, { remaining, resetAt });
+    if (remaining > KEPT_FOR_FINALS) return;
+    // Requests are held back from here on: come back when the bucket is full again, not at the idle scan.
+    this.wakeAt(resetAt);
     if (remaining > 0) return;
     this.blockedUntil.set(channelId, Math.max(this.blockedUntil.get(channelId) ?? 0, resetAt));
-    setTimeout(this.opts.wake, resetAfterMs).unref();
   };
 
-  /** The channel's bucket is nearly empty: its last request or two are kept for final states and new messages. */
-  bucketLow(channelId: string, at: number): boolean {
-    const bucket = this.buckets.get(channelId);
-    return bucket !== undefined && bucket.resetAt > at && bucket.remaining <= PROGRESS_HEADROOM;
+  /** Channels whose bucket is nearly empty: their last requests are kept for final states and outbox posts. */
+  lowBuckets(at: number): string[] {
+    return [...this.buckets].filter(([, bucket]) => bucket.resetAt > at && bucket.remaining <= KEPT_FOR_FINALS).map(([channelId]) => channelId);
   }
 
   isBlocked(lane: string, at: number): boolean {
@@ -93,11 +98,25 @@ export class Lanes {
     const until = Math.max(this.blockedUntil.get(lane) ?? 0, at + afterMs);
     this.blockedUntil.set(lane, until);
     // Come back the moment the lane opens again, not at the next idle scan.
-    setTimeout(this.opts.wake, until - at).unref();
+    this.wakeAt(until);
     // A rate limit is routine under load; anything else is worth a look.
     const level = failure.retryAfterMs === undefined ? 'warn' : 'debug';
     log[level]({ event: 'delivery_postponed', lane, afterMs: until - at, detail: failure.detail, streak }, 'Discord request postponed');
     return until;
+  }
+
+  /**
+   * Wakes delivery once `until` has come by the clock. Node counts a timer from the event loop's
+   * cached time, which lags the clock after a busy turn: a timer that fires early (the lane would
+   * still look closed, and nothing would wake it again) waits the rest.
+   */
+  private wakeAt(until: number): void {
+    const { now, wake } = this.opts;
+    setTimeout(() => {
+      const early = until - now();
+      if (early > 0) setTimeout(wake, early).unref();
+      else wake();
+    }, until - now()).unref();
   }
 
   stats(): { blockedLanes: number; failingLanes: number; buckets: number } {
