@@ -13,7 +13,7 @@ afterEach(async () => {
 
 it('a pending download from before a restart is finished by the next start', async () => {
   server = await startTestServer((_req, res) => pngReply(res, Buffer.from('resumed')));
-  world = await World.start({ env: { MEDIA_HOSTS: 'localhost' }, inProcess: false });
+  world = await World.start({ media: true, inProcess: false });
   storeCompleted(world.db, 'job-r', 'useapi-midjourney', readingWith([{ kind: 'image', url: `${server.url}/0.png` }]));
   requestMedia(world.db, 'job-r', Date.now());
 
