@@ -137,7 +137,7 @@ describe('re-hosted results in a gallery', () => {
     await world.deliveryIdle(10_000);
     const messages = world.discord.channelMessages(CHANNEL);
     expect(messages).toHaveLength(1);
-    expect(messages[0]!.data.attachments).toHaveLength(4);
+    expect(messages[0]!.data.attachments, messageText(messages[0]!.data)).toHaveLength(4);
     expect(world.discord.dmsTo(ALICE.id)).toHaveLength(1);
     expect(world.discord.dmsTo(ALICE.id)[0]!.data.attachments).toHaveLength(4);
     expect(world.discord.requests.some((r) => r.dedupedByNonce)).toBe(true);
