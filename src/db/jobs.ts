@@ -145,6 +145,14 @@ export function pollFirst(db: Db, jobIds: readonly string[]): void {
   }
 }
 
+/** Brings the running jobs of an upstream forward so that each is read by `at` at the latest. */
+export function pollBy(db: Db, upstream: string, at: number): void {
+  db.update(jobs)
+    .set({ nextPollAt: sql`min(${jobs.nextPollAt}, ${at})` })
+    .where(watchedByList(upstream))
+    .run();
+}
+
 /** The job of an account due soonest, polled or not: the one a paused account is probed with. */
 export function firstPollableJob(db: Db, account: string): { jobId: string; upstream: string } | undefined {
   return db

@@ -44,6 +44,11 @@ describe('advance', () => {
     expect(t.effects).toEqual([{ kind: 'job_finished' }]);
   });
 
+  it('reads a job the list of running jobs covers for its progress only, at the interval it is given', () => {
+    const t = advance(fresh(), ok('progress', {}, 40), settings, { ...clock(T0), progressIntervalMs: 40_000 });
+    expect(t.job.nextPollAt).toBe(T0 + 40_000);
+  });
+
   it('reports no visible change when nothing moved', () => {
     const first = advance(fresh(), ok('progress', {}, 40), settings, clock(T0)).job;
     const again = advance(first, ok('progress', {}, 40), settings, clock(T0 + 5000));

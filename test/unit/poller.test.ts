@@ -223,6 +223,51 @@ describe('account warnings over a poll loop', () => {
   });
 });
 
+describe('many running jobs: the list notices ends, progress is read at the pace the cost allows', () => {
+  /** 40 jobs rendering for 60–99 s with a progress step every 5 s, tracked together. */
+  function fortyJobs(): Array<{ jobid: string; endsAt: number }> {
+    return Array.from({ length: 40 }, (_, i) => {
+      const runMs = 60_000 + i * 1000;
+      const steps: JobStep[] = [];
+      for (let at = 0; at < runMs; at += 5000) steps.push({ afterMs: at, status: 'progress', progress: Math.max(1, Math.floor((100 * at) / runMs)) });
+      steps.push({ afterMs: runMs, status: 'completed' });
+      return { jobid: trackJob(steps), endsAt: T0 + runMs };
+    });
+  }
+
+  it("spends at most 0.4× the reads of the docs' loop (one read every interval while a job runs), and notices each end within a fifth of an interval", async () => {
+    const followed = fortyJobs();
+    await runFor(110_000);
+    const rows = db.select().from(jobs).all();
+    expect(rows.every((j) => j.status === 'completed' && j.terminal)).toBe(true);
+    const docsLoop = followed.reduce((n, { endsAt }) => n + Math.ceil((endsAt - T0) / settings.pollIntervalMs) + 1, 0);
+    expect(useapi.requests.length / docsLoop).toBeLessThanOrEqual(0.4);
+    followed.forEach(({ jobid, endsAt }, i) => {
+      const late = rows.find((j) => j.jobId === jobid)!.finishedAt! - endsAt;
+      // With 20 jobs or more running, a list read every fifth of an interval (passes every 250 ms), then the final read at once;
+      // with fewer, the list is read more rarely (every interval with four), and below four each job is read every interval.
+      expect(late, `job ${i}`).toBeLessThanOrEqual(i < 20 ? settings.pollIntervalMs / 5 + 250 : 2 * settings.pollIntervalMs);
+    });
+  });
+
+  it('reads each job on its own again, within an interval, once the list stops answering', async () => {
+    const followed = fortyJobs();
+    await runFor(50_000);
+    useapi.queueListFaults(...many({ kind: 'status', status: 500 }));
+    await runFor(60_000);
+    const lastAnswer = Math.max(...useapi.requests.filter((r) => r.route === 'list' && r.status === 200).map((r) => r.time));
+    expect(lastAnswer).toBeGreaterThan(T0 + 45_000);
+    // The list's last answer vouches for 3 intervals; then every job is read within one more (±20 %).
+    const lapse = lastAnswer + 3 * settings.pollIntervalMs;
+    const rows = db.select().from(jobs).all();
+    for (const { jobid, endsAt } of followed) {
+      const finishedAt = rows.find((j) => j.jobId === jobid)!.finishedAt;
+      expect(finishedAt, jobid).not.toBeNull();
+      expect(finishedAt! - Math.max(endsAt, lapse), jobid).toBeLessThanOrEqual(1.2 * settings.pollIntervalMs + 250);
+    }
+  });
+});
+
 describe('a job nobody follows any more', () => {
   it('stays parked when a read that was in flight as the last follower left comes back', async () => {
     const jobid = trackJob(runsFor(3600_000));
