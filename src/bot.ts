@@ -8,6 +8,7 @@ import { createDelivery } from './discord/delivery';
 import type { Logger } from './log';
 import { createOps } from './ops/ops';
 import { ensureIncrementalVacuum } from './ops/retention';
+import { readStaleAfter } from './tracker/policy';
 import { createPoller } from './tracker/poller';
 import { createRegistry } from './upstreams/registry';
 import { TrackRate } from './discord/commands/trackRate';
@@ -47,6 +48,7 @@ export async function startBot(config: Config, log: Logger, clock: { now?: () =>
     now,
     retryBaseMs: config.discordRetryBaseMs,
     retryMaxMs: config.discordRetryMaxMs,
+    readStaleAfterMs: readStaleAfter(config),
   });
   const ops = createOps({ config, db, client, log: log.child({ part: 'ops' }), now, lanesWaiting: () => delivery.stats().blockedLanes });
   const poller = createPoller({

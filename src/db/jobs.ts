@@ -25,6 +25,7 @@ export function toTrackedJob(row: JobRow): TrackedJob {
     upstreamUpdated: row.upstreamUpdated,
     upstreamMovedAt: row.upstreamMovedAt,
     notFoundUntil: row.notFoundUntil,
+    readAt: row.readAt,
   };
 }
 
@@ -74,6 +75,7 @@ export function saveJob(db: Db, job: TrackedJob, visible: boolean): void {
       upstreamUpdated: job.upstreamUpdated,
       upstreamMovedAt: job.upstreamMovedAt,
       notFoundUntil: job.notFoundUntil,
+      readAt: job.readAt ?? null,
       ...(visible ? { version: sql`${jobs.version} + 1` } : {}),
     })
     .where(eq(jobs.jobId, job.jobId))

@@ -32,6 +32,8 @@ export interface DeliveryOptions {
   retryMaxMs?: number;
   /** DM channel ids remembered (least recently used forgotten first). */
   dmChannelCacheSize?: number;
+  /** A running job's message says when its record was last read once that is older than this. */
+  readStaleAfterMs?: number;
 }
 
 export interface DeliveryStats {
@@ -123,7 +125,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
   async function renderTracking(sub: SubscriptionRow, version: number, terminal: boolean): Promise<void> {
     const job = loadJob(db, sub.jobId);
     if (!job) return;
-    const body = { ...trackingMessage(job, now()), allowed_mentions: { parse: [] } };
+    const body = { ...trackingMessage(job, now(), opts.readStaleAfterMs), allowed_mentions: { parse: [] } };
     try {
       let messageId = sub.messageId;
       if (messageId === null) {

@@ -136,6 +136,7 @@ function readUpstream(job: TrackedJob, reading: JobReading, now: number): Tracke
     reading,
     errorStreak: 0,
     notFoundUntil: null,
+    readAt: now,
     upstreamUpdated: updated,
     upstreamMovedAt: moved || job.upstreamMovedAt === null ? now : job.upstreamMovedAt,
   };

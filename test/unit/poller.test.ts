@@ -268,6 +268,20 @@ describe('many running jobs: the list notices ends, progress is read at the pace
   });
 });
 
+describe('when a job was last read', () => {
+  it('is stored with each answered read of its own, and kept through failed ones', async () => {
+    const jobid = trackJob(runsFor(3600_000));
+    const readAt = () => db.select({ readAt: jobs.readAt }).from(jobs).where(eq(jobs.jobId, jobid)).get()?.readAt;
+    await pass();
+    expect(readAt()).toBe(T0);
+    useapi.queueFaults(jobid, { kind: 'status', status: 503 });
+    clock += 10_000;
+    await pass();
+    expect(useapi.jobReads(jobid)).toBe(2);
+    expect(readAt()).toBe(T0);
+  });
+});
+
 describe('a job nobody follows any more', () => {
   it('stays parked when a read that was in flight as the last follower left comes back', async () => {
     const jobid = trackJob(runsFor(3600_000));
