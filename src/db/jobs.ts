@@ -147,11 +147,11 @@ export function pollFirst(db: Db, jobIds: readonly string[]): void {
   }
 }
 
-/** Brings the running jobs of an upstream forward so that each is read by `at` at the latest. */
+/** Brings the running jobs of an upstream forward so that each is read by `at` at the latest; a job backing off after errors (Retry-After) keeps its time. */
 export function pollBy(db: Db, upstream: string, at: number): void {
   db.update(jobs)
     .set({ nextPollAt: sql`min(${jobs.nextPollAt}, ${at})` })
-    .where(watchedByList(upstream))
+    .where(and(watchedByList(upstream), eq(jobs.errorStreak, 0)))
     .run();
 }
 

@@ -27,28 +27,30 @@ export function runningDelay(status: string, stalled: boolean, settings: PollSet
   return jitter(factor * base, random);
 }
 
-/** Below this many running jobs, one list call costs more than it saves. */
-export const LIST_MIN_JOBS = 4;
+/**
+ * From this many running jobs on, the list is watched: read once an interval for two jobs, it
+ * costs half a read per job and interval (plus the rare progress reads), against the docs' loop's
+ * one per running job. For one job it would save nothing.
+ */
+export const LIST_MIN_JOBS = 2;
 
 /**
- * The list is read this many times per base interval at most: an end is then seen within a fifth
- * of the docs' loop's interval (a tenth on average), the detection the list is there for.
+ * Reads per running job per base interval spent on the list and progress reads together, where
+ * the docs' loop spends 1: with a job's first and final reads on top, 0.4× the docs' loop even
+ * where it reads least (50 jobs in one channel, ~14 reads a job).
  */
-export const LIST_READS_PER_INTERVAL = 5;
-/** ...and it costs at most this many reads per running job per base interval (the docs' loop spends 1). */
-export const LIST_SHARE = 0.25;
-/**
- * Reads per running job per base interval spent on the list and progress reads together: what the
- * tracker aims at instead of the docs' loop's 1 (a job's first and final reads come on top).
- */
-export const READS_SHARE = 0.25;
-/** Progress reads never get less than this share: a job's progress is read at least every 12 base intervals. */
-export const PROGRESS_SHARE_MIN = 1 / 12;
+export const READS_SHARE = 0.2;
+/** Progress reads never get less than this share: a job's progress is read at least every 24 base intervals. */
+export const PROGRESS_SHARE_MIN = 1 / 24;
+/** The list takes the rest: its reads, spread over the running jobs, cost at most this. */
+export const LIST_SHARE = READS_SHARE - PROGRESS_SHARE_MIN;
+/** ...and it is read at most this many times per base interval (as the docs' loop reads one job). */
+export const LIST_READS_PER_INTERVAL = 10;
 
 /**
- * How often to read the list of running jobs when `running` jobs are followed: fast enough to see
- * an end within a fifth of an interval, and never for more than a quarter of a read per job per
- * interval (so with few jobs, more rarely).
+ * How often to read the list of running jobs when `running` jobs are followed: as often as its
+ * share of the reads allows (an end is seen sooner the more jobs share it), at most ten times an
+ * interval, at least once.
  */
 export function listInterval(running: number, settings: PollSettings): number {
   return settings.pollIntervalMs / Math.max(1, Math.min(LIST_READS_PER_INTERVAL, LIST_SHARE * running));

@@ -77,6 +77,9 @@ export function createPoller(opts: PollerOptions): Poller {
     }),
   );
   let timer: NodeJS.Timeout | undefined;
+  /** When the timer fires; while a pass is under way (`looping`), it sets the timer itself when done. */
+  let timerAt = Infinity;
+  let looping = false;
   let running = false;
   let passes = 0;
 
@@ -165,8 +168,9 @@ export function createPoller(opts: PollerOptions): Poller {
         list.failures = 0;
         const watched = runningJobIds(db, adapter.id);
         list.watched = watched.length;
-        // Too few left for the list to go on: it vouches for them no longer than this answer.
-        list.coveredUntil = done + (list.watched < LIST_MIN_JOBS ? 0 : 3 * settings.pollIntervalMs);
+        // It vouches for two intervals (time for a failed list read to be retried), then each job is due within a third:
+        // an end is noticed within 3× the interval whatever the list does. Too few left to go on: no longer than this answer.
+        list.coveredUntil = done + (list.watched < LIST_MIN_JOBS ? 0 : 2 * settings.pollIntervalMs);
         const ended = watched.filter((jobId) => !result.running.has(jobId));
         if (ended.length > 0) {
           // Their final state is the news people wait for: read them now, ahead of progress reads.
@@ -175,7 +179,11 @@ export function createPoller(opts: PollerOptions): Poller {
         }
       })
       .catch((error: unknown) => log.error({ event: 'list_crashed', upstream: adapter.id, err: error }, 'reading the list of running jobs failed'))
-      .finally(() => (list.inFlight = null));
+      .finally(() => {
+        list.inFlight = null;
+        // Its next read is due before the loop's next pass, perhaps.
+        rearm();
+      });
   }
 
   async function tick(): Promise<void> {
@@ -240,10 +248,23 @@ export function createPoller(opts: PollerOptions): Poller {
 
   function loop(): void {
     if (!running) return;
+    looping = true;
+    timerAt = Infinity;
     void tickSafely().finally(() => {
+      looping = false;
       passes++;
-      if (running) timer = setTimeout(loop, untilNextTick());
+      rearm();
     });
+  }
+
+  /** Sets the timer of the loop's next pass, unless it is set to fire sooner already. */
+  function rearm(): void {
+    if (!running || looping) return;
+    const wait = untilNextTick();
+    if (now() + wait >= timerAt) return;
+    clearTimeout(timer);
+    timerAt = now() + wait;
+    timer = setTimeout(loop, wait);
   }
 
   return {

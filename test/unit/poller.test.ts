@@ -12,6 +12,7 @@ import { createLogger } from '../../src/log';
 import { WARNING_CALM_MS } from '../../src/tracker/account';
 import type { LifecycleSettings } from '../../src/tracker/lifecycle';
 import { createPoller, type Poller } from '../../src/tracker/poller';
+import { LIST_MIN_JOBS, listInterval } from '../../src/tracker/policy';
 import { mjProxy } from '../../src/upstreams/mj-proxy';
 import type { UpstreamAdapter } from '../../src/upstreams/port';
 import { useapiMidjourney } from '../../src/upstreams/useapi-midjourney';
@@ -235,7 +236,7 @@ describe('many running jobs: the list notices ends, progress is read at the pace
     });
   }
 
-  it("spends at most 0.4× the reads of the docs' loop (one read every interval while a job runs), and notices each end within a fifth of an interval", async () => {
+  it("spends at most 0.4× the reads of the docs' loop (one read every interval while a job runs), and notices each end within a list interval", async () => {
     const followed = fortyJobs();
     await runFor(110_000);
     const rows = db.select().from(jobs).all();
@@ -244,10 +245,36 @@ describe('many running jobs: the list notices ends, progress is read at the pace
     expect(useapi.requests.length / docsLoop).toBeLessThanOrEqual(0.4);
     followed.forEach(({ jobid, endsAt }, i) => {
       const late = rows.find((j) => j.jobId === jobid)!.finishedAt! - endsAt;
-      // With 20 jobs or more running, a list read every fifth of an interval (passes every 250 ms), then the final read at once;
-      // with fewer, the list is read more rarely (every interval with four), and below four each job is read every interval.
-      expect(late, `job ${i}`).toBeLessThanOrEqual(i < 20 ? settings.pollIntervalMs / 5 + 250 : 2 * settings.pollIntervalMs);
+      // Within one list interval for the jobs running then (passes every 250 ms), then the final read at once;
+      // the last job alone is read every interval.
+      const running = followed.length - i;
+      const bound = running >= LIST_MIN_JOBS ? listInterval(running, settings) : 1.2 * settings.pollIntervalMs;
+      expect(late, `job ${i}`).toBeLessThanOrEqual(bound + 500);
     });
+  });
+
+  it("keeps a job's Retry-After when the list stops answering and the others are read on their own again", async () => {
+    const followed = fortyJobs();
+    await runFor(20_000);
+    const waiting = followed[39]!.jobid;
+    useapi.queueFaults(waiting, { kind: 'status', status: 429, retryAfter: '60' });
+    db.update(jobs).set({ nextPollAt: clock }).where(eq(jobs.jobId, waiting)).run();
+    await pass();
+    const refusedAt = clock;
+    expect(useapi.requests.filter((r) => r.jobid === waiting && r.status === 429)).toHaveLength(1);
+    useapi.queueListFaults(...many({ kind: 'status', status: 500 }));
+    await runFor(50_000);
+    const early = useapi.requests.filter((r) => r.jobid === waiting && r.time > refusedAt && r.time < refusedAt + 60_000);
+    expect(early).toHaveLength(0);
+  });
+
+  it("watches even two running jobs through the list: cheaper than the docs' loop on each", async () => {
+    const followed = [trackJob(runsFor(60_000)), trackJob(runsFor(61_000))];
+    await runFor(70_000);
+    expect(db.select().from(jobs).all().every((j) => j.terminal)).toBe(true);
+    expect(useapi.listReads()).toBeGreaterThan(0);
+    const docsLoop = followed.length * (Math.ceil(61_000 / settings.pollIntervalMs) + 1);
+    expect(useapi.requests.length / docsLoop).toBeLessThanOrEqual(0.8);
   });
 
   it('reads each job on its own again, within an interval, once the list stops answering', async () => {
@@ -257,8 +284,8 @@ describe('many running jobs: the list notices ends, progress is read at the pace
     await runFor(60_000);
     const lastAnswer = Math.max(...useapi.requests.filter((r) => r.route === 'list' && r.status === 200).map((r) => r.time));
     expect(lastAnswer).toBeGreaterThan(T0 + 45_000);
-    // The list's last answer vouches for 3 intervals; then every job is read within one more (±20 %).
-    const lapse = lastAnswer + 3 * settings.pollIntervalMs;
+    // The list's last answer vouches for 2 intervals; then every job is read within one more (±20 %).
+    const lapse = lastAnswer + 2 * settings.pollIntervalMs;
     const rows = db.select().from(jobs).all();
     for (const { jobid, endsAt } of followed) {
       const finishedAt = rows.find((j) => j.jobId === jobid)!.finishedAt;
