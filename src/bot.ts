@@ -10,6 +10,7 @@ import type { Logger } from './log';
 import { createOps } from './ops/ops';
 import { ensureIncrementalVacuum } from './ops/retention';
 import { createFreshLinks } from './tracker/freshLinks';
+import { readStaleAfter } from './tracker/policy';
 import { createPoller } from './tracker/poller';
 import { createRegistry } from './upstreams/registry';
 import { TrackRate } from './discord/commands/trackRate';
@@ -59,6 +60,7 @@ export async function startBot(config: Config, log: Logger, clock: { now?: () =>
     retryBaseMs: config.discordRetryBaseMs,
     retryMaxMs: config.discordRetryMaxMs,
     media,
+    readStaleAfterMs: readStaleAfter(config),
   });
   const ops = createOps({ config, db, client, log: log.child({ part: 'ops' }), now, lanesWaiting: () => delivery.stats().blockedLanes });
   const poller = createPoller({

@@ -25,6 +25,7 @@ export function toTrackedJob(row: JobRow): TrackedJob {
     upstreamUpdated: row.upstreamUpdated,
     upstreamMovedAt: row.upstreamMovedAt,
     notFoundUntil: row.notFoundUntil,
+    readAt: row.readAt,
   };
 }
 
@@ -74,6 +75,7 @@ export function saveJob(db: Db, job: TrackedJob, visible: boolean): void {
       upstreamUpdated: job.upstreamUpdated,
       upstreamMovedAt: job.upstreamMovedAt,
       notFoundUntil: job.notFoundUntil,
+      readAt: job.readAt ?? null,
       ...(visible ? { version: sql`${jobs.version} + 1` } : {}),
     })
     .where(eq(jobs.jobId, job.jobId))
@@ -143,6 +145,14 @@ export function pollFirst(db: Db, jobIds: readonly string[]): void {
       .where(and(inArray(jobs.jobId, jobIds.slice(i, i + 500)), eq(jobs.terminal, false), isNotNull(jobs.nextPollAt)))
       .run();
   }
+}
+
+/** Brings the running jobs of an upstream forward so that each is read by `at` at the latest; a job backing off after errors (Retry-After) keeps its time. */
+export function pollBy(db: Db, upstream: string, at: number): void {
+  db.update(jobs)
+    .set({ nextPollAt: sql`min(${jobs.nextPollAt}, ${at})` })
+    .where(and(watchedByList(upstream), eq(jobs.errorStreak, 0)))
+    .run();
 }
 
 /** The job of an account due soonest, polled or not: the one a paused account is probed with. */

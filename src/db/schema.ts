@@ -33,6 +33,8 @@ export const jobs = sqliteTable(
     upstreamUpdated: text('upstream_updated'),
     upstreamMovedAt: integer('upstream_moved_at'),
     notFoundUntil: integer('not_found_until'),
+    /** When a read of the job's own record last answered: its progress is as of then (the list only says it runs). */
+    readAt: integer('read_at'),
   },
   (t) => [
     index('jobs_due_idx').on(t.nextPollAt).where(sql`${t.terminal} = 0`),

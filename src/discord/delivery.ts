@@ -38,6 +38,8 @@ export interface DeliveryOptions {
   dmChannelCacheSize?: number;
   /** A completed job's re-hosted files, to upload instead of linking; absent, or null for a job: links. */
   media?: ResultMediaSource;
+  /** A running job's message says when its record was last read once that is older than this. */
+  readStaleAfterMs?: number;
 }
 
 export interface DeliveryStats {
@@ -128,7 +130,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     const media = filesToShow(job, opts.media);
     // Still fetching: staleSubscriptions leaves this message out until the files are stored.
     if (media?.state === 'pending') return;
-    const { body: view, uploads } = trackingRender(job, media, now(), { hidePrompt: promptsHidden(db, sub.guildId) });
+    const { body: view, uploads } = trackingRender(job, media, now(), { hidePrompt: promptsHidden(db, sub.guildId), readStaleAfterMs: opts.readStaleAfterMs });
     const body = { ...view, allowed_mentions: { parse: [] } };
     const files = uploadsFor(uploads);
     try {

@@ -127,4 +127,6 @@ export interface JobSnapshot {
   finishedAt: number | null;
   /** While the upstream answers 404: when the bot stops asking and calls the job "not found" (epoch ms). */
   notFoundUntil: number | null;
+  /** When a read of the job's own record last answered (epoch ms): its progress is as of then. */
+  readAt?: number | null;
 }

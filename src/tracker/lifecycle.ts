@@ -1,6 +1,6 @@
 import { isRunningStatus, type AccountProblem, type JobReading, type JobSnapshot, type Problem } from '../domain/job';
 import type { PollResult } from '../upstreams/port';
-import { backoffDelay, classify, runningDelay, type PollSettings } from './policy';
+import { backoffDelay, classify, jitter, runningDelay, type PollSettings } from './policy';
 
 /** A job as the poller keeps it: what is shown, plus what decides the next poll. */
 export interface TrackedJob extends JobSnapshot {
@@ -52,8 +52,8 @@ export interface Transition {
 export interface Clock {
   now: number;
   random: () => number;
-  /** The list of running jobs is being watched: it will notice when this job ends. */
-  listCovered?: boolean;
+  /** The list of running jobs is watched and will notice when this job ends: its own reads are for progress only, this often (ms). */
+  progressIntervalMs?: number;
 }
 
 /** The pure heart of the tracker: (job before, poll result) → (job after, effects). */
@@ -76,7 +76,8 @@ export function advance(before: TrackedJob, result: PollResult, settings: Lifecy
       if (isRunningStatus(reading.status)) {
         const stalled = job.upstreamMovedAt !== null && now - job.upstreamMovedAt >= STALL_AFTER_MS;
         job.problem = stalled ? 'stalled' : null;
-        job.nextPollAt = now + runningDelay(reading.status, stalled, settings, random, clock.listCovered);
+        const covered = clock.progressIntervalMs;
+        job.nextPollAt = now + (covered === undefined ? runningDelay(reading.status, stalled, settings, random) : jitter(covered, random));
       } else {
         job = finish(job, now, null);
         effects.push({ kind: 'job_finished' });
@@ -135,6 +136,7 @@ function readUpstream(job: TrackedJob, reading: JobReading, now: number): Tracke
     reading,
     errorStreak: 0,
     notFoundUntil: null,
+    readAt: now,
     upstreamUpdated: updated,
     upstreamMovedAt: moved || job.upstreamMovedAt === null ? now : job.upstreamMovedAt,
   };

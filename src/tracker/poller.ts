@@ -1,5 +1,5 @@
 import { inTransaction, type Db } from '../db/open';
-import { countRunningJobs, dueJobs, firstPollableJob, loadJob, pausedAccounts, pollFirst, runningJobIds, saveAccount, saveJob, URGENT } from '../db/jobs';
+import { countRunningJobs, dueJobs, firstPollableJob, loadJob, pausedAccounts, pollBy, pollFirst, runningJobIds, saveAccount, saveJob, URGENT } from '../db/jobs';
 import { enqueueResultDms } from '../db/outbox';
 import { openReviews } from '../db/reviews';
 import { crashPoint } from '../crashPoint';
@@ -8,7 +8,7 @@ import type { PollResult, UpstreamAdapter } from '../upstreams/port';
 import { advance, type LifecycleSettings } from './lifecycle';
 import { applyAccountSignal } from './account';
 import { RequestBudget } from './budget';
-import { backoffDelay, jitter, LIST_MIN_JOBS, listInterval } from './policy';
+import { backoffDelay, jitter, LIST_MIN_JOBS, listInterval, progressInterval, reservedShare } from './policy';
 
 /** useapi publishes no read limit; 10 requests a second is gentle and still follows 150 jobs at full pace. */
 export const DEFAULT_MAX_REQUESTS_PER_SECOND = 10;
@@ -51,8 +51,11 @@ interface Lane {
   budget: RequestBudget;
   /** Budget that progress reads leave free, so the list and final reads never queue behind them. */
   reserved: number;
-  /** The list of running jobs: when to read it next, and until when its last answer vouches for the jobs. */
-  list: { inFlight: Promise<void> | null; nextAt: number; coveredUntil: number; failures: number; watched: number };
+  /**
+   * The list of running jobs: when to read it next, until when its last answer vouches for the jobs,
+   * and whether jobs were scheduled on that promise (they must be read on their own once it lapses).
+   */
+  list: { inFlight: Promise<void> | null; nextAt: number; coveredUntil: number; covering: boolean; failures: number; watched: number };
 }
 
 /**
@@ -75,11 +78,14 @@ export function createPoller(opts: PollerOptions): Poller {
   const lanes = new Map<string, Lane>(
     opts.upstreams.map((adapter) => {
       const budget = new RequestBudget(adapter.maxRequestsPerSecond);
-      const list = { inFlight: null, nextAt: 0, coveredUntil: 0, failures: 0, watched: 0 };
-      return [adapter.id, { adapter, budget, reserved: Math.max(1, Math.floor(budget.perSecond / 5)), list }];
+      const list = { inFlight: null, nextAt: 0, coveredUntil: 0, covering: false, failures: 0, watched: 0 };
+      return [adapter.id, { adapter, budget, reserved: reservedShare(budget.perSecond), list }];
     }),
   );
   let timer: NodeJS.Timeout | undefined;
+  /** When the timer fires; while a pass is under way (`looping`), it sets the timer itself when done. */
+  let timerAt = Infinity;
+  let looping = false;
   let running = false;
   let passes = 0;
 
@@ -90,7 +96,11 @@ export function createPoller(opts: PollerOptions): Poller {
       const before = loadJob(db, jobId);
       // Parked while the read was on its way (its last follower left): nobody is waiting for it.
       if (!before || before.terminal || before.nextPollAt === null) return null;
-      const transition = advance(before, result, settings, { now: at, random, listCovered: lane.list.coveredUntil > at });
+      const { list } = lane;
+      const covered = list.coveredUntil > at;
+      if (covered) list.covering = true;
+      const progressIntervalMs = covered ? progressInterval(list.watched, settings) : undefined;
+      const transition = advance(before, result, settings, { now: at, random, progressIntervalMs });
       saveJob(db, transition.job, transition.visible);
       let dms = 0;
       let reviews = 0;
@@ -162,9 +172,11 @@ export function createPoller(opts: PollerOptions): Poller {
           return;
         }
         list.failures = 0;
-        list.coveredUntil = done + 3 * settings.pollIntervalMs;
         const watched = runningJobIds(db, adapter.id);
         list.watched = watched.length;
+        // It vouches for two intervals (time for a failed list read to be retried), then each job is due within a third:
+        // an end is noticed within 3× the interval whatever the list does. Too few left to go on: no longer than this answer.
+        list.coveredUntil = done + (list.watched < LIST_MIN_JOBS ? 0 : 2 * settings.pollIntervalMs);
         const ended = watched.filter((jobId) => !result.running.has(jobId));
         if (ended.length > 0) {
           // Their final state is the news people wait for: read them now, ahead of progress reads.
@@ -173,7 +185,11 @@ export function createPoller(opts: PollerOptions): Poller {
         }
       })
       .catch((error: unknown) => log.error({ event: 'list_crashed', upstream: adapter.id, err: error }, 'reading the list of running jobs failed'))
-      .finally(() => (list.inFlight = null));
+      .finally(() => {
+        list.inFlight = null;
+        // Its next read is due before the loop's next pass, perhaps.
+        rearm();
+      });
   }
 
   async function tick(): Promise<void> {
@@ -192,11 +208,21 @@ export function createPoller(opts: PollerOptions): Poller {
     const pausedKeys = new Set(paused.map((a) => a.account));
     for (const lane of lanes.values()) {
       const { list, adapter } = lane;
-      if (!adapter.listRunning || pausedKeys.has(adapter.accountKey) || list.inFlight || at < list.nextAt) continue;
-      if (list.watched < LIST_MIN_JOBS) list.watched = countRunningJobs(db, adapter.id);
-      if (list.watched < LIST_MIN_JOBS) list.nextAt = at + settings.pollIntervalMs;
-      // Without budget now, the list still goes first at the next tick.
-      else if (lane.budget.take(at)) readList(lane, at);
+      if (adapter.listRunning && !pausedKeys.has(adapter.accountKey) && !list.inFlight && at >= list.nextAt) {
+        if (list.watched < LIST_MIN_JOBS) list.watched = countRunningJobs(db, adapter.id);
+        if (list.watched < LIST_MIN_JOBS) {
+          // Too few to be worth the list: it stops vouching for them now.
+          list.nextAt = at + settings.pollIntervalMs;
+          list.coveredUntil = Math.min(list.coveredUntil, at);
+        }
+        // Without budget now, the list still goes first at the next tick.
+        else if (lane.budget.take(at)) readList(lane, at);
+      }
+      if (list.covering && list.coveredUntil <= at) {
+        // Jobs scheduled for their progress only, on the list's word: each is read on its own again.
+        list.covering = false;
+        pollBy(db, adapter.id, at + settings.pollIntervalMs);
+      }
     }
     const free = concurrency - inFlight.size;
     if (free <= 0) return;
@@ -212,16 +238,39 @@ export function createPoller(opts: PollerOptions): Poller {
     await Promise.resolve();
   }
 
+  /** The loop's period, or less when a list read falls due sooner: an end is noticed the moment the list is due, not a tick later. */
+  function untilNextTick(): number {
+    const at = now();
+    let wait = tickMs;
+    for (const { adapter, list } of lanes.values()) {
+      if (adapter.listRunning && !list.inFlight && list.watched >= LIST_MIN_JOBS) wait = Math.min(wait, list.nextAt - at);
+    }
+    return Math.max(0, wait);
+  }
+
   function tickSafely(): Promise<void> {
     return tick().catch((error: unknown) => log.error({ event: 'tick_crashed', err: error }, 'poller tick failed'));
   }
 
   function loop(): void {
     if (!running) return;
+    looping = true;
+    timerAt = Infinity;
     void tickSafely().finally(() => {
+      looping = false;
       passes++;
-      if (running) timer = setTimeout(loop, tickMs);
+      rearm();
     });
+  }
+
+  /** Sets the timer of the loop's next pass, unless it is set to fire sooner already. */
+  function rearm(): void {
+    if (!running || looping) return;
+    const wait = untilNextTick();
+    if (now() + wait >= timerAt) return;
+    clearTimeout(timer);
+    timerAt = now() + wait;
+    timer = setTimeout(loop, wait);
   }
 
   return {

@@ -32,7 +32,7 @@ describe('scheduler against the useapi emulator', () => {
     for (const jobid of ids) await world.messageShows(ALICE.id, jobid, /Completed/, undefined, 8000);
     expect(world.useapi.listReads()).toBeGreaterThan(5);
     // Without the list, a rendering job is read every POLL_MS (about 33 times in 2 s); with it,
-    // only every ~2.7× that for progress, plus the final read.
+    // only rarely for progress (the policy's progress interval), plus the final read.
     const perJob = ids.map((jobid) => world.useapi.jobReads(jobid));
     expect(Math.max(...perJob)).toBeLessThan(2000 / POLL_MS / 2);
     await world.dmsArrive(ALICE.id, 8);

@@ -44,6 +44,19 @@ describe('advance', () => {
     expect(t.effects).toEqual([{ kind: 'job_finished' }]);
   });
 
+  it("keeps when the job's own record was last read: an answer sets it, a failed read leaves it", () => {
+    const read = advance(fresh(), ok('progress', {}, 40), settings, clock(T0)).job;
+    expect(read.readAt).toBe(T0);
+    expect(advance(read, http(503), settings, clock(T0 + 5000)).job.readAt).toBe(T0);
+    expect(advance(read, { kind: 'timeout' }, settings, clock(T0 + 5000)).job.readAt).toBe(T0);
+    expect(advance(read, ok('progress', {}, 40), settings, clock(T0 + 9000)).job.readAt).toBe(T0 + 9000);
+  });
+
+  it('reads a job the list of running jobs covers for its progress only, at the interval it is given', () => {
+    const t = advance(fresh(), ok('progress', {}, 40), settings, { ...clock(T0), progressIntervalMs: 40_000 });
+    expect(t.job.nextPollAt).toBe(T0 + 40_000);
+  });
+
   it('reports no visible change when nothing moved', () => {
     const first = advance(fresh(), ok('progress', {}, 40), settings, clock(T0)).job;
     const again = advance(first, ok('progress', {}, 40), settings, clock(T0 + 5000));

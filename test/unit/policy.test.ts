@@ -1,6 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { RequestBudget } from '../../src/tracker/budget';
-import { backoffDelay, jitter, LIST_MIN_JOBS, listInterval, MAX_BACKOFF_MS, MAX_RETRY_AFTER_MS, runningDelay } from '../../src/tracker/policy';
+import {
+  backoffDelay,
+  jitter,
+  LIST_MIN_JOBS,
+  LIST_SHARE,
+  listInterval,
+  MAX_BACKOFF_MS,
+  MAX_RETRY_AFTER_MS,
+  PROGRESS_SHARE_MIN,
+  progressInterval,
+  progressPace,
+  READS_SHARE,
+  reservedShare,
+  runningDelay,
+} from '../../src/tracker/policy';
 import { parseRetryAfter } from '../../src/upstreams/http';
 
 const settings = { pollIntervalMs: 5000 };
@@ -34,19 +48,58 @@ describe('poll policy', () => {
 });
 
 describe('list of running jobs', () => {
-  it('is read only when it replaces enough per-job reads, never more often than base / 10', () => {
+  it('is read as often as its share of the reads allows, at least once and at most ten times an interval', () => {
     expect(LIST_MIN_JOBS).toBeGreaterThan(1);
-    expect(listInterval(4, settings)).toBe(3750);
-    expect(listInterval(30, settings)).toBe(500);
-    expect(listInterval(10_000, settings)).toBe(500);
     expect(listInterval(1, settings)).toBe(5000);
+    expect(listInterval(2, settings)).toBe(5000);
+    expect(listInterval(20, settings)).toBeCloseTo(5000 / (20 * LIST_SHARE), 6);
+    expect(listInterval(64, settings)).toBe(500);
+    expect(listInterval(10_000, settings)).toBe(500);
+    for (const running of [8, 20, 40, 64, 200]) {
+      expect(5000 / listInterval(running, settings) / running).toBeLessThanOrEqual(LIST_SHARE + 1e-12);
+    }
   });
 
-  it('lets covered jobs be read for progress only, within 3× the base interval', () => {
-    for (const r of [0, 0.5, 0.999999]) {
-      const delay = runningDelay('progress', false, settings, () => r, true);
-      expect(delay).toBeGreaterThan(2 * 5000);
-      expect(delay).toBeLessThanOrEqual(15_000);
+  it('reads covered jobs for progress with what the list leaves of the reads share, at least every 24 intervals', () => {
+    expect(LIST_SHARE + PROGRESS_SHARE_MIN).toBeCloseTo(READS_SHARE, 12);
+    for (const running of [2, 8, 20, 40, 100, 200, 10_000]) {
+      const list = 5000 / listInterval(running, settings) / running;
+      const progress = 5000 / progressInterval(running, settings);
+      expect(progress).toBeGreaterThanOrEqual(PROGRESS_SHARE_MIN);
+      expect(list + progress).toBeCloseTo(Math.max(READS_SHARE, list + PROGRESS_SHARE_MIN), 9);
+    }
+    expect(progressInterval(20, settings)).toBeCloseTo(120_000, 6);
+    expect(progressInterval(40, settings)).toBeCloseTo(120_000, 6);
+    expect(progressInterval(100, settings)).toBeCloseTo(50_000, 6);
+    expect(progressInterval(200, settings)).toBeCloseTo(100_000 / 3, 6);
+  });
+});
+
+describe('the pace: the longest time between two reads of a running job of its own', () => {
+  it('is 3× the interval for a job too alone for the list', () => {
+    expect(progressPace(1, 10, settings)).toBe(15_000);
+  });
+
+  it("is the policy's interval (with its jitter) while the budget can read every job that often", () => {
+    expect(progressPace(40, 10, settings)).toBe(144_000);
+    expect(progressPace(100, 10, settings)).toBe(60_000);
+  });
+
+  it('is the time the budget takes to go round every job when it cannot keep up', () => {
+    // 10/s, of which 2 are kept for the list and final reads, and the list takes 2/s: 6/s for progress.
+    expect(progressPace(10_000, 10, settings)).toBe(Math.ceil((1000 * 10_000) / 6));
+    expect(progressPace(300, 10, settings)).toBe(Math.ceil((1000 * 300) / 6));
+    expect(progressPace(100, 2, settings)).toBe(Infinity);
+  });
+
+  it('never says less than the planned interval or more than the budget allows', () => {
+    for (const running of [2, 20, 40, 100, 1000]) {
+      for (const perSecond of [5, 10, 50]) {
+        const pace = progressPace(running, perSecond, settings);
+        expect(pace).toBeGreaterThanOrEqual(progressInterval(running, settings));
+        const reads = (running * 1000) / pace + 1000 / listInterval(running, settings) + reservedShare(perSecond);
+        expect(reads).toBeLessThanOrEqual(perSecond + 1e-9);
+      }
     }
   });
 });

@@ -12,6 +12,7 @@ import { createLogger } from '../../src/log';
 import { WARNING_CALM_MS } from '../../src/tracker/account';
 import type { LifecycleSettings } from '../../src/tracker/lifecycle';
 import { createPoller, type Poller } from '../../src/tracker/poller';
+import { LIST_MIN_JOBS, listInterval } from '../../src/tracker/policy';
 import { mjProxy } from '../../src/upstreams/mj-proxy';
 import type { UpstreamAdapter } from '../../src/upstreams/port';
 import { useapiMidjourney } from '../../src/upstreams/useapi-midjourney';
@@ -220,6 +221,91 @@ describe('account warnings over a poll loop', () => {
     await runFor(2 * 60_000, 1000);
     expect(outboxOf('account_recovered')).toHaveLength(1);
     expect(outboxOf('account_alert')).toHaveLength(1);
+  });
+});
+
+describe('many running jobs: the list notices ends, progress is read at the pace the cost allows', () => {
+  /** 40 jobs rendering for 60–99 s with a progress step every 5 s, tracked together. */
+  function fortyJobs(): Array<{ jobid: string; endsAt: number }> {
+    return Array.from({ length: 40 }, (_, i) => {
+      const runMs = 60_000 + i * 1000;
+      const steps: JobStep[] = [];
+      for (let at = 0; at < runMs; at += 5000) steps.push({ afterMs: at, status: 'progress', progress: Math.max(1, Math.floor((100 * at) / runMs)) });
+      steps.push({ afterMs: runMs, status: 'completed' });
+      return { jobid: trackJob(steps), endsAt: T0 + runMs };
+    });
+  }
+
+  it("spends at most 0.4× the reads of the docs' loop (one read every interval while a job runs), and notices each end within a list interval", async () => {
+    const followed = fortyJobs();
+    await runFor(110_000);
+    const rows = db.select().from(jobs).all();
+    expect(rows.every((j) => j.status === 'completed' && j.terminal)).toBe(true);
+    const docsLoop = followed.reduce((n, { endsAt }) => n + Math.ceil((endsAt - T0) / settings.pollIntervalMs) + 1, 0);
+    expect(useapi.requests.length / docsLoop).toBeLessThanOrEqual(0.4);
+    followed.forEach(({ jobid, endsAt }, i) => {
+      const late = rows.find((j) => j.jobId === jobid)!.finishedAt! - endsAt;
+      // Within one list interval for the jobs running then (passes every 250 ms), then the final read at once;
+      // the last job alone is read every interval.
+      const running = followed.length - i;
+      const bound = running >= LIST_MIN_JOBS ? listInterval(running, settings) : 1.2 * settings.pollIntervalMs;
+      expect(late, `job ${i}`).toBeLessThanOrEqual(bound + 500);
+    });
+  });
+
+  it("keeps a job's Retry-After when the list stops answering and the others are read on their own again", async () => {
+    const followed = fortyJobs();
+    await runFor(20_000);
+    const waiting = followed[39]!.jobid;
+    useapi.queueFaults(waiting, { kind: 'status', status: 429, retryAfter: '60' });
+    db.update(jobs).set({ nextPollAt: clock }).where(eq(jobs.jobId, waiting)).run();
+    await pass();
+    const refusedAt = clock;
+    expect(useapi.requests.filter((r) => r.jobid === waiting && r.status === 429)).toHaveLength(1);
+    useapi.queueListFaults(...many({ kind: 'status', status: 500 }));
+    await runFor(50_000);
+    const early = useapi.requests.filter((r) => r.jobid === waiting && r.time > refusedAt && r.time < refusedAt + 60_000);
+    expect(early).toHaveLength(0);
+  });
+
+  it("watches even two running jobs through the list: cheaper than the docs' loop on each", async () => {
+    const followed = [trackJob(runsFor(60_000)), trackJob(runsFor(61_000))];
+    await runFor(70_000);
+    expect(db.select().from(jobs).all().every((j) => j.terminal)).toBe(true);
+    expect(useapi.listReads()).toBeGreaterThan(0);
+    const docsLoop = followed.length * (Math.ceil(61_000 / settings.pollIntervalMs) + 1);
+    expect(useapi.requests.length / docsLoop).toBeLessThanOrEqual(0.8);
+  });
+
+  it('reads each job on its own again, within an interval, once the list stops answering', async () => {
+    const followed = fortyJobs();
+    await runFor(50_000);
+    useapi.queueListFaults(...many({ kind: 'status', status: 500 }));
+    await runFor(60_000);
+    const lastAnswer = Math.max(...useapi.requests.filter((r) => r.route === 'list' && r.status === 200).map((r) => r.time));
+    expect(lastAnswer).toBeGreaterThan(T0 + 45_000);
+    // The list's last answer vouches for 2 intervals; then every job is read within one more (±20 %).
+    const lapse = lastAnswer + 2 * settings.pollIntervalMs;
+    const rows = db.select().from(jobs).all();
+    for (const { jobid, endsAt } of followed) {
+      const finishedAt = rows.find((j) => j.jobId === jobid)!.finishedAt;
+      expect(finishedAt, jobid).not.toBeNull();
+      expect(finishedAt! - Math.max(endsAt, lapse), jobid).toBeLessThanOrEqual(1.2 * settings.pollIntervalMs + 250);
+    }
+  });
+});
+
+describe('when a job was last read', () => {
+  it('is stored with each answered read of its own, and kept through failed ones', async () => {
+    const jobid = trackJob(runsFor(3600_000));
+    const readAt = () => db.select({ readAt: jobs.readAt }).from(jobs).where(eq(jobs.jobId, jobid)).get()?.readAt;
+    await pass();
+    expect(readAt()).toBe(T0);
+    useapi.queueFaults(jobid, { kind: 'status', status: 503 });
+    clock += 10_000;
+    await pass();
+    expect(useapi.jobReads(jobid)).toBe(2);
+    expect(readAt()).toBe(T0);
   });
 });
 

@@ -3,21 +3,25 @@ import type { ResultFiles } from '../../db/media';
 import type { JobSnapshot } from '../../domain/job';
 import { galleryMessage, readyFiles, type Rendered } from './gallery';
 import { deriveJobView } from './jobView';
+import { progressReadLine } from './progressRead';
 import { PROMPT_HIDDEN, withoutPrompt } from './promptPrivacy';
 import { renderJob } from './render';
 
 export { EMBED_COLORS } from './jobView';
 export { embedLength } from './limits';
 
-/** Whether the server keeps prompts out of its public messages (`/tracker-settings hide_prompts`). */
 export interface TrackingOptions {
+  /** The server keeps prompts out of its public messages (`/tracker-settings hide_prompts`). */
   hidePrompt?: boolean;
+  /** A running job whose record was read longer ago than this says when it was. */
+  readStaleAfterMs?: number;
 }
 
 /**
  * The channel message that follows one job as an embed: status headline, cleaned prompt (unless
- * the server hides prompts), progress, what a problem means, results (grid image + link buttons),
- * upstream error details and `lead` lines first. Pure.
+ * the server hides prompts), progress and when it was last read if that is long ago, what a
+ * problem means, results (grid image + link buttons), upstream error details and `lead` lines
+ * first. Pure.
  */
 export function trackingMessage(
   job: JobSnapshot,
@@ -25,9 +29,10 @@ export function trackingMessage(
   opts: TrackingOptions = {},
   lead: string[] = [],
 ): { embeds: APIEmbed[]; components: APIActionRowComponent<APIButtonComponent>[] } {
+  const readLine = progressReadLine(job, now, opts.readStaleAfterMs);
+  const lines = [...(opts.hidePrompt ? [PROMPT_HIDDEN] : []), ...(readLine ? [readLine] : []), ...lead];
   const view = deriveJobView(job, now);
-  if (!opts.hidePrompt) return renderJob(view, { now, lead });
-  return renderJob(withoutPrompt(view, job.reading?.prompt ?? null), { now, lead: [PROMPT_HIDDEN, ...lead] });
+  return renderJob(opts.hidePrompt ? withoutPrompt(view, job.reading?.prompt ?? null) : view, { now, lead: lines });
 }
 
 /**
