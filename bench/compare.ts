@@ -261,7 +261,7 @@ async function runSide(side: Side, plans: JobPlan[], opts: CompareOptions): Prom
     const result = await withTimeout(child.stop(), 60_000, `${side} side to stop`);
     notes.push(...result.notes);
     if (process.env.BENCH_DUMP) dump(process.env.BENCH_DUMP, `${opts.label}-${side}`, discord, useapi, plans, startWall, k);
-    return figures(side, plans, discord, useapi, guildChannels, reader, handles, k, result.cost, (Date.now() - t0) / 1000, notes);
+    return figures(side, plans, discord, useapi, guildChannels, reader, handles, k, startWall, result.cost, (Date.now() - t0) / 1000, notes);
   } finally {
     for (const t of timers) clearTimeout(t);
     child?.kill();
@@ -305,6 +305,7 @@ function figures(
   read: Reader,
   handles: InteractionHandle[],
   k: number,
+  startWall: number,
   cost: ProcessCost,
   wallS: number,
   notes: string[],
@@ -337,27 +338,33 @@ function figures(
     if (terminal !== undefined && r.time >= terminal) firstFinalRead.set(r.jobid, r.time);
   }
 
+  // Latencies count from the end, or from the person's /track when that came later (a follower who
+  // arrives after the end waits only from then).
+  const trackedAt = new Map<string, number>();
+  for (const p of plans) for (const f of p.followers) trackedAt.set(`${p.jobid} ${channelId(f.channelIndex)}`, startWall + f.trackAtMs / k);
+  const firstTracked = (jobid: string) => startWall + planOf.get(jobid)!.trackAtMs / k;
   // Discord: final-state arrival per tracking message (job and channel), from what the fake received.
-  const finalAt = new Map<string, { jobid: string; at: number }>();
+  const finalAt = new Map<string, { jobid: string; at: number; trackedAt: number | undefined }>();
   for (const r of discord.requests) {
     if (!(isMessagePost(r) || isMessageEdit(r)) || r.status !== 200 || !guildChannels.has(channelOfPath(r.path))) continue;
     const shown = read(r.body);
     const key = `${shown?.jobId} ${channelOfPath(r.path)}`;
-    if (shown?.terminal && planOf.has(shown.jobId) && !finalAt.has(key)) finalAt.set(key, { jobid: shown.jobId, at: r.at });
+    if (shown?.terminal && planOf.has(shown.jobId) && !finalAt.has(key)) finalAt.set(key, { jobid: shown.jobId, at: r.at, trackedAt: trackedAt.get(key) });
   }
   const latencies: number[] = [];
   const detection: number[] = [];
   const delivery: number[] = [];
   const byKind: Partial<Record<JobKind, number[]>> = {};
-  for (const { jobid, at } of finalAt.values()) {
-    const terminal = useapi.terminalAt(jobid);
-    if (terminal === undefined) continue;
-    const seconds = ((at - terminal) * k) / 1000;
+  for (const { jobid, at, trackedAt: tracked } of finalAt.values()) {
+    const ended = useapi.terminalAt(jobid);
+    if (ended === undefined) continue;
+    const from = Math.max(ended, tracked ?? ended);
+    const seconds = ((at - from) * k) / 1000;
     latencies.push(seconds);
     const seen = firstFinalRead.get(jobid);
     if (seen !== undefined) {
-      detection.push(((seen - terminal) * k) / 1000);
-      delivery.push(((at - seen) * k) / 1000);
+      detection.push(((seen - Math.max(ended, firstTracked(jobid))) * k) / 1000);
+      delivery.push(((at - Math.max(seen, from)) * k) / 1000);
     }
     (byKind[planOf.get(jobid)!.kind] ??= []).push(seconds);
   }
@@ -393,7 +400,7 @@ function figures(
 
   const endNoticed: number[] = [];
   for (const [jobid, seen] of firstFinalRead) {
-    if (planOf.get(jobid)?.kind !== 'upstream_errors') endNoticed.push(((seen - useapi.terminalAt(jobid)!) * k) / 1000);
+    if (planOf.get(jobid)?.kind !== 'upstream_errors') endNoticed.push(((seen - Math.max(useapi.terminalAt(jobid)!, firstTracked(jobid))) * k) / 1000);
   }
   const progressGaps: number[] = [];
   for (const [jobid, times] of readTimes) {
