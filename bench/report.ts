@@ -19,7 +19,18 @@ import type { SeedRun, TargetRow } from './targets';
 export interface BenchResults {
   startedAt: string;
   wallS: number;
-  settings: { k: number; scaleK: number; seeds: number[]; shapes: ShapeName[]; quick: boolean; scenarios: string[]; node: string; cpus: number };
+  settings: {
+    k: number;
+    scaleK: number;
+    seeds: number[];
+    shapes: ShapeName[];
+    quick: boolean;
+    scenarios: string[];
+    node: string;
+    cpus: number;
+    /** 1-minute load average of the machine at the start and the end of the run. */
+    loadAverage: { start: number; end: number };
+  };
   /** The code measured: commit, and the files that differed from it. */
   code: { commit: string | null; changedFiles: string[] };
   /** Per seed: every shape (tracker and the docs' loop) and the 10,000-job run. */

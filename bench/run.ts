@@ -17,7 +17,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -84,6 +84,8 @@ function codeState(): { commit: string | null; changedFiles: string[] } {
 }
 
 const startedAt = new Date().toISOString();
+// Others' work on the same cores skews every time: the load is part of the record.
+const loadAtStart = loadavg()[0]!;
 const t0 = performance.now();
 const log = (line: string) => console.error(`[bench ${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}`);
 const size = (n: number) => Math.max(100, Math.round(n * scale));
@@ -113,7 +115,7 @@ for (const seed of seeds) {
 const partial: Omit<BenchResults, 'targets' | 'table'> = {
   startedAt,
   wallS: 0,
-  settings: { k, scaleK, seeds, shapes, quick, scenarios, node: process.version, cpus: availableParallelism() },
+  settings: { k, scaleK, seeds, shapes, quick, scenarios, node: process.version, cpus: availableParallelism(), loadAverage: { start: loadAtStart, end: loadavg()[0]! } },
   code: codeState(),
   seeds: seedRuns,
   budget,
@@ -156,7 +158,8 @@ if (partial.pace) sections.push(`Progress pace at the default budget (${budget.k
 
 const header =
   `Benchmark ${startedAt}: seeds ${seeds.join(', ')}; K=${k} for the shapes (every time below is a real-time equivalent = compressed time × K), ` +
-  `K=${scaleK} for the scale run; ${availableParallelism()} cores; Node ${process.version}${quick ? '; QUICK run' : ''}`;
+  `K=${scaleK} for the scale run; ${availableParallelism()} cores, load average ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0]!.toFixed(1)} at the end; ` +
+  `Node ${process.version}${quick ? '; QUICK run' : ''}`;
 const codeLine = `Code: ${partial.code.commit?.slice(0, 12) ?? 'unknown commit'}${
   partial.code.changedFiles.length ? ` + uncommitted changes in ${partial.code.changedFiles.length} file(s) of src/, migrations/` : ''
 }`;
