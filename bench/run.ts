@@ -5,7 +5,7 @@
  * full run). See bench/README.md.
  *
  * Flags:
- *   --scenario LIST      shapes,scale,upstreams (default); `prune` (never by default) works off
+ *   --scenario LIST      shapes,scale,ticks,upstreams (default); `prune` (never by default) works off
  *                        1,000,000 finished jobs with retention while the poller ticks
  *   --shapes LIST        burst,steady,long,followers (default: all)
  *   --seeds LIST         workload seeds, each run in turn (default 1,2,3; quick: 1); --seed S is --seeds S
@@ -35,7 +35,7 @@ import { runUpstreams, upstreamsSection } from './upstreams';
 
 const { values } = parseArgs({
   options: {
-    scenario: { type: 'string', default: 'shapes,scale,upstreams' },
+    scenario: { type: 'string', default: 'shapes,scale,ticks,upstreams' },
     shapes: { type: 'string', default: SHAPES.join(',') },
     seeds: { type: 'string' },
     seed: { type: 'string' },
@@ -66,9 +66,9 @@ const scaleSeconds = number(values['scale-seconds'], quick ? 20 : 60, 'scale-sec
 const seeds = (values.seeds ?? values.seed ?? (quick ? '1' : '1,2,3')).split(',').map((s) => number(s.trim(), 1, 'seeds'));
 const shapes = parseShapes(values.shapes);
 // The old numbers still work: 1 and 2 were single workloads (now the shapes), 3 and 4 the scale run, 5 the upstreams.
-const LEGACY: Record<string, string> = { '1': 'shapes', '2': 'shapes', '3': 'scale', '4': 'scale', '5': 'upstreams' };
-const scenarios = [...new Set(values.scenario.split(',').map((s) => LEGACY[s.trim()] ?? s.trim()))];
-for (const s of scenarios) if (!['shapes', 'scale', 'upstreams', 'prune'].includes(s)) throw new Error(`unknown scenario ${s}`);
+const LEGACY: Record<string, string[]> = { '1': ['shapes'], '2': ['shapes'], '3': ['scale', 'ticks'], '4': ['scale'], '5': ['upstreams'] };
+const scenarios = [...new Set(values.scenario.split(',').flatMap((s) => LEGACY[s.trim()] ?? [s.trim()]))];
+for (const s of scenarios) if (!['shapes', 'scale', 'ticks', 'upstreams', 'prune'].includes(s)) throw new Error(`unknown scenario ${s}`);
 
 const budget = upstreamBudget();
 
@@ -121,7 +121,7 @@ const partial: Omit<BenchResults, 'targets' | 'table'> = {
   budget,
   pace: budget.defaultRps === null ? null : progressPace({ budgetRps: budget.defaultRps, running: 10_000, pollIntervalMs: REAL_POLL_MS }),
 };
-if (scenarios.includes('scale')) {
+if (scenarios.includes('ticks')) {
   log(`tick cost at ${size(1000)} / ${size(10_000)} active (+${size(1_000_000)} finished), once`);
   try {
     partial.ticks = await runTicks({ activeSteps: [size(1000), size(10_000)], finished: size(1_000_000), ticks: quick ? 200 : 500, budget });
@@ -166,7 +166,7 @@ const codeLine = `Code: ${partial.code.commit?.slice(0, 12) ?? 'unknown commit'}
 const table = [header, codeLine, ...sections.filter(Boolean), targetsSection(targets), `Whole run: ${partial.wallS.toFixed(0)} s wall`].join('\n\n');
 const results: BenchResults = { ...partial, targets, table };
 // latest.json means "the last full run": every shape and the scale run on at least three seeds.
-const full = !quick && seeds.length >= 3 && shapes.length === SHAPES.length && scenarios.includes('shapes') && scenarios.includes('scale');
+const full = !quick && seeds.length >= 3 && shapes.length === SHAPES.length && ['shapes', 'scale', 'ticks'].every((s) => scenarios.includes(s));
 const path = writeResults(results, full);
 console.log(table);
 log(`results written to ${path}${full ? ' and bench/results/latest.json' : ''}`);
