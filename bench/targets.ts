@@ -65,7 +65,8 @@ export function targetRow(id: string, on: string, target: string, worse: 'higher
     min: values.length ? Math.min(...values) : null,
     median: median(values),
     max: values.length ? Math.max(...values) : null,
-    worstSeed: failing?.seed ?? ranked[0]?.seed ?? null,
+    // With every seed alike there is no worst one to name.
+    worstSeed: failing?.seed ?? (values.length > 1 && Math.min(...values) === Math.max(...values) ? null : (ranked[0]?.seed ?? null)),
     verdict: verdictOf(checks),
   };
 }

@@ -65,6 +65,8 @@ describe('bench: worst-seed verdicts', () => {
     expect(coverage.worstSeed).toBe(2);
     const latency = targetRow('F', 'burst', 'p95', 'higher', [check(1, 2, true), check(2, 4, true), check(3, 3, true)]);
     expect(latency.worstSeed).toBe(2);
+    const alike = targetRow('Z', 'burst', '429s', 'higher', [check(1, 0, true), check(2, 0, true)]);
+    expect(alike.worstSeed).toBeNull();
   });
 });
 
