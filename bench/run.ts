@@ -86,6 +86,8 @@ function codeState(): { commit: string | null; changedFiles: string[] } {
 const startedAt = new Date().toISOString();
 // Others' work on the same cores skews every time: the load is part of the record.
 const loadAtStart = loadavg()[0]!;
+// Taken when the run starts: the code loaded is the code measured, whatever is committed meanwhile.
+const code = codeState();
 const t0 = performance.now();
 const log = (line: string) => console.error(`[bench ${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}`);
 const size = (n: number) => Math.max(100, Math.round(n * scale));
@@ -116,7 +118,7 @@ const partial: Omit<BenchResults, 'targets' | 'table'> = {
   startedAt,
   wallS: 0,
   settings: { k, scaleK, seeds, shapes, quick, scenarios, node: process.version, cpus: availableParallelism(), loadAverage: { start: loadAtStart, end: loadavg()[0]! } },
-  code: codeState(),
+  code,
   seeds: seedRuns,
   budget,
   pace: budget.defaultRps === null ? null : progressPace({ budgetRps: budget.defaultRps, running: 10_000, pollIntervalMs: REAL_POLL_MS }),
