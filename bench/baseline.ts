@@ -16,6 +16,8 @@ export interface BaselineJob {
   userId: string;
   /** Epoch ms when the person starts the script for this job. */
   startWall: number;
+  /** More people following the job: the same loop posts, edits and DMs for them too. */
+  others?: Array<{ channelId: string; userId: string }>;
 }
 
 /** Sent with `go` once the side is ready (the start time is only known then). */
@@ -71,9 +73,15 @@ export async function runBaselineSide(params: BaselineParams, ctl: Control): Pro
 
   async function follow(job: BaselineJob): Promise<void> {
     await sleep(Math.max(0, job.startWall - Date.now()));
-    const message = (await rest.post(Routes.channelMessages(job.channelId), {
-      body: { content: `⏳ Following \`${job.jobid}\` …`, allowed_mentions: { parse: [] } },
-    })) as { id: string };
+    const people = [{ channelId: job.channelId, userId: job.userId }, ...(job.others ?? [])];
+    const messages = await Promise.all(
+      people.map(
+        async (p) =>
+          (await rest.post(Routes.channelMessages(p.channelId), {
+            body: { content: `⏳ Following \`${job.jobid}\` …`, allowed_mentions: { parse: [] } },
+          })) as { id: string },
+      ),
+    );
     let status: string | null = null;
     while (!stopping) {
       status = await readStatus(job.jobid);
@@ -82,12 +90,14 @@ export async function runBaselineSide(params: BaselineParams, ctl: Control): Pro
     }
     if (status === null || !FINAL.has(status)) return;
     const icon = status === 'completed' ? '✅' : '❌';
-    await rest.patch(Routes.channelMessage(job.channelId, message.id), {
-      body: { content: `${icon} \`${job.jobid}\`: ${status}`, allowed_mentions: { parse: [] } },
-    });
-    await rest.post(Routes.channelMessages(await dmChannelOf(job.userId)), {
-      body: { content: `Your Midjourney job \`${job.jobid}\` ended: ${status}` },
-    });
+    for (const [i, p] of people.entries()) {
+      await rest.patch(Routes.channelMessage(p.channelId, messages[i]!.id), {
+        body: { content: `${icon} \`${job.jobid}\`: ${status}`, allowed_mentions: { parse: [] } },
+      });
+      await rest.post(Routes.channelMessages(await dmChannelOf(p.userId)), {
+        body: { content: `Your Midjourney job \`${job.jobid}\` ended: ${status}` },
+      });
+    }
     finished++;
   }
 

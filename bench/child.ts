@@ -93,7 +93,7 @@ async function runRole(role: Role, params: unknown, ctl: Control): Promise<unkno
     case 'ticks':
       return (await import('./scale')).runTickCost(params as never, ctl);
     case 'scale-run':
-      return (await import('./scale')).runScalePoller(params as never, ctl);
+      return (await import('./scale-run')).runScalePoller(params as never, ctl);
   }
 }
 

@@ -25,7 +25,7 @@ import {
   type Stats,
 } from './measure';
 import type { SideResult, TrackerParams } from './tracker';
-import { channelId, compressFaults, GUILD_ID, makeWorkload, mixOf, toScript, userId, type JobKind, type JobPlan } from './workload';
+import { channelId, compressFaults, GUILD_ID, makeWorkload, mixOf, peakActive, toScript, userId, type JobKind, type JobPlan, type WorkloadOptions } from './workload';
 
 export type Side = 'tracker' | 'baseline';
 
@@ -40,6 +40,8 @@ export interface CompareOptions {
   seed: number;
   sides: Side[];
   budget: BudgetInfo;
+  /** The rest of the workload's shape (queue and run times, long jobs, followers); defaults in workload.ts. */
+  workload?: Pick<WorkloadOptions, 'queueMs' | 'runMs' | 'long' | 'followers'>;
 }
 
 export interface SideFigures {
@@ -47,7 +49,9 @@ export interface SideFigures {
   ok: boolean;
   error?: string;
   jobs: number;
-  /** Jobs whose final state reached their channel message. */
+  /** Tracking messages owed: one per follower of each job. */
+  messages: number;
+  /** Tracking messages whose final state reached their channel. */
   finalShown: number;
   dmsDelivered: number;
   upstream: {
@@ -65,13 +69,21 @@ export interface SideFigures {
     readGapS: Stats;
     /** Real seconds between two reads of the running-jobs list. */
     listGapS: Stats;
+    /**
+     * Per job (those without injected upstream errors, whose backoff is another matter), the longest
+     * real time between two reads of its own from its first read to its end (the end closes the last
+     * gap): how stale its progress could get. Compared with the pace N in the report.
+     */
+    progressGapS: Stats;
   };
-  /** Seconds, real-time equivalents: Discord receiving the final state − the emulator's terminal moment. */
+  /** Seconds, real-time equivalents, per tracking message: Discord receiving the final state − the emulator's terminal moment. */
   terminalLatencyS: Stats;
   /** Its first part: the first read that saw the final state − the terminal moment. */
   detectionS: Stats;
   /** Its second part: Discord receiving the final state − that read. */
   deliveryS: Stats;
+  /** Per job without injected upstream errors: the first read that saw its end − its terminal moment (the "end noticed" half of target 3a). */
+  endNoticedS: Stats;
   terminalLatencyByKindS: Partial<Record<JobKind, Stats>>;
   discord: {
     /** Message posts, edits and DMs (including DM channel opens), all answers counted. */
@@ -105,22 +117,38 @@ export interface CompareResult {
   jobs: number;
   channels: number;
   users: number;
+  /** The most jobs followed and not ended at once (issue 12: the request targets apply from 20). */
+  peakActive: number;
+  /** Tracking messages (followers) over all jobs. */
+  followers: number;
   mix: Record<JobKind, number>;
   sides: SideFigures[];
 }
 
 export async function runCompare(opts: CompareOptions): Promise<CompareResult> {
-  const plans = makeWorkload({ seed: opts.seed, jobs: opts.jobs, channels: opts.channels, users: opts.users, spreadMs: opts.spreadMs });
+  const plans = makeWorkload({ ...opts.workload, seed: opts.seed, jobs: opts.jobs, channels: opts.channels, users: opts.users, spreadMs: opts.spreadMs });
   const sides: SideFigures[] = [];
   for (const side of opts.sides) {
     try {
       sides.push(await runSide(side, plans, opts));
     } catch (error) {
-      sides.push(failedSide(side, plans.length, error));
+      sides.push(failedSide(side, plans.length, followerCount(plans), error));
     }
   }
-  return { label: opts.label, k: opts.k, jobs: opts.jobs, channels: opts.channels, users: opts.users, mix: mixOf(plans), sides };
+  return {
+    label: opts.label,
+    k: opts.k,
+    jobs: opts.jobs,
+    channels: opts.channels,
+    users: opts.users,
+    peakActive: peakActive(plans),
+    followers: followerCount(plans),
+    mix: mixOf(plans),
+    sides,
+  };
 }
+
+const followerCount = (plans: readonly JobPlan[]) => plans.reduce((n, p) => n + p.followers.length, 0);
 
 async function runSide(side: Side, plans: JobPlan[], opts: CompareOptions): Promise<SideFigures> {
   const { k } = opts;
@@ -184,27 +212,31 @@ async function runSide(side: Side, plans: JobPlan[], opts: CompareOptions): Prom
     }
     if (side === 'tracker') {
       for (const plan of plans) {
-        timers.push(
-          setTimeout(() => {
-            handles.push(
-              discord.slashCommand({
-                name: 'track',
-                options: [{ name: 'jobid', type: 3, value: plan.jobid }],
-                user: { id: userId(plan.userIndex), username: `user${plan.userIndex + 1}` },
-                guildId: GUILD_ID,
-                channelId: channelId(plan.channelIndex),
-              }),
-            );
-          }, startWall + plan.trackAtMs / k - Date.now()),
-        );
+        for (const f of plan.followers) {
+          timers.push(
+            setTimeout(() => {
+              handles.push(
+                discord.slashCommand({
+                  name: 'track',
+                  options: [{ name: 'jobid', type: 3, value: plan.jobid }],
+                  user: { id: userId(f.userIndex), username: `user${f.userIndex + 1}` },
+                  guildId: GUILD_ID,
+                  channelId: channelId(f.channelIndex),
+                }),
+              );
+            }, startWall + f.trackAtMs / k - Date.now()),
+          );
+        }
       }
     } else {
+      // One loop per job (a bot written from the docs reads a job once however many follow it).
       child.go({
         jobs: plans.map((p) => ({
           jobid: p.jobid,
           channelId: channelId(p.channelIndex),
           userId: userId(p.userIndex),
           startWall: startWall + p.trackAtMs / k,
+          others: p.followers.slice(1).map((f) => ({ channelId: channelId(f.channelIndex), userId: userId(f.userIndex) })),
         })),
       } satisfies BaselineGo);
     }
@@ -213,12 +245,13 @@ async function runSide(side: Side, plans: JobPlan[], opts: CompareOptions): Prom
     const lastTerminal = Math.max(...plans.map((p) => useapi.terminalAt(p.jobid) ?? 0));
     const deadline = lastTerminal + Math.max(20_000, 600_000 / k);
     const notes: string[] = [];
+    const owed = followerCount(plans);
     for (;;) {
       const shown = finalShownCount(discord, guildChannels, reader);
       const dms = dmCount(discord, guildChannels);
-      if (shown >= plans.length && dms >= plans.length) break;
+      if (shown >= owed && dms >= owed) break;
       if (Date.now() > deadline) {
-        notes.push(`stopped waiting ${((deadline - lastTerminal) * k) / 1000} s (real) after the last job ended: ${shown}/${plans.length} final states shown, ${dms} DMs`);
+        notes.push(`stopped waiting ${((deadline - lastTerminal) * k) / 1000} s (real) after the last job ended: ${shown}/${owed} final states shown, ${dms} DMs`);
         break;
       }
       await sleep(100);
@@ -228,7 +261,7 @@ async function runSide(side: Side, plans: JobPlan[], opts: CompareOptions): Prom
     const result = await withTimeout(child.stop(), 60_000, `${side} side to stop`);
     notes.push(...result.notes);
     if (process.env.BENCH_DUMP) dump(process.env.BENCH_DUMP, `${opts.label}-${side}`, discord, useapi, plans, startWall, k);
-    return figures(side, plans, discord, useapi, guildChannels, reader, handles, k, result.cost, (Date.now() - t0) / 1000, notes);
+    return figures(side, plans, discord, useapi, guildChannels, reader, handles, k, startWall, result.cost, (Date.now() - t0) / 1000, notes);
   } finally {
     for (const t of timers) clearTimeout(t);
     child?.kill();
@@ -272,6 +305,7 @@ function figures(
   read: Reader,
   handles: InteractionHandle[],
   k: number,
+  startWall: number,
   cost: ProcessCost,
   wallS: number,
   notes: string[],
@@ -304,26 +338,33 @@ function figures(
     if (terminal !== undefined && r.time >= terminal) firstFinalRead.set(r.jobid, r.time);
   }
 
-  // Discord: final-state arrival per job, from what the fake received.
-  const finalAt = new Map<string, number>();
+  // Latencies count from the end, or from the person's /track when that came later (a follower who
+  // arrives after the end waits only from then).
+  const trackedAt = new Map<string, number>();
+  for (const p of plans) for (const f of p.followers) trackedAt.set(`${p.jobid} ${channelId(f.channelIndex)}`, startWall + f.trackAtMs / k);
+  const firstTracked = (jobid: string) => startWall + planOf.get(jobid)!.trackAtMs / k;
+  // Discord: final-state arrival per tracking message (job and channel), from what the fake received.
+  const finalAt = new Map<string, { jobid: string; at: number; trackedAt: number | undefined }>();
   for (const r of discord.requests) {
     if (!(isMessagePost(r) || isMessageEdit(r)) || r.status !== 200 || !guildChannels.has(channelOfPath(r.path))) continue;
     const shown = read(r.body);
-    if (shown?.terminal && planOf.has(shown.jobId) && !finalAt.has(shown.jobId)) finalAt.set(shown.jobId, r.at);
+    const key = `${shown?.jobId} ${channelOfPath(r.path)}`;
+    if (shown?.terminal && planOf.has(shown.jobId) && !finalAt.has(key)) finalAt.set(key, { jobid: shown.jobId, at: r.at, trackedAt: trackedAt.get(key) });
   }
   const latencies: number[] = [];
   const detection: number[] = [];
   const delivery: number[] = [];
   const byKind: Partial<Record<JobKind, number[]>> = {};
-  for (const [jobid, at] of finalAt) {
-    const terminal = useapi.terminalAt(jobid);
-    if (terminal === undefined) continue;
-    const seconds = ((at - terminal) * k) / 1000;
+  for (const { jobid, at, trackedAt: tracked } of finalAt.values()) {
+    const ended = useapi.terminalAt(jobid);
+    if (ended === undefined) continue;
+    const from = Math.max(ended, tracked ?? ended);
+    const seconds = ((at - from) * k) / 1000;
     latencies.push(seconds);
     const seen = firstFinalRead.get(jobid);
     if (seen !== undefined) {
-      detection.push(((seen - terminal) * k) / 1000);
-      delivery.push(((at - seen) * k) / 1000);
+      detection.push(((seen - Math.max(ended, firstTracked(jobid))) * k) / 1000);
+      delivery.push(((at - Math.max(seen, from)) * k) / 1000);
     }
     (byKind[planOf.get(jobid)!.kind] ??= []).push(seconds);
   }
@@ -357,10 +398,23 @@ function figures(
   const trackRefused = handles.filter((h) => !/Tracking/.test(h.text())).length;
   if (side === 'tracker' && handles.length < n) notes.push(`only ${handles.length}/${n} /track commands were sent`);
 
+  const endNoticed: number[] = [];
+  for (const [jobid, seen] of firstFinalRead) {
+    if (planOf.get(jobid)?.kind !== 'upstream_errors') endNoticed.push(((seen - Math.max(useapi.terminalAt(jobid)!, firstTracked(jobid))) * k) / 1000);
+  }
+  const progressGaps: number[] = [];
+  for (const [jobid, times] of readTimes) {
+    const terminal = useapi.terminalAt(jobid);
+    if (terminal === undefined || planOf.get(jobid)?.kind === 'upstream_errors') continue;
+    const gap = longestGap(times, terminal);
+    if (gap !== null) progressGaps.push((gap * k) / 1000);
+  }
+
   return {
     side,
     ok: true,
     jobs: n,
+    messages: followerCount(plans),
     finalShown: finalAt.size,
     dmsDelivered: dmCount(discord, guildChannels),
     upstream: {
@@ -371,10 +425,12 @@ function figures(
       peakPerRealSecond: peakInWindow(allUpstream, 1000 / k),
       readGapS: stats(meanGaps),
       listGapS: stats(listGaps),
+      progressGapS: stats(progressGaps),
     },
     terminalLatencyS: stats(latencies),
     detectionS: stats(detection),
     deliveryS: stats(delivery),
+    endNoticedS: stats(endNoticed),
     terminalLatencyByKindS: Object.fromEntries(Object.entries(byKind).map(([kind, v]) => [kind, scaleStats(stats(v), 1)])),
     discord: {
       messageRequests,
@@ -419,19 +475,34 @@ function rateLimitedSample(discord: FakeDiscord, guildChannels: Set<string>, k: 
   return out;
 }
 
-function failedSide(side: Side, jobs: number, error: unknown): SideFigures {
+/**
+ * The longest time between two of a job's own reads from its first read until `end` (its terminal
+ * moment, which closes the last gap: progress not read before the end was not shown); null when
+ * it was never read before its end.
+ */
+export function longestGap(readTimes: readonly number[], end: number): number | null {
+  const before = readTimes.filter((t) => t <= end).sort((a, b) => a - b);
+  if (before.length === 0) return null;
+  let gap = 0;
+  for (let i = 1; i <= before.length; i++) gap = Math.max(gap, (before[i] ?? end) - before[i - 1]!);
+  return gap;
+}
+
+function failedSide(side: Side, jobs: number, messages: number, error: unknown): SideFigures {
   const empty = stats([]);
   return {
     side,
     ok: false,
     error: error instanceof Error ? error.message : String(error),
     jobs,
+    messages,
     finalShown: 0,
     dmsDelivered: 0,
-    upstream: { jobReads: 0, listReads: 0, readsPerJob: 0, non200: 0, peakPerRealSecond: 0, readGapS: empty, listGapS: empty },
+    upstream: { jobReads: 0, listReads: 0, readsPerJob: 0, non200: 0, peakPerRealSecond: 0, readGapS: empty, listGapS: empty, progressGapS: empty },
     terminalLatencyS: empty,
     detectionS: empty,
     deliveryS: empty,
+    endNoticedS: empty,
     terminalLatencyByKindS: {},
     discord: {
       messageRequests: 0,

@@ -1,10 +1,7 @@
 /**
- * Scenario 3, scale:
- * - the cost of one scheduler tick (poller.tick()) at 1,000 and 10,000 active jobs, and at 10,000
- *   active with 1,000,000 finished jobs in the table (child role 'ticks');
- * - a run of 10,000 active jobs against the useapi emulator for about a minute: is every job read
- *   within its bound (3× POLL_INTERVAL_MS while upstream is healthy), CPU and peak RSS of the
- *   poller's process (child role 'scale-run'; the emulator runs here, in the parent).
+ * Scenario 3, scale: the cost of one scheduler tick (poller.tick()) at 1,000 and 10,000 active
+ * jobs, and at 10,000 active with 1,000,000 finished jobs in the table (child role 'ticks'). The
+ * rows written here serve the 10,000-job run (scale-run.ts) and the prune scenario too.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,13 +14,12 @@ import { createPoller, DEFAULT_MAX_REQUESTS_PER_SECOND } from '../src/tracker/po
 import type { ListResult, PollResult, UpstreamAdapter } from '../src/upstreams/port';
 import { useapiMidjourney } from '../src/upstreams/useapi-midjourney';
 import { readingOf, type UpstreamJob } from '../src/upstreams/useapi-midjourney/record';
-import { jobRecordAt, startUseapiEmulator, type JobScript, type JobStep } from '../src/playground/useapi';
+import { jobRecordAt, type JobStep } from '../src/playground/useapi';
 import type { BudgetInfo } from './budget';
 import { spawnSide, type Control } from './child';
-import { sleep, withTimeout } from './compare';
-import { peakInWindow, startCostMeter, stats, type ProcessCost, type Stats } from './measure';
+import { withTimeout } from './compare';
+import { startCostMeter, stats, type ProcessCost, type Stats } from './measure';
 import { createRng } from './prng';
-import { seededJobId } from './workload';
 
 export const REAL_POLL_MS = 5000;
 const SILENT = createLogger({ level: 'silent', secrets: [] });
@@ -270,299 +266,24 @@ export function instantUpstream(activeIds: Set<string>, clock: () => number, max
 }
 
 // ---------------------------------------------------------------------------------------------
-// Child role 'scale-run'
-
-export interface ScaleRunParams {
-  jobIds: string[];
-  useapiUrl: string;
-  useapiToken: string;
-  pollIntervalMs: number;
-  maxRps: number | null;
-}
-
-export interface ScaleRunGo {
-  durationMs: number;
-}
-
-export interface ScaleRunResult {
-  startWall: number;
-  stopWall: number;
-  fetches: number;
-  fetchMs: Stats;
-  listFetches: number;
-  listMs: Stats;
-  /** Date.now() when the poller started each upstream request (job or list), in its own process. */
-  sentTimes: number[];
-  changes: number;
-  cost: ProcessCost;
-  insertS: number;
-}
-
-/** The real poller (real useapi client, real SQLite file) over N active jobs, for a fixed time. */
-export async function runScalePoller(params: ScaleRunParams, ctl: Control): Promise<ScaleRunResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-scale-'));
-  try {
-    const db = openDatabase(join(dir, 'scale.db'));
-    const now = Date.now();
-    const n = params.jobIds.length;
-    const t0 = performance.now();
-    // Steady state: the jobs' next polls are spread over one interval, as after a while of running.
-    insertJobs(db.$client, n, {
-      terminal: false,
-      idOf: (i) => params.jobIds[i]!,
-      nextPollAt: (i) => now + Math.floor((i / n) * params.pollIntervalMs),
-      now,
-    });
-    const insertS = (performance.now() - t0) / 1000;
-    const real = useapiMidjourney({
-      baseUrl: params.useapiUrl,
-      token: params.useapiToken,
-      timeoutMs: Math.max(1000, 3 * params.pollIntervalMs),
-      account: null,
-      maxRequestsPerSecond: params.maxRps ?? DEFAULT_MAX_REQUESTS_PER_SECOND,
-    });
-    let fetches = 0;
-    let listFetches = 0;
-    const fetchMs: number[] = [];
-    const listMs: number[] = [];
-    const sentTimes: number[] = [];
-    const useapi: UpstreamAdapter = {
-      ...real,
-      async read(jobId) {
-        fetches++;
-        sentTimes.push(Date.now());
-        const f0 = performance.now();
-        const result = await real.read(jobId);
-        fetchMs.push(performance.now() - f0);
-        return result;
-      },
-      async listRunning(keys) {
-        listFetches++;
-        sentTimes.push(Date.now());
-        const f0 = performance.now();
-        const result = await real.listRunning!(keys);
-        listMs.push(performance.now() - f0);
-        return result;
-      },
-    };
-    let changes = 0;
-    const poller = createPoller({
-      db,
-      upstreams: [useapi],
-      log: SILENT,
-      settings: settingsFor(params.pollIntervalMs),
-      onChange: () => changes++,
-    });
-    ctl.ready();
-    const { durationMs } = (await ctl.go) as ScaleRunGo;
-    // Rows are already due from `now`: re-anchor them to the real start.
-    db.$client.prepare('UPDATE jobs SET next_poll_at = next_poll_at + ? WHERE terminal = 0').run(Date.now() - now);
-    const meter = startCostMeter();
-    const startWall = Date.now();
-    poller.start();
-    await sleep(durationMs);
-    const stopWall = Date.now();
-    await poller.stop();
-    const cost = meter.stop();
-    db.$client.close();
-    return { startWall, stopWall, fetches, fetchMs: stats(fetchMs), listFetches, listMs: stats(listMs), sentTimes, changes, cost, insertS };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
 // Parent side
 
-export interface ScaleOptions {
+export interface TickOptions {
   activeSteps: number[];
   finished: number;
   ticks: number;
-  runJobs: number;
-  runSeconds: number;
-  /** Compression of the scale run (see README: 10,000 jobs at K=10 would need 20,000 reads/s). */
-  k: number;
-  seed: number;
   budget: BudgetInfo;
 }
 
-export interface ScaleRunFigures {
-  k: number;
-  jobs: number;
-  /** Real seconds (equivalent). */
-  durationS: number;
-  pollIntervalMs: number;
-  boundS: number;
-  /** A job counts as polled by a read of its own or by a successful read of the running-jobs list (which names it). */
-  jobsWithinBound: number;
-  /** Counting only reads of the job itself. */
-  jobsReadIndividuallyWithinBound: number;
-  jobsNeverRead: number;
-  /** Per job, the longest time without being polled (real-equivalent seconds), start and end of the run included. */
-  maxGapS: Stats;
-  /** The same, counting only the job's own reads. */
-  maxIndividualGapS: Stats;
-  reads: number;
-  listReads: number;
-  listMs: Stats;
-  maxRps: number | null;
-  /** Reads per real second, achieved and needed (N / interval while rendering; N / (3× interval) at the bound). */
-  readsPerSecond: number;
-  neededPerSecondAtInterval: number;
-  neededPerSecondAtBound: number;
-  /** Most requests the poller started in any 1 s (real-time equivalent), timed in its own process: the budget test. */
-  peakSentPerRealSecond: number;
-  /** The same, by arrival at the emulator (bunched when a slow list answer blocks the emulator's event loop). */
-  peakReadsPerRealSecond: number;
-  fetchMs: Stats;
-  cost: ProcessCost;
-}
-
-export interface ScaleResult {
-  ticks?: TickResult;
-  ticksError?: string;
-  run?: ScaleRunFigures;
-  runError?: string;
-}
-
-export async function runScale(opts: ScaleOptions): Promise<ScaleResult> {
-  const out: ScaleResult = {};
-  try {
-    const child = spawnSide<TickResult>('ticks', {
-      activeSteps: opts.activeSteps,
-      finished: opts.finished,
-      ticks: opts.ticks,
-      warmup: 50,
-      maxRps: opts.budget.defaultRps,
-    } satisfies TickParams);
-    out.ticks = await withTimeout(child.result, 240_000, 'the tick measurements');
-  } catch (error) {
-    out.ticksError = error instanceof Error ? error.message : String(error);
-  }
-  try {
-    out.run = await scaleRun(opts);
-  } catch (error) {
-    out.runError = error instanceof Error ? error.message : String(error);
-  }
-  return out;
-}
-
-async function scaleRun(opts: ScaleOptions): Promise<ScaleRunFigures> {
-  const { k } = opts;
-  const pollIntervalMs = Math.round(REAL_POLL_MS / k);
-  const useapi = await startUseapiEmulator();
-  const rng = createRng(opts.seed).fork('scale');
-  const ids = rng.fork('ids');
-  const jobIds: string[] = [];
-  const now = Date.now();
-  const seen = new Set<string>();
-  while (jobIds.length < opts.runJobs) {
-    const id = seededJobId(ids, jobIds.length * 7);
-    if (seen.has(id)) continue;
-    seen.add(id);
-    jobIds.push(id);
-  }
-  // Long-running jobs (a progress step every 3–8 s), already up to 60 s under way, that all stay
-  // active for the whole run (real ms).
-  const renderUntil = 120_000 + opts.runSeconds * k * 1000;
-  for (const jobid of jobIds) {
-    const steps: JobStep[] = [
-      { afterMs: 0, status: 'created' },
-      { afterMs: rng.between(0, 10_000), status: 'started' },
-    ];
-    let percent = 0;
-    for (let at = steps[1]!.afterMs + rng.between(3000, 8000); at < renderUntil; at += rng.between(3000, 8000)) {
-      percent = Math.min(99, percent + 1);
-      steps.push({ afterMs: at, status: 'progress', progress: percent });
-    }
-    steps.push({ afterMs: renderUntil + 10_000, status: 'completed' });
-    const script: JobScript = { jobid, startAt: now - rng.between(0, 60_000) / k, steps: steps.map((s) => ({ ...s, afterMs: s.afterMs / k })) };
-    useapi.addJob(script);
-  }
-  const maxRps = opts.budget.defaultRps === null ? null : opts.budget.defaultRps * k;
-  const child = spawnSide<ScaleRunResult>('scale-run', {
-    jobIds,
-    useapiUrl: useapi.url,
-    useapiToken: useapi.token,
-    pollIntervalMs,
-    maxRps,
-  } satisfies ScaleRunParams);
-  try {
-    await withTimeout(child.ready, 120_000, 'the scale run to set up');
-    useapi.requests.length = 0;
-    child.go({ durationMs: opts.runSeconds * 1000 } satisfies ScaleRunGo);
-    const result = await withTimeout(child.result, opts.runSeconds * 1000 + 60_000, 'the scale run');
-    const inRun = (t: number) => t >= result.startWall && t <= result.stopWall;
-    const byJob = new Map<string, number[]>();
-    const listTimes: number[] = [];
-    for (const r of useapi.requests) {
-      if (r.method !== 'GET' || r.status !== 200 || !inRun(r.time)) continue;
-      if (r.route === 'list') listTimes.push(r.time);
-      if (r.route !== 'job' || !r.jobid) continue;
-      const list = byJob.get(r.jobid) ?? [];
-      list.push(r.time);
-      byJob.set(r.jobid, list);
-    }
-    const boundMs = 3 * pollIntervalMs;
-    const longestGap = (times: number[]) => {
-      let maxGap = 0;
-      let prev = result.startWall;
-      for (const t of [...times.sort((a, b) => a - b), result.stopWall]) {
-        maxGap = Math.max(maxGap, t - prev);
-        prev = t;
-      }
-      return maxGap;
-    };
-    const gaps: number[] = [];
-    const ownGaps: number[] = [];
-    let within = 0;
-    let ownWithin = 0;
-    let never = 0;
-    for (const jobid of jobIds) {
-      const own = byJob.get(jobid) ?? [];
-      if (own.length === 0) never++;
-      // The run starts with every job's next poll spread over one interval, and the bound is 3 intervals.
-      const gap = longestGap([...own, ...listTimes]);
-      const ownGap = longestGap([...own]);
-      if (gap <= boundMs) within++;
-      if (ownGap <= boundMs) ownWithin++;
-      gaps.push((gap * k) / 1000);
-      ownGaps.push((ownGap * k) / 1000);
-    }
-    const reads = useapi.requests.filter((r) => r.route === 'job').length;
-    const listReads = useapi.requests.filter((r) => r.route === 'list').length;
-    const durationS = ((result.stopWall - result.startWall) * k) / 1000;
-    return {
-      k,
-      jobs: jobIds.length,
-      durationS,
-      pollIntervalMs,
-      boundS: (boundMs * k) / 1000,
-      jobsWithinBound: within,
-      jobsReadIndividuallyWithinBound: ownWithin,
-      jobsNeverRead: never,
-      maxGapS: stats(gaps),
-      maxIndividualGapS: stats(ownGaps),
-      reads,
-      listReads,
-      listMs: result.listMs,
-      maxRps,
-      readsPerSecond: (reads + listReads) / durationS,
-      neededPerSecondAtInterval: jobIds.length / (REAL_POLL_MS / 1000),
-      neededPerSecondAtBound: jobIds.length / ((3 * REAL_POLL_MS) / 1000),
-      peakSentPerRealSecond: peakInWindow(
-        result.sentTimes.filter((t) => inRun(t)),
-        1000 / k,
-      ),
-      peakReadsPerRealSecond: peakInWindow(
-        useapi.requests.map((r) => r.time),
-        1000 / k,
-      ),
-      fetchMs: result.fetchMs,
-      cost: result.cost,
-    };
-  } finally {
-    child.kill();
-    await useapi.close();
-  }
+/** The tick measurements in a process of their own. */
+export async function runTicks(opts: TickOptions): Promise<TickResult> {
+  const child = spawnSide<TickResult>('ticks', {
+    activeSteps: opts.activeSteps,
+    finished: opts.finished,
+    ticks: opts.ticks,
+    warmup: 50,
+    maxRps: opts.budget.defaultRps,
+  } satisfies TickParams);
+  // Generous: the million-row insert alone takes minutes on a busy 2-core machine.
+  return withTimeout(child.result, 900_000, 'the tick measurements');
 }

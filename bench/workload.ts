@@ -1,8 +1,9 @@
 /**
  * The job mix both sides follow, in REAL time (milliseconds), generated from a seed so runs are
- * comparable. `toScript()` compresses one job by K for the emulator.
+ * comparable. `toScript()` compresses one job by K for the emulator. The shapes the bench runs
+ * (burst, steady, long among short, followers) are options of this one generator: see shapes.ts.
  *
- * Per job: queue wait 0–60 s, then 30–90 s running with a progress step every 3–8 s.
+ * Per job (defaults): queue wait 0–60 s, then 30–90 s running with a progress step every 3–8 s.
  * Outcomes: ~80 % completed, 10 % failed, 5 % moderated, 5 % "upstream errors" (a job that completes,
  * but whose reads meet injected 429s with Retry-After and 5xx answers along the way).
  */
@@ -16,6 +17,14 @@ export interface FaultBurst {
   /** Real ms after the job's creation. */
   afterMs: number;
   faults: Fault[];
+}
+
+/** One person following a job: where their tracking message goes, and when they /track it. */
+export interface Follower {
+  userIndex: number;
+  channelIndex: number;
+  /** Real ms after the scenario's start. */
+  trackAtMs: number;
 }
 
 export interface JobPlan {
@@ -32,9 +41,15 @@ export interface JobPlan {
   /** Real ms after creation. */
   steps: JobStep[];
   bursts: FaultBurst[];
+  /** The first follower's channel and person (`followers[0]`). */
   channelIndex: number;
   userIndex: number;
+  /** Everyone following the job, each in a channel of their own; the first one is `trackAtMs`/`channelIndex`/`userIndex`. */
+  followers: Follower[];
 }
+
+/** [min, max) in real ms. */
+export type Range = readonly [number, number];
 
 export interface WorkloadOptions {
   seed: number;
@@ -43,6 +58,14 @@ export interface WorkloadOptions {
   users: number;
   /** Jobs are created uniformly over this many real ms from the start (people do not all click at once). */
   spreadMs: number;
+  /** Queue wait (default 0–60 s). */
+  queueMs?: Range;
+  /** Time running, from start to the outcome of a completed job (default 30–90 s). */
+  runMs?: Range;
+  /** The first `count` jobs (by index, before shuffling of outcomes) run this long instead: the few long jobs among short ones. */
+  long?: { count: number; runMs: Range };
+  /** How many people follow each job (default exactly 1), each from a different channel. */
+  followers?: readonly [number, number];
 }
 
 /** The useapi account of the emulator's default token ('user:12345-…'); /track refuses other accounts. */
@@ -57,14 +80,19 @@ export function makeWorkload(opts: WorkloadOptions): JobPlan[] {
   const plans: JobPlan[] = [];
   for (let index = 0; index < opts.jobs; index++) {
     const r = rng.fork(`job${index}`);
-    const kind = kinds[index]!;
+    // A long job is a long one: it completes (an early failure would make it a short job).
+    const kind = index < (opts.long?.count ?? 0) ? 'completed' : kinds[index]!;
     const createdAtMs = Math.round(r.between(0, opts.spreadMs));
     // The person pastes the id into /track a moment after submitting the job.
     const trackAtMs = createdAtMs + Math.round(r.between(500, 3000));
-    const queueMs = Math.round(r.between(0, 60_000));
-    const runMs = Math.round(r.between(30_000, 90_000));
+    const [qMin, qMax] = opts.queueMs ?? [0, 60_000];
+    const [rMin, rMax] = index < (opts.long?.count ?? 0) ? opts.long!.runMs : (opts.runMs ?? [30_000, 90_000]);
+    const queueMs = Math.round(r.between(qMin, qMax));
+    const runMs = Math.round(r.between(rMin, rMax));
     const steps = stepsFor(kind, queueMs, runMs, r);
     const bursts = kind === 'upstream_errors' ? burstsFor(queueMs, runMs, r) : [];
+    const userIndex = r.int(0, opts.users - 1);
+    const followers = followersOf(index, trackAtMs, userIndex, opts, rng.fork(`followers${index}`));
     plans.push({
       index,
       jobid: seededJobId(ids, createdAtMs),
@@ -76,10 +104,41 @@ export function makeWorkload(opts: WorkloadOptions): JobPlan[] {
       steps,
       bursts,
       channelIndex: index % opts.channels,
-      userIndex: r.int(0, opts.users - 1),
+      userIndex,
+      followers,
     });
   }
   return plans;
+}
+
+/**
+ * The job's first follower (its creator: channel `index % channels`), then 0..N−1 more, each a
+ * different person in a different channel, arriving 1–20 s after the job was created. (A separate
+ * stream, so that adding followers does not change the jobs themselves.)
+ */
+function followersOf(index: number, trackAtMs: number, userIndex: number, opts: WorkloadOptions, r: Rng): Follower[] {
+  const first: Follower = { userIndex, channelIndex: index % opts.channels, trackAtMs };
+  const [min, max] = opts.followers ?? [1, 1];
+  const count = Math.min(r.int(min, max), opts.channels, opts.users);
+  const out = [first];
+  while (out.length < count) {
+    const channelIndex = r.int(0, opts.channels - 1);
+    const user = r.int(0, opts.users - 1);
+    if (out.some((f) => f.channelIndex === channelIndex || f.userIndex === user)) continue;
+    out.push({ userIndex: user, channelIndex, trackAtMs: trackAtMs + Math.round(r.between(1000, 20_000)) });
+  }
+  return out;
+}
+
+/** The most jobs followed and not ended at once (first /track → terminal moment): the J of the poller's pace. */
+export function peakActive(plans: readonly JobPlan[]): number {
+  const events: Array<[number, number]> = [];
+  for (const p of plans) events.push([p.trackAtMs, 1], [p.createdAtMs + p.steps[p.steps.length - 1]!.afterMs, -1]);
+  events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let now = 0;
+  let peak = 0;
+  for (const [, d] of events) peak = Math.max(peak, (now += d));
+  return peak;
 }
 
 /** Exactly the mix's proportions (rounded), shuffled by the seed. */
