@@ -18,6 +18,7 @@ import { createLogger } from '../src/log';
 import { startFakeDiscord } from '../src/playground/discord';
 import { startUseapiEmulator, type JobScript, type JobStep } from '../src/playground/useapi';
 import { createPoller, DEFAULT_MAX_REQUESTS_PER_SECOND } from '../src/tracker/poller';
+import { readStaleAfter } from '../src/tracker/policy';
 import type { UpstreamAdapter } from '../src/upstreams/port';
 import { useapiMidjourney } from '../src/upstreams/useapi-midjourney';
 import type { BudgetInfo } from './budget';
@@ -122,7 +123,8 @@ export async function runScalePoller(params: ScaleRunParams, ctl: Control): Prom
       },
     };
     const rest = new REST({ api: params.discordApiUrl }).setToken(params.discordToken);
-    const delivery = createDelivery({ db, rest, log: SILENT });
+    // No `media`: results stay links to the records' real CDN hosts; the bench measures scheduling and delivery, re-hosting has its own tests.
+    const delivery = createDelivery({ db, rest, log: SILENT, readStaleAfterMs: readStaleAfter(settingsFor(params.pollIntervalMs)) });
     let changes = 0;
     const poller = createPoller({
       db,
