@@ -187,6 +187,8 @@ async function runSide(side: Side, plans: JobPlan[], opts: CompareOptions): Prom
               MAX_TRACKING_AGE_MS: String(Math.round((6 * 3600_000) / k)),
               // Time runs k× faster: a person's /track a minute too.
               TRACKS_PER_MINUTE: String(10 * k),
+              // The records link real CDN hosts: the bench measures scheduling and delivery, re-hosting has its own tests.
+              RESULT_MEDIA: 'link',
               LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
               ...compressedBudgetEnv(opts.budget, k),
             },

@@ -1,25 +1,27 @@
 /**
  * How often the poller can read each running job's progress, from its upstream budget (issue 12,
- * target 3a split in two). The end of a job is noticed through the list of running jobs; its
- * progress only through reads of its own, and those share the budget:
+ * target 3a split in two): the product's own formula (`progressPace` in src/tracker/policy.ts),
+ * with its figures spelled out for the report. The end of a job is noticed through the list of
+ * running jobs; its progress only through reads of its own, and those share the budget:
  *
- *   N = max(3·T, J / P) + t        P = (R − r − L·(1 + a_L)) / (1 + a_J)
+ *   N = max(G, J / P)        P = (R − r − L·(1 + a_L)) / (1 + a_J)
  *
- *   T    POLL_INTERVAL_MS; a job the list watches is read for progress every ≤ 3·T (policy.ts)
+ *   G    the policy's planned gap between two progress reads of a job: its progress interval at
+ *        the jitter's most (1.2×); 3·T below LIST_MIN_JOBS, where each job is read on its own
+ *   T    POLL_INTERVAL_MS
  *   R    the upstream's budget, requests/s (UPSTREAM_MAX_RPS): R places, each held from the
  *        request's start until one second after its answer (budget.ts)
- *   r    places progress reads leave free: max(1, ⌊R/5⌋) (poller.ts); the list's places count
- *        against progress reads too, so the list does not come out of the reserve
- *   L    list reads per second, 1 / listInterval(J) (policy.ts), 0 below LIST_MIN_JOBS
+ *   r    places progress reads leave free for the list and final reads: max(1, ⌊R/5⌋); the list's
+ *        own places count against progress reads too
+ *   L    list reads per second, 1 / listInterval(J), 0 below LIST_MIN_JOBS
  *   a_L, a_J  answer times of a list read and of a job read, s (0 in the headline figure)
  *   J    jobs followed and not ended
- *   t    the poller's loop period, min(250 ms, max(10 ms, T/20)): a due read waits for the next pass
  *
- * Below J = 3·T·P every job is read at the policy's pace; above it the budget decides and the
+ * Where G ≥ J / P every job is read at the policy's pace; below it the budget decides and the
  * due-queue (oldest first) reads them round-robin. Final reads of ended jobs are urgent and take
  * places first: with many endings P is lower still.
  */
-import { LIST_MIN_JOBS, listInterval } from '../src/tracker/policy';
+import { LIST_MIN_JOBS, listInterval, plannedProgressGap, progressPace, progressReadsPerSecond, reservedShare } from '../src/tracker/policy';
 
 export interface PaceInput {
   /** Requests per second the poller may send to the upstream. */
@@ -27,8 +29,8 @@ export interface PaceInput {
   /** Jobs followed and not ended. */
   running: number;
   pollIntervalMs: number;
-  /** Answer times in seconds (default 0): each place is held one second beyond the answer. */
-  answerS?: { list: number; read: number };
+  /** Mean answer times in ms (default 0): each place is held one second beyond the answer. */
+  answerMs?: { listMs: number; readMs: number };
 }
 
 export interface Pace {
@@ -40,30 +42,25 @@ export interface Pace {
   reserved: number;
   /** List reads per second (L). */
   listRps: number;
-  /** Which side of max() decided: the policy's 3·T or the budget's J/P. */
+  /** Which side of max() decided: the policy's planned gap G or the budget's J/P. */
   limitedBy: 'policy' | 'budget';
   /** The formula with the figures in, for the report. */
   text: string;
 }
 
-/** The poller's reserve (poller.ts keeps it inline: `Math.max(1, Math.floor(budget.perSecond / 5))`). */
-export const reserveOf = (budgetRps: number) => Math.max(1, Math.floor(budgetRps / 5));
-/** The poller's loop period (poller.ts: `Math.min(250, Math.max(10, Math.floor(pollIntervalMs / 20)))`). */
-export const loopPeriodMs = (pollIntervalMs: number) => Math.min(250, Math.max(10, Math.floor(pollIntervalMs / 20)));
-
-export function progressPace({ budgetRps, running, pollIntervalMs, answerS = { list: 0, read: 0 } }: PaceInput): Pace {
-  const t = pollIntervalMs / 1000;
-  const reserved = reserveOf(budgetRps);
-  // Below LIST_MIN_JOBS the list is not read: every job is read at the uncovered pace, ≤ 2.4·T.
-  const listRps = running < LIST_MIN_JOBS ? 0 : 1000 / listInterval(running, { pollIntervalMs });
-  const progressRps = Math.max(0, (budgetRps - reserved - listRps * (1 + answerS.list)) / (1 + answerS.read));
-  const byBudget = progressRps > 0 ? running / progressRps : Infinity;
-  const loop = loopPeriodMs(pollIntervalMs) / 1000;
-  const n = Math.max(3 * t, byBudget) + loop;
-  const limitedBy = byBudget > 3 * t ? 'budget' : 'policy';
+export function paceOf({ budgetRps, running, pollIntervalMs, answerMs = { listMs: 0, readMs: 0 } }: PaceInput): Pace {
+  const settings = { pollIntervalMs };
+  const n = progressPace(running, budgetRps, settings, answerMs) / 1000;
+  const planned = plannedProgressGap(running, settings) / 1000;
+  const reserved = reservedShare(budgetRps);
+  const listRps = running < LIST_MIN_JOBS ? 0 : 1000 / listInterval(running, settings);
+  const progressRps = progressReadsPerSecond(running, budgetRps, settings, answerMs);
+  const limitedBy = n > planned ? 'budget' : 'policy';
+  const listHold = 1 + answerMs.listMs / 1000;
+  const readHold = 1 + answerMs.readMs / 1000;
   const text =
-    `N = max(3·T, J/P) + t = max(${fmt(3 * t)}, ${running}/${fmt(progressRps)}) + ${fmt(loop)} = ${fmt(n)} s ` +
-    `(P = (R − r − L·(1 + a_L)) / (1 + a_J) = (${budgetRps} − ${reserved} − ${fmt(listRps)}·${fmt(1 + answerS.list)}) / ${fmt(1 + answerS.read)} = ${fmt(progressRps)} reads/s; ` +
+    `N = max(G, J/P) = max(${fmt(planned)}, ${running}/${fmt(progressRps)}) = ${fmt(n)} s ` +
+    `(P = (R − r − L·(1 + a_L)) / (1 + a_J) = (${budgetRps} − ${reserved} − ${fmt(listRps)}·${fmt(listHold)}) / ${fmt(readHold)} = ${fmt(progressRps)} reads/s; ` +
     `${limitedBy === 'budget' ? 'the budget decides' : 'the policy decides'})`;
   return { n, progressRps, reserved, listRps, limitedBy, text };
 }

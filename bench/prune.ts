@@ -14,6 +14,7 @@ import { openDatabase, type Db } from '../src/db/open';
 import { createLogger } from '../src/log';
 import { ensureIncrementalVacuum, startRetention } from '../src/ops/retention';
 import { createPoller } from '../src/tracker/poller';
+import { loopPeriod } from '../src/tracker/policy';
 import { stats, type Stats } from './measure';
 import { createRng } from './prng';
 import { bulkId, insertJobs, instantUpstream, REAL_POLL_MS, settingsFor } from './scale';
@@ -94,7 +95,7 @@ export async function runPrune(opts: PruneOptions, log: (line: string) => void):
     const activeIds = new Set(Array.from({ length: opts.active }, (_, i) => bulkId(1, i)));
     let clock = start;
     const settings = settingsFor(REAL_POLL_MS);
-    const pollerTickMs = Math.min(250, Math.max(10, Math.floor(settings.pollIntervalMs / 20)));
+    const pollerTickMs = loopPeriod(settings);
     const rng = createRng(3);
     const poller = createPoller({ db, upstreams: [instantUpstream(activeIds, () => clock).stub], log: SILENT, settings, now: () => clock, random: () => rng.next() });
 

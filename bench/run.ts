@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { upstreamBudget } from './budget';
 import { runCompare } from './compare';
-import { progressPace } from './pace';
+import { paceOf } from './pace';
 import { pruneSection, runPrune } from './prune';
 import { writeResults, type BenchResults } from './report';
 import { REAL_POLL_MS, runTicks } from './scale';
@@ -121,7 +121,7 @@ const partial: Omit<BenchResults, 'targets' | 'table'> = {
   code,
   seeds: seedRuns,
   budget,
-  pace: budget.defaultRps === null ? null : progressPace({ budgetRps: budget.defaultRps, running: 10_000, pollIntervalMs: REAL_POLL_MS }),
+  pace: budget.defaultRps === null ? null : paceOf({ budgetRps: budget.defaultRps, running: 10_000, pollIntervalMs: REAL_POLL_MS }),
 };
 if (scenarios.includes('ticks')) {
   log(`tick cost at ${size(1000)} / ${size(10_000)} active (+${size(1_000_000)} finished), once`);

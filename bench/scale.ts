@@ -11,6 +11,7 @@ import type Database from 'better-sqlite3';
 import { openDatabase } from '../src/db/open';
 import { createLogger } from '../src/log';
 import { createPoller, DEFAULT_MAX_REQUESTS_PER_SECOND } from '../src/tracker/poller';
+import { loopPeriod } from '../src/tracker/policy';
 import type { ListResult, PollResult, UpstreamAdapter } from '../src/upstreams/port';
 import { useapiMidjourney } from '../src/upstreams/useapi-midjourney';
 import { readingOf, type UpstreamJob } from '../src/upstreams/useapi-midjourney/record';
@@ -124,8 +125,8 @@ export interface TickResult {
  * concurrency and the budget), hand them to upstream, read the list of running jobs when it is time,
  * and record the answers (one transaction each). Upstream is a stub answering at once (a running job
  * whose progress moves; a list naming every active job), so what is timed is the scheduler and
- * SQLite, not HTTP. A fake clock moves by the poller's own tick period (POLL_INTERVAL_MS / 10) per
- * tick, as in real operation; all active jobs start due, so there is always work.
+ * SQLite, not HTTP. A fake clock moves by the poller's own loop period (`loopPeriod`, 250 ms at
+ * T = 5 s) per tick, as in real operation; all active jobs start due, so there is always work.
  */
 export async function runTickCost(params: TickParams, ctl: Control): Promise<TickResult> {
   const meter = startCostMeter();
@@ -185,8 +186,7 @@ async function measureTicks(
   const upstream = instantUpstream(activeIds, () => clock, params.maxRps ?? undefined);
   const rng = createRng(7);
   const settings = settingsFor(REAL_POLL_MS);
-  // The poller's own loop period (see createPoller).
-  const tickMs = Math.min(1000, Math.max(20, Math.floor(settings.pollIntervalMs / 10)));
+  const tickMs = loopPeriod(settings);
   const poller = createPoller({
     db,
     upstreams: [upstream.stub],

@@ -4,7 +4,7 @@
  */
 import type { CompareResult, SideFigures } from './compare';
 import { MB } from './measure';
-import { progressPace } from './pace';
+import { paceOf } from './pace';
 import type { TickResult } from './scale';
 import type { ScaleRunFigures } from './scale-run';
 import type { ShapeName } from './shapes';
@@ -95,7 +95,7 @@ const ratio = (a: number | null | undefined, b: number | null | undefined) => (a
 
 /** The pace N (s) for a shape run: its most jobs at once, the default budget, the real interval. */
 export function paceFor(r: CompareResult, input: Pick<TargetInput, 'budget' | 'pollIntervalMs'>) {
-  return input.budget.defaultRps === null ? null : progressPace({ budgetRps: input.budget.defaultRps, running: r.peakActive, pollIntervalMs: input.pollIntervalMs });
+  return input.budget.defaultRps === null ? null : paceOf({ budgetRps: input.budget.defaultRps, running: r.peakActive, pollIntervalMs: input.pollIntervalMs });
 }
 
 export function evaluateTargets(input: TargetInput): TargetRow[] {

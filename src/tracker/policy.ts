@@ -10,6 +10,11 @@ export const MAX_BACKOFF_MS = 5 * 60_000;
 /** A server's Retry-After is honoured up to this much. */
 export const MAX_RETRY_AFTER_MS = 15 * 60_000;
 
+/** The poller's pass period: a read falls due between passes and waits for the next one. */
+export function loopPeriod(settings: PollSettings): number {
+  return Math.min(250, Math.max(10, Math.floor(settings.pollIntervalMs / 20)));
+}
+
 /** ±20 %, so jobs tracked together do not poll in lockstep. */
 export function jitter(ms: number, random: () => number): number {
   return Math.round(ms * (0.8 + 0.4 * random()));
@@ -66,17 +71,43 @@ export function progressInterval(running: number, settings: PollSettings): numbe
 }
 
 /**
- * The pace N: the longest time between two reads of a running job's own record (its progress) when
- * `running` jobs are covered by the list and the upstream allows `perSecond` requests. The policy's
- * interval (with its jitter) or, when the budget cannot read every job that often, the time the
- * budget takes to go round them all: the list and final reads keep a fifth of it (`reservedShare`).
+ * The longest time the policy plans between two reads of a running job's own record: its progress
+ * interval at the jitter's most, or 3× the interval for a job too alone for the list.
  */
-export function progressPace(running: number, perSecond: number, settings: PollSettings): number {
-  // Too few for the list: each job is read on its own, within 3× the interval.
+export function plannedProgressGap(running: number, settings: PollSettings): number {
   if (running < LIST_MIN_JOBS) return 3 * settings.pollIntervalMs;
-  const planned = Math.round(progressInterval(running, settings) * 1.2);
-  const listPerSecond = 1000 / listInterval(running, settings);
-  const forProgress = perSecond - reservedShare(perSecond) - listPerSecond;
+  return Math.round(progressInterval(running, settings) * 1.2);
+}
+
+/** How long (ms) a list read and a job read take to answer: each keeps its budget place until one second after (budget.ts). */
+export interface AnswerTimes {
+  listMs: number;
+  readMs: number;
+}
+
+const INSTANT: AnswerTimes = { listMs: 0, readMs: 0 };
+
+/**
+ * Progress reads per second the budget leaves when `running` jobs are followed: what the reserve
+ * (`reservedShare`) and the list's places leave, each place held for the answer and one second more.
+ */
+export function progressReadsPerSecond(running: number, perSecond: number, settings: PollSettings, answers = INSTANT): number {
+  const listPerSecond = running < LIST_MIN_JOBS ? 0 : 1000 / listInterval(running, settings);
+  const places = perSecond - reservedShare(perSecond) - listPerSecond * (1 + answers.listMs / 1000);
+  return Math.max(0, places / (1 + answers.readMs / 1000));
+}
+
+/**
+ * The pace N (ms): the longest time between two reads of a running job's own record (its progress)
+ * when `running` jobs are followed and the upstream allows `perSecond` requests. The policy's
+ * planned gap or, when the budget cannot read every job that often, the time the budget takes to go
+ * round them all.
+ */
+export function progressPace(running: number, perSecond: number, settings: PollSettings, answers = INSTANT): number {
+  const planned = plannedProgressGap(running, settings);
+  // Too few for the list: each job is read on its own, within 3× the interval.
+  if (running < LIST_MIN_JOBS) return planned;
+  const forProgress = progressReadsPerSecond(running, perSecond, settings, answers);
   if (forProgress <= 0) return Infinity;
   return Math.max(planned, Math.ceil((1000 * running) / forProgress));
 }

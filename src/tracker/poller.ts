@@ -8,7 +8,7 @@ import type { PollResult, UpstreamAdapter } from '../upstreams/port';
 import { advance, type LifecycleSettings } from './lifecycle';
 import { applyAccountSignal } from './account';
 import { RequestBudget } from './budget';
-import { backoffDelay, jitter, LIST_MIN_JOBS, listInterval, progressInterval, reservedShare } from './policy';
+import { backoffDelay, jitter, LIST_MIN_JOBS, listInterval, loopPeriod, progressInterval, reservedShare } from './policy';
 
 /** useapi publishes no read limit; 10 requests a second is gentle and still follows 150 jobs at full pace. */
 export const DEFAULT_MAX_REQUESTS_PER_SECOND = 10;
@@ -68,7 +68,7 @@ export function createPoller(opts: PollerOptions): Poller {
   const random = opts.random ?? Math.random;
   const concurrency = opts.concurrency ?? 8;
   const ownerUserIds = opts.ownerUserIds ?? [];
-  const tickMs = Math.min(250, Math.max(10, Math.floor(settings.pollIntervalMs / 20)));
+  const tickMs = loopPeriod(settings);
   /** While the account is refused, it is probed this often with one job. */
   const probeIntervalMs = Math.max(30_000, 6 * settings.pollIntervalMs);
 

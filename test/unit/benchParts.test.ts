@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { longestGap } from '../../bench/compare';
 import { checkOrder, percentile, stats } from '../../bench/measure';
-import { loopPeriodMs, progressPace } from '../../bench/pace';
+import { paceOf } from '../../bench/pace';
+import { plannedProgressGap, progressPace } from '../../src/tracker/policy';
 import { spread } from '../../bench/sections';
 import { shape, SHAPES } from '../../bench/shapes';
 import { median, targetRow, verdictOf, type Check } from '../../bench/targets';
@@ -72,29 +73,35 @@ describe('bench: worst-seed verdicts', () => {
 
 describe('bench: the progress pace N', () => {
   it('at the default budget, 10,000 jobs: the budget decides', () => {
-    const pace = progressPace({ budgetRps: 10, running: 10_000, pollIntervalMs: 5000 });
-    // r = 2, L = 1 / 0.5 s = 2/s, P = 10 − 2 − 2 = 6 reads/s, N = 10,000 / 6 + 0.25 s.
+    const pace = paceOf({ budgetRps: 10, running: 10_000, pollIntervalMs: 5000 });
+    // r = 2, L = 1 / 0.5 s = 2/s, P = 10 − 2 − 2 = 6 reads/s, N = 10,000 / 6 s.
     expect(pace.reserved).toBe(2);
     expect(pace.listRps).toBe(2);
     expect(pace.progressRps).toBe(6);
-    expect(pace.n).toBeCloseTo(10_000 / 6 + 0.25, 6);
+    expect(pace.n).toBeCloseTo(Math.ceil(10_000_000 / 6) / 1000, 6);
     expect(pace.limitedBy).toBe('budget');
-    expect(pace.text).toContain('1666.92');
+    expect(pace.text).toContain('= 1666.67 s');
   });
 
-  it('with few jobs the policy decides: three intervals and one loop period', () => {
-    const pace = progressPace({ budgetRps: 10, running: 50, pollIntervalMs: 5000 });
-    expect(pace.n).toBe(15 + loopPeriodMs(5000) / 1000);
-    expect(pace.limitedBy).toBe('policy');
+  it("is the product's pace, the policy's planned gap while the budget keeps up", () => {
+    const settings = { pollIntervalMs: 5000 };
+    for (const running of [1, 2, 50, 300, 10_000]) {
+      expect(paceOf({ budgetRps: 10, running, pollIntervalMs: 5000 }).n).toBe(progressPace(running, 10, settings) / 1000);
+    }
+    const fifty = paceOf({ budgetRps: 10, running: 50, pollIntervalMs: 5000 });
+    expect(fifty.n).toBe(plannedProgressGap(50, settings) / 1000);
+    expect(fifty.limitedBy).toBe('policy');
+    expect(fifty.text).toContain(`max(${fifty.n}, 50/`);
     // Below LIST_MIN_JOBS the list is not read at all.
-    expect(progressPace({ budgetRps: 10, running: 2, pollIntervalMs: 5000 }).listRps).toBe(0);
+    expect(paceOf({ budgetRps: 10, running: 1, pollIntervalMs: 5000 }).listRps).toBe(0);
   });
 
   it('slow answers hold their places longer and lower the pace', () => {
-    const fast = progressPace({ budgetRps: 10, running: 1000, pollIntervalMs: 5000 });
-    const slow = progressPace({ budgetRps: 10, running: 1000, pollIntervalMs: 5000, answerS: { list: 0.5, read: 0.1 } });
+    const fast = paceOf({ budgetRps: 10, running: 1000, pollIntervalMs: 5000 });
+    const slow = paceOf({ budgetRps: 10, running: 1000, pollIntervalMs: 5000, answerMs: { listMs: 500, readMs: 100 } });
     expect(slow.progressRps).toBeCloseTo((10 - 2 - 2 * 1.5) / 1.1, 6);
     expect(slow.n).toBeGreaterThan(fast.n);
+    expect(slow.text).toContain('(10 − 2 − 2·1.50) / 1.10');
   });
 });
 

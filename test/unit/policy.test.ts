@@ -92,6 +92,11 @@ describe('the pace: the longest time between two reads of a running job of its o
     expect(progressPace(100, 2, settings)).toBe(Infinity);
   });
 
+  it('is longer when answers are slow: each place is held until a second after the answer', () => {
+    // The list's 2 places/s are held 1.5 s each, a job read's 1.1 s: (10 − 2 − 2·1.5) / 1.1 reads/s.
+    expect(progressPace(10_000, 10, settings, { listMs: 500, readMs: 100 })).toBeCloseTo((1000 * 10_000 * 1.1) / 5, -1);
+  });
+
   it('never says less than the planned interval or more than the budget allows', () => {
     for (const running of [2, 20, 40, 100, 1000]) {
       for (const perSecond of [5, 10, 50]) {
