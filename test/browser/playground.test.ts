@@ -1,8 +1,8 @@
 /**
  * The playground in a real browser (Debian's chromium through playwright-core): a person tracks a
- * job to its four images and gets the DM; an admin sets the review channel, a moderated job is
- * posted there and Warn changes the post; a plain member is refused /review. Screenshots of those
- * states go to test/browser/screenshots/.
+ * job to its four images (uploaded, in a gallery) and gets the DM with them; an admin sets the
+ * review channel, a moderated job is posted there and Warn changes the post; a plain member is
+ * refused /review. Screenshots of those states go to test/browser/screenshots/.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startPlayground, type Playground } from '../../src/playground';
 import { findChromium } from './chromium';
+import { expectGalleryPictures } from './gallery';
 
 const SCREENSHOTS = join(import.meta.dirname, 'screenshots');
 
@@ -75,17 +76,19 @@ it('tracks a job to its four images and a DM, walks the admin review, and refuse
   const first = await percentShown();
   await shot('progress');
   await expect.poll(percentShown).toBeGreaterThan(first);
-  await tracking.locator('.embed-title', { hasText: 'Completed' }).waitFor();
+  // The progress embed becomes a Components V2 gallery of the four uploaded pictures (the grid would repeat them).
+  await tracking.locator('.container h2', { hasText: 'Completed' }).waitFor();
   expect(await tracking.locator('.edited').count()).toBe(1);
-  const grid = tracking.locator('img.embed-image');
-  await expect.poll(() => grid.evaluate((img) => (img as unknown as { complete: boolean; naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
-  expect(await tracking.locator('a.btn.link').allTextContents()).toEqual(expect.arrayContaining(['Image 1', 'Image 2', 'Image 3', 'Image 4']));
+  expect(await tracking.locator('.embed').count()).toBe(0);
+  await expectGalleryPictures(tracking, ['Image 1', 'Image 2', 'Image 3', 'Image 4']);
+  expect(await tracking.locator('[href*="cdn.midjourney.com"], [src*="cdn.midjourney.com"]').count()).toBe(0);
   await shot('completed');
 
   // …and hears of it by DM.
   await page.locator('#dm-count:text-is("1")').waitFor();
   await page.click('#dm-link');
-  await page.locator('.message', { hasText: jobid }).first().waitFor();
+  const dm = page.locator('.message', { hasText: jobid }).first();
+  await expectGalleryPictures(dm, ['Image 1', 'Image 2', 'Image 3', 'Image 4']);
   await shot('dm');
 
   // Autocomplete offers the person's running jobs, as /untrack registers it.
@@ -155,8 +158,8 @@ it('tracks a Google Flow image job, made with the upstream choice, to its pictur
   await send();
   const tracking = page.locator('.message:not(.ephemeral)').filter({ hasText: jobid });
   await expect.poll(() => tracking.textContent(), { timeout: 15_000 }).toMatch(/Completed/);
-  const picture = tracking.locator('img[src*="flow-content.google"]').first();
-  await expect.poll(() => picture.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
+  await expectGalleryPictures(tracking, ['Image 1']);
+  expect(await tracking.locator('[href*="flow-content.google"], [src*="flow-content.google"]').count()).toBe(0);
   await tracking.scrollIntoViewIfNeeded();
   await shot('google-flow-completed');
   await page.selectOption('#upstream', 'midjourney');

@@ -11,7 +11,9 @@ import { startPlayground, type Playground } from '../../src/playground';
 import { GENERAL_CHANNEL_ID, PERSONAS } from '../../src/playground/guild';
 import { scenarioJob, type Scenario, type Upstream } from '../../src/playground/scenarios';
 import { jobAnswerAt, terminalTimeOf } from '../../src/playground/useapi';
-import { messageText } from '../../src/playground/discord';
+import { ComponentType, MessageFlags } from 'discord.js';
+import { loadJob } from '../../src/db/jobs';
+import { messageText, type ApiMessage } from '../../src/playground/discord';
 import { makeDreaminaJobId, terminalTimeOf as dreaminaTerminalTimeOf } from '../../src/playground/dreamina';
 import { makeGoogleFlowJobId, terminalTimeOf as flowTerminalTimeOf } from '../../src/playground/google-flow';
 import { makeMjProxyTaskId, terminalTimeOf as mjTerminalTimeOf } from '../../src/playground/mj-proxy';
@@ -146,23 +148,54 @@ describe('page API', () => {
     expect(tracked(ben)).toEqual([false]);
   });
 
+  /** The media gallery items of a Components V2 message, in the order they are shown. */
+  const galleryItems = (message: ApiMessage) => {
+    const items: Array<{ media: { url: string } }> = [];
+    const visit = (component: unknown) => {
+      if (!component || typeof component !== 'object') return;
+      const c = component as { type?: number; items?: typeof items; components?: unknown[] };
+      if (c.type === ComponentType.MediaGallery) items.push(...(c.items ?? []));
+      c.components?.forEach(visit);
+    };
+    message.components.forEach(visit);
+    return items;
+  };
+  const served = async (url: string | URL) => {
+    const answer = await fetch(url);
+    return { status: answer.status, type: answer.headers.get('content-type'), bytes: Buffer.from(await answer.arrayBuffer()) };
+  };
+
+  // Where each upstream documents its result (a video's, not its still's: the gallery shows the video itself).
   const completedOn = [
-    { upstream: 'google-flow', kind: 'image', host: 'flow-content.google' },
-    { upstream: 'google-flow', kind: 'video', host: 'flow-content.google' },
-    { upstream: 'dreamina', kind: 'image', host: 'p9-sign.douyinpic.com' },
-    { upstream: 'dreamina', kind: 'video', host: 'p9-sign.douyinpic.com' },
-    { upstream: 'mj-proxy', host: 'cdn.discordapp.com' },
+    { job: 'Google Flow image', on: { upstream: 'google-flow', kind: 'image' }, host: 'flow-content.google' },
+    { job: 'Google Flow video', on: { upstream: 'google-flow', kind: 'video' }, host: 'flow-content.google' },
+    { job: 'Dreamina image', on: { upstream: 'dreamina', kind: 'image' }, host: 'p9-sign.douyinpic.com' },
+    { job: 'Dreamina video', on: { upstream: 'dreamina', kind: 'video' }, host: 'v3-web.douyinvod.com' },
+    { job: 'midjourney-proxy', on: { upstream: 'mj-proxy' }, host: 'cdn.discordapp.com' },
   ] as const;
-  it.each(completedOn)('a $upstream $kind job made with the scenario panel is tracked to Completed with its picture from $host (on the media CDN), which the page shows', async (on) => {
+  it.each(completedOn)('a $job job made with the scenario panel is tracked to Completed with its results from $host (on the media CDN) uploaded in a gallery, which the page shows', async ({ on, host }) => {
     const jobid = await newJob('completes', 20, on);
     expect((await track(ADA, jobid)).status).toBe(200);
     await playground.discord.waitFor(() => /Completed/.test(trackingMessage(jobid) ? messageText(trackingMessage(jobid)!.data) : ''), 10_000, 'the job to complete');
-    const links = JSON.stringify(trackingMessage(jobid)!.data).match(/https:\/\/[^"\s)]+/g) ?? [];
-    // The playground's media CDN serves the documented link https://<host>/x as https://localhost:PORT/<host>/x.
-    const picture = links.find((link) => new URL(link).hostname === 'localhost' && new URL(link).pathname.split('/')[1] === on.host && !/\.mp4(\?|$)/.test(link));
-    expect(picture, `a picture on ${on.host} among ${links.join(' ')}`).toBeDefined();
-    const shown = await fetch(new URL(`/media?url=${encodeURIComponent(picture!)}`, playground.url));
-    expect([shown.status, shown.headers.get('content-type')]).toEqual([200, 'image/png']);
+    const message = trackingMessage(jobid)!.data;
+    expect(message.flags & MessageFlags.IsComponentsV2).toBe(MessageFlags.IsComponentsV2);
+
+    // The results as the upstream reported them (the grid only repeats the four images), each a
+    // documented link that the playground's media CDN serves as https://localhost:PORT/<host>/….
+    const key = on.upstream === 'mj-proxy' ? `mj-proxy:${jobid}` : jobid; // midjourney-proxy's bare ids are stored under their prefix
+    const results = loadJob(playground.bot.db, key)!.reading!.media.filter((m) => m.role !== 'grid');
+    expect(results.length).toBeGreaterThan(0);
+    for (const result of results) expect(new URL(result.url).pathname.split('/')[1]).toBe(host);
+    const fromCdn = await Promise.all(results.map((result) => served(result.url)));
+    expect(fromCdn.map((f) => f.status)).toEqual(results.map(() => 200));
+
+    // What a person sees: each result uploaded to Discord, shown from its attachment URL, byte for byte.
+    const items = galleryItems(message);
+    const discordOrigin = new URL(playground.discord.apiUrl).origin;
+    for (const item of items) expect(item.media.url.startsWith(`${discordOrigin}/attachments/${GENERAL_CHANNEL_ID}/`), item.media.url).toBe(true);
+    const shown = await Promise.all(items.map((item) => served(new URL(`/media?url=${encodeURIComponent(item.media.url)}`, playground.url))));
+    expect(shown).toEqual(fromCdn);
+    expect(JSON.stringify(message)).not.toContain(host);
   });
 
   it.each([
