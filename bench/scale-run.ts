@@ -13,6 +13,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { REST } from 'discord.js';
 import { openDatabase } from '../src/db/open';
 import { staleSubscriptions } from '../src/db/subscriptions';
+import { REST_OPTIONS } from '../src/discord/client';
 import { createDelivery } from '../src/discord/delivery';
 import { createLogger } from '../src/log';
 import { startFakeDiscord } from '../src/playground/discord';
@@ -122,7 +123,7 @@ export async function runScalePoller(params: ScaleRunParams, ctl: Control): Prom
         return result;
       },
     };
-    const rest = new REST({ api: params.discordApiUrl }).setToken(params.discordToken);
+    const rest = new REST({ api: params.discordApiUrl, ...REST_OPTIONS, rejectOnRateLimit: [...REST_OPTIONS.rejectOnRateLimit] }).setToken(params.discordToken);
     // No `media`: results stay links to the records' real CDN hosts; the bench measures scheduling and delivery, re-hosting has its own tests.
     const delivery = createDelivery({ db, rest, log: SILENT, readStaleAfterMs: readStaleAfter(settingsFor(params.pollIntervalMs)) });
     let changes = 0;

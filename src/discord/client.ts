@@ -1,20 +1,29 @@
-import { Client, Events, GatewayIntentBits, MessageFlags, type Interaction } from 'discord.js';
+import { Client, Events, GatewayIntentBits, MessageFlags, type Interaction, type RESTOptions } from 'discord.js';
 import { findButton, findCommand } from './commands';
 import type { CommandContext } from './commands/command';
+import { DISCORD_GLOBAL_PER_SECOND } from './lanes';
+
+/** How the bot's REST client treats Discord's limits and faults (the benchmark uses the same). */
+export const REST_OPTIONS = {
+  // discord.js would wait out channel rate limits by itself, holding stale edits in a queue;
+  // delivery prefers to hear about them and send the latest state later.
+  rejectOnRateLimit: ['/channels'],
+  // One immediate retry absorbs a lone 5xx or reset (and gives an interaction reply its second
+  // chance inside Discord's 3 s); longer trouble is delivery's to wait out with its backoff,
+  // not four back-to-back requests per try.
+  retries: 1,
+  // Delivery, the one steady user of the global limit, keeps to it with seconds that end after
+  // Discord's (see Lanes.startGlobal). discord.js' own seconds start elsewhere: at 50 they would see
+  // the end of one of delivery's seconds and the start of the next as 51 requests and hold the
+  // rest back, to be released into a second Discord has already filled. Any second of discord.js
+  // overlaps at most two of delivery's, so this stays a backstop that never holds delivery back.
+  globalRequestsPerSecond: 2 * DISCORD_GLOBAL_PER_SECOND,
+} as const satisfies Partial<RESTOptions>;
 
 export function createDiscordClient(apiUrl: string): Client {
   return new Client({
     intents: [GatewayIntentBits.Guilds],
-    rest: {
-      api: apiUrl,
-      // discord.js would wait out channel rate limits by itself, holding stale edits in a queue;
-      // delivery prefers to hear about them and send the latest state later.
-      rejectOnRateLimit: ['/channels'],
-      // One immediate retry absorbs a lone 5xx or reset (and gives an interaction reply its second
-      // chance inside Discord's 3 s); longer trouble is delivery's to wait out with its backoff,
-      // not four back-to-back requests per try.
-      retries: 1,
-    },
+    rest: { api: apiUrl, ...REST_OPTIONS, rejectOnRateLimit: [...REST_OPTIONS.rejectOnRateLimit] },
   });
 }
 

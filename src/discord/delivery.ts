@@ -97,10 +97,11 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     return !inFlight.has(lane) && !lanes.isBlocked(lane, at) && inFlight.size < concurrency;
   }
 
-  function run(lane: string, work: () => Promise<void>): void {
+  function run(lane: string, work: () => Promise<void>, answered: () => void): void {
     const task = work()
       .catch((error: unknown) => log.error({ event: 'delivery_crashed', lane, err: error }, 'delivery task failed'))
       .finally(() => {
+        answered();
         inFlight.delete(lane);
         if (running) wake();
       });
@@ -119,8 +120,12 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     const stale = staleSubscriptions(db, 2 * concurrency, unavailableLanes(at), lanes.lowBuckets(at));
     for (const work of sendingOrder(stale, dueOutbox(db, at, 2 * concurrency))) {
       if (!laneFree(work.lane, at)) continue;
-      if (work.urgency === 'effect') run(work.lane, () => sendOutbox(work.row));
-      else run(work.lane, () => renderTracking(work.stale.subscription, work.stale.version, work.stale.terminal));
+      // A DM to someone whose DM channel is not known yet opens it first: two requests.
+      const requests = work.urgency === 'effect' && !work.row.channelId && !dmChannels.has(work.row.userId ?? '') ? 2 : 1;
+      const answered = lanes.startGlobal(requests, at);
+      if (!answered) return;
+      if (work.urgency === 'effect') run(work.lane, () => sendOutbox(work.row), answered);
+      else run(work.lane, () => renderTracking(work.stale.subscription, work.stale.version, work.stale.terminal), answered);
     }
   }
 

@@ -9,6 +9,8 @@ const CHANNEL_MESSAGES = /^\/channels\/(\d+)\/messages/;
  * the reset. Two rather than one: on a saturated channel finals often end in pairs (see the commit).
  */
 const KEPT_FOR_FINALS = 2;
+/** Discord's global limit: requests per second across all routes but interactions and webhooks. */
+export const DISCORD_GLOBAL_PER_SECOND = 50;
 
 export interface LaneOptions {
   log: Logger;
@@ -18,6 +20,14 @@ export interface LaneOptions {
   retryMaxMs: number;
   /** Called when a lane opens again. */
   wake: () => void;
+  /** Requests per second Discord allows in all (its global limit). */
+  globalPerSecond?: number;
+}
+
+interface GlobalSecond {
+  started: number;
+  endsAt: number | undefined;
+  waiting: boolean;
 }
 
 /**
@@ -32,7 +42,44 @@ export class Lanes {
   /** Consecutive failures per lane, and when the last one happened. */
   private readonly failureStreak = new Map<string, { streak: number; at: number }>();
 
+  /**
+   * The current second of Discord's global limit: requests started in it, when it ends (unknown
+   * until its first request has been answered), and whether a request is waiting for its end.
+   */
+  private second: GlobalSecond | undefined;
+
   constructor(private readonly opts: LaneOptions) {}
+
+  /**
+   * Counts `requests` against Discord's global limit if the current second has room for them, and
+   * returns what to call once they have been answered; undefined while the second is full.
+   *
+   * Discord's second starts when its first request arrives, which the client never sees; discord.js
+   * starts its own when that request is sent. A first request slow to arrive (a busy network or
+   * server) leaves Discord's second still full when discord.js starts its next one: a global 429. A
+   * second here ends one second after its first request was answered, after Discord's has ended.
+   */
+  startGlobal(requests: number, at: number): (() => void) | undefined {
+    const perSecond = this.opts.globalPerSecond ?? DISCORD_GLOBAL_PER_SECOND;
+    if (this.second?.endsAt !== undefined && at >= this.second.endsAt) this.second = undefined;
+    if (this.second === undefined) {
+      const second: GlobalSecond = { started: requests, endsAt: undefined, waiting: false };
+      this.second = second;
+      return () => {
+        second.endsAt = this.opts.now() + 1000;
+        if (second.waiting) this.wakeAt(second.endsAt);
+      };
+    }
+    const second = this.second;
+    if (second.started + requests <= perSecond) {
+      second.started += requests;
+      return () => undefined;
+    }
+    // Come back when the second ends, not at the idle scan (once its end is known).
+    if (!second.waiting && second.endsAt !== undefined) this.wakeAt(second.endsAt);
+    second.waiting = true;
+    return undefined;
+  }
 
   /**
    * Discord announces each channel's message bucket in its headers; the lane closes when the bucket
