@@ -3,41 +3,24 @@
  * the bot from the playground's media CDN, uploaded to the loopback Discord and shown as a Components
  * V2 gallery in #general and in the DM. Screenshots: gallery.png (in the README), gallery-dm.png.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startPlayground, type Playground } from '../../src/playground';
-import { findChromium } from './chromium';
+import { openPlayground, SCREENSHOTS, type BrowserSession } from './session';
 import { expectGalleryPictures } from './gallery';
 
-const SCREENSHOTS = join(import.meta.dirname, 'screenshots');
 const FOUR = ['Image 1', 'Image 2', 'Image 3', 'Image 4'];
 
-let dir: string;
-let playground: Playground;
-let browser: Browser;
+let session: BrowserSession;
 let page: Page;
 
 beforeAll(async () => {
-  const executablePath = findChromium();
-  dir = mkdtempSync(join(tmpdir(), 'playground-gallery-'));
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  [playground, browser] = await Promise.all([
-    startPlayground({ port: 0, databasePath: join(dir, 'playground.db'), pollIntervalMs: 100, logLevel: 'silent' }),
-    chromium.launch({ executablePath }),
-  ]);
-  page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-  page.setDefaultTimeout(10_000);
-  await page.goto(playground.url);
-  await page.waitForSelector('body[data-ready=true]');
+  session = await openPlayground({ width: 1280, height: 1000 });
+  ({ page } = session);
 }, 30_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await playground?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await session?.close();
 });
 
 it('shows the uploaded pictures in a gallery in the channel and the DM', async () => {

@@ -4,40 +4,24 @@
  * review channel, a moderated job is posted there and Warn changes the post; a plain member is
  * refused /review. Screenshots of those states go to test/browser/screenshots/.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startPlayground, type Playground } from '../../src/playground';
-import { findChromium } from './chromium';
+import type { Playground } from '../../src/playground';
+import { openPlayground, SCREENSHOTS, type BrowserSession } from './session';
 import { expectGalleryPictures } from './gallery';
 
-const SCREENSHOTS = join(import.meta.dirname, 'screenshots');
-
-let dir: string;
+let session: BrowserSession;
 let playground: Playground;
-let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  const executablePath = findChromium();
-  dir = mkdtempSync(join(tmpdir(), 'playground-browser-'));
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  [playground, browser] = await Promise.all([
-    startPlayground({ port: 0, databasePath: join(dir, 'playground.db'), pollIntervalMs: 100, logLevel: 'silent' }),
-    chromium.launch({ executablePath }),
-  ]);
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  page.setDefaultTimeout(10_000);
-  await page.goto(playground.url);
-  await page.waitForSelector('body[data-ready=true]');
+  session = await openPlayground({ width: 1440, height: 900 });
+  ({ playground, page } = session);
 }, 30_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await playground?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await session?.close();
 });
 
 const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
