@@ -22,6 +22,9 @@ import { startGoogleFlowEmulator, type GoogleFlowEmulator } from '../../src/play
 import { testServerCertificate } from '../../src/playground/tls';
 import { startUseapiEmulator, type UseapiEmulator } from '../../src/playground/useapi';
 import { createRegistry, type Registry } from '../../src/upstreams/registry';
+import { readingWith } from '../unit/fixtures';
+
+export { readingWith };
 
 export class MediaWorld {
   readonly db: Db;
@@ -118,25 +121,6 @@ export class MediaWorld {
   }
 }
 
-/** A completed reading linking these media. */
-export function readingWith(media: ResultMedia[]): JobReading {
-  return {
-    status: 'completed',
-    upstreamStatus: 'completed',
-    stage: { label: 'Completed', note: null, withPercent: false },
-    progress: 100,
-    prompt: 'a test',
-    media,
-    makes: media[0]?.kind ?? 'image',
-    error: null,
-    details: [],
-    createdAt: null,
-    updatedAt: null,
-    meta: null,
-    accountWarning: null,
-    raw: {},
-  };
-}
 
 /** The job stored as the poller stores a completed one. */
 export function storeCompleted(db: Db, key: string, upstream: string, reading: JobReading): void {

@@ -1,4 +1,4 @@
-import type { JobSnapshot } from '../../src/domain/job';
+import type { JobReading, JobSnapshot, ResultMedia } from '../../src/domain/job';
 import { readingOf, type UpstreamJob } from '../../src/upstreams/useapi-midjourney/record';
 import { parseJobId } from '../../src/upstreams/useapi-midjourney/jobId';
 
@@ -34,3 +34,23 @@ export const MODERATED_FIELDS = {
     buttons: ['Appeal'],
   },
 } satisfies Partial<UpstreamJob>;
+
+/** A completed reading linking these media. */
+export function readingWith(media: ResultMedia[], prompt: string | null = 'a test'): JobReading {
+  return {
+    status: 'completed',
+    upstreamStatus: 'completed',
+    stage: { label: 'Completed', note: null, withPercent: false },
+    progress: 100,
+    prompt,
+    media,
+    makes: media[0]?.kind ?? 'image',
+    error: null,
+    details: [],
+    createdAt: null,
+    updatedAt: null,
+    meta: null,
+    accountWarning: null,
+    raw: {},
+  };
+}

@@ -8,6 +8,7 @@ import { galleryMessage, V2_LIMITS } from '../../src/discord/views/gallery';
 import { trackingRender } from '../../src/discord/views/tracking';
 import { validateBody } from '../../src/playground/discord/validation';
 import { allStrings, LONE } from './discordBody';
+import { readingWith } from './fixtures';
 
 const NOW = Date.parse('2026-11-30T12:00:00Z');
 
@@ -22,22 +23,7 @@ function completedJob(media: ResultMedia[], prompt: string | null = 'a lighthous
     trackedAt: NOW - 60_000,
     finishedAt: NOW,
     notFoundUntil: null,
-    reading: {
-      status: 'completed',
-      upstreamStatus: 'completed',
-      stage: { label: 'Completed', note: null, withPercent: false },
-      progress: 100,
-      prompt,
-      media,
-      makes: 'image',
-      error: null,
-      details: [],
-      createdAt: null,
-      updatedAt: null,
-      meta: null,
-      accountWarning: null,
-      raw: {},
-    },
+    reading: readingWith(media, prompt),
   };
 }
 
