@@ -6,12 +6,18 @@ export type Failure =
   | { kind: 'lost'; reason: 'deleted' | 'no_access' }
   | { kind: 'dms_closed' }
   | { kind: 'rejected'; detail: string }
-  /** Discord is down, slow or rate limiting: try again later (when Discord says, for a rate limit). */
-  | { kind: 'later'; detail: string; retryAfterMs?: number };
+  /**
+   * Discord is down, slow or rate limiting: try again later (when Discord says, for a rate limit).
+   * `global`: Discord's global limit, which holds every request, not only this one's lane.
+   */
+  | { kind: 'later'; detail: string; retryAfterMs?: number; global?: boolean };
 
 export function failureOf(error: unknown): Failure {
   if (error instanceof RateLimitError) {
-    return { kind: 'later', retryAfterMs: Math.max(error.retryAfter, error.timeToReset, 50), detail: `rate limited on ${error.route}` };
+    const retryAfterMs = Math.max(error.retryAfter, error.timeToReset, 50);
+    // discord.js reports a 429 on a route it rejects (client.ts) as this error, never as a DiscordAPIError.
+    if (error.global) return { kind: 'later', retryAfterMs, global: true, detail: `rate limited by Discord's global limit on ${error.route}` };
+    return { kind: 'later', retryAfterMs, detail: `rate limited on ${error.route}` };
   }
   if (error instanceof DiscordAPIError) {
     switch (error.code) {

@@ -47,6 +47,8 @@ export class Lanes {
    * until its first request has been answered), and whether a request is waiting for its end.
    */
   private second: GlobalSecond | undefined;
+  /** Until when Discord's global limit, once met (a global 429), holds every request. */
+  private globalBlockedUntil = 0;
 
   constructor(private readonly opts: LaneOptions) {}
 
@@ -60,6 +62,8 @@ export class Lanes {
    * second here ends one second after its first request was answered, after Discord's has ended.
    */
   startGlobal(requests: number, at: number): (() => void) | undefined {
+    // Delivery is woken when it ends (postpone).
+    if (at < this.globalBlockedUntil) return undefined;
     const perSecond = this.opts.globalPerSecond ?? DISCORD_GLOBAL_PER_SECOND;
     if (this.second?.endsAt !== undefined && at >= this.second.endsAt) this.second = undefined;
     if (this.second === undefined) {
@@ -127,9 +131,9 @@ export class Lanes {
   }
 
   /**
-   * Closes the lane until Discord's rate limit ends or, for Discord trouble, for a backoff that
-   * doubles with each failure in a row (capped, jittered so lanes do not retry in step). Returns
-   * when the lane opens again.
+   * Closes the lane until Discord's rate limit ends (every lane, for its global limit) or, for
+   * Discord trouble, for a backoff that doubles with each failure in a row (capped, jittered so
+   * lanes do not retry in step). Returns when the lane opens again.
    */
   postpone(lane: string, failure: Extract<Failure, { kind: 'later' }>): number {
     const { now, random, retryBaseMs, retryMaxMs, log } = this.opts;
@@ -146,6 +150,11 @@ export class Lanes {
     this.blockedUntil.set(lane, until);
     // Come back the moment the lane opens again, not at the next idle scan.
     this.wakeAt(until);
+    if (failure.global) {
+      // The lane may stay closed longer (its own limit): every other lane opens when Discord's global limit ends.
+      this.globalBlockedUntil = Math.max(this.globalBlockedUntil, at + afterMs);
+      this.wakeAt(this.globalBlockedUntil);
+    }
     // A rate limit is routine under load; anything else is worth a look.
     const level = failure.retryAfterMs === undefined ? 'warn' : 'debug';
     log[level]({ event: 'delivery_postponed', lane, afterMs: until - at, detail: failure.detail, streak }, 'Discord request postponed');

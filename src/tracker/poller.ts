@@ -1,14 +1,15 @@
 import { inTransaction, type Db } from '../db/open';
-import { countRunningJobs, dueJobs, firstPollableJob, loadJob, pausedAccounts, pollBy, pollFirst, runningJobIds, saveAccount, saveJob, URGENT } from '../db/jobs';
+import { dueJobs, firstPollableJob, loadJob, pausedAccounts, saveAccount, saveJob, URGENT } from '../db/jobs';
 import { enqueueResultDms } from '../db/outbox';
 import { openReviews } from '../db/reviews';
 import { crashPoint } from '../crashPoint';
 import type { Logger } from '../log';
-import type { PollResult, UpstreamAdapter } from '../upstreams/port';
+import { describeFailure, type PollResult, type UpstreamAdapter } from '../upstreams/port';
 import { advance, type LifecycleSettings } from './lifecycle';
 import { applyAccountSignal } from './account';
 import { RequestBudget } from './budget';
-import { backoffDelay, jitter, LIST_MIN_JOBS, listInterval, loopPeriod, progressInterval, reservedShare } from './policy';
+import { jitter, loopPeriod, reservedShare } from './policy';
+import { RunningList } from './runningList';
 
 /** useapi publishes no read limit; 10 requests a second is gentle and still follows 150 jobs at full pace. */
 export const DEFAULT_MAX_REQUESTS_PER_SECOND = 10;
@@ -51,11 +52,7 @@ interface Lane {
   budget: RequestBudget;
   /** Budget that progress reads leave free, so the list and final reads never queue behind them. */
   reserved: number;
-  /**
-   * The list of running jobs: when to read it next, until when its last answer vouches for the jobs,
-   * and whether jobs were scheduled on that promise (they must be read on their own once it lapses).
-   */
-  list: { inFlight: Promise<void> | null; nextAt: number; coveredUntil: number; covering: boolean; failures: number; watched: number };
+  list: RunningList;
 }
 
 /**
@@ -78,7 +75,13 @@ export function createPoller(opts: PollerOptions): Poller {
   const lanes = new Map<string, Lane>(
     opts.upstreams.map((adapter) => {
       const budget = new RequestBudget(adapter.maxRequestsPerSecond);
-      const list = { inFlight: null, nextAt: 0, coveredUntil: 0, covering: false, failures: 0, watched: 0 };
+      const list = new RunningList({
+        ...{ db, adapter, budget, log, settings, now, random },
+        onEnded: () => {
+          if (running) void tickSafely();
+        },
+        onSettled: rearm,
+      });
       return [adapter.id, { adapter, budget, reserved: reservedShare(budget.perSecond), list }];
     }),
   );
@@ -96,10 +99,7 @@ export function createPoller(opts: PollerOptions): Poller {
       const before = loadJob(db, jobId);
       // Parked while the read was on its way (its last follower left): nobody is waiting for it.
       if (!before || before.terminal || before.nextPollAt === null) return null;
-      const { list } = lane;
-      const covered = list.coveredUntil > at;
-      if (covered) list.covering = true;
-      const progressIntervalMs = covered ? progressInterval(list.watched, settings) : undefined;
+      const progressIntervalMs = lane.list.progressIntervalAt(at);
       const transition = advance(before, result, settings, { now: at, random, progressIntervalMs });
       saveJob(db, transition.job, transition.visible);
       let dms = 0;
@@ -132,7 +132,7 @@ export function createPoller(opts: PollerOptions): Poller {
         'job changed',
       );
     } else if (result.kind !== 'ok') {
-      log.debug({ event: 'poll_failed', jobId, result: describe(result), streak: transition.job.errorStreak }, 'poll failed');
+      log.debug({ event: 'poll_failed', jobId, result: describeFailure(result), streak: transition.job.errorStreak }, 'poll failed');
     }
     if (transition.visible || dms > 0 || reviews > 0 || account) opts.onChange?.();
   }
@@ -154,44 +154,6 @@ export function createPoller(opts: PollerOptions): Poller {
     inFlight.set(jobId, work);
   }
 
-  /**
-   * One read of the list of running jobs stands in for many "is it done yet?" reads: a job that
-   * was running and is no longer listed has ended, and is read at once for its final state.
-   */
-  function readList(lane: Lane, at: number): void {
-    const { list, adapter } = lane;
-    list.nextAt = at + listInterval(list.watched, settings);
-    list.inFlight = adapter.listRunning!(runningJobIds(db, adapter.id))
-      .finally(() => lane.budget.answered(at, now()))
-      .then((result) => {
-        const done = now();
-        if (result.kind !== 'ok') {
-          list.failures++;
-          list.nextAt = done + backoffDelay(list.failures, result.kind === 'http' ? result.retryAfterMs : null, settings, random);
-          log.debug({ event: 'list_failed', upstream: adapter.id, result: describe(result), streak: list.failures }, 'list of running jobs unavailable');
-          return;
-        }
-        list.failures = 0;
-        const watched = runningJobIds(db, adapter.id);
-        list.watched = watched.length;
-        // It vouches for two intervals (time for a failed list read to be retried), then each job is due within a third:
-        // an end is noticed within 3× the interval whatever the list does. Too few left to go on: no longer than this answer.
-        list.coveredUntil = done + (list.watched < LIST_MIN_JOBS ? 0 : 2 * settings.pollIntervalMs);
-        const ended = watched.filter((jobId) => !result.running.has(jobId));
-        if (ended.length > 0) {
-          // Their final state is the news people wait for: read them now, ahead of progress reads.
-          pollFirst(db, ended);
-          if (running) void tickSafely();
-        }
-      })
-      .catch((error: unknown) => log.error({ event: 'list_crashed', upstream: adapter.id, err: error }, 'reading the list of running jobs failed'))
-      .finally(() => {
-        list.inFlight = null;
-        // Its next read is due before the loop's next pass, perhaps.
-        rearm();
-      });
-  }
-
   async function tick(): Promise<void> {
     const at = now();
     const paused = pausedAccounts(db);
@@ -206,31 +168,14 @@ export function createPoller(opts: PollerOptions): Poller {
       poll(lane, probe.jobId, at);
     }
     const pausedKeys = new Set(paused.map((a) => a.account));
-    for (const lane of lanes.values()) {
-      const { list, adapter } = lane;
-      if (adapter.listRunning && !pausedKeys.has(adapter.accountKey) && !list.inFlight && at >= list.nextAt) {
-        if (list.watched < LIST_MIN_JOBS) list.watched = countRunningJobs(db, adapter.id);
-        if (list.watched < LIST_MIN_JOBS) {
-          // Too few to be worth the list: it stops vouching for them now.
-          list.nextAt = at + settings.pollIntervalMs;
-          list.coveredUntil = Math.min(list.coveredUntil, at);
-        }
-        // Without budget now, the list still goes first at the next tick.
-        else if (lane.budget.take(at)) readList(lane, at);
-      }
-      if (list.covering && list.coveredUntil <= at) {
-        // Jobs scheduled for their progress only, on the list's word: each is read on its own again.
-        list.covering = false;
-        pollBy(db, adapter.id, at + settings.pollIntervalMs);
-      }
-    }
+    for (const { list, adapter } of lanes.values()) list.tend(at, pausedKeys.has(adapter.accountKey));
     const free = concurrency - inFlight.size;
     if (free <= 0) return;
     for (const { jobId, upstream, nextPollAt } of dueJobs(db, at, free + inFlight.size, [...pausedKeys])) {
       if (inFlight.size >= concurrency) break;
       const lane = lanes.get(upstream);
       if (!lane || inFlight.has(jobId)) continue;
-      const urgent = nextPollAt === URGENT || lane.list.coveredUntil <= at;
+      const urgent = nextPollAt === URGENT || !lane.list.vouchesAt(at);
       if (!urgent && lane.budget.available(at) <= lane.reserved) continue;
       if (!lane.budget.take(at)) continue;
       poll(lane, jobId, at);
@@ -241,10 +186,7 @@ export function createPoller(opts: PollerOptions): Poller {
   /** The loop's period, or less when a list read falls due sooner: an end is noticed the moment the list is due, not a tick later. */
   function untilNextTick(): number {
     const at = now();
-    let wait = tickMs;
-    for (const { adapter, list } of lanes.values()) {
-      if (adapter.listRunning && !list.inFlight && list.watched >= LIST_MIN_JOBS) wait = Math.min(wait, list.nextAt - at);
-    }
+    const wait = Math.min(tickMs, ...[...lanes.values()].map(({ list }) => list.dueIn(at)));
     return Math.max(0, wait);
   }
 
@@ -293,16 +235,4 @@ export function createPoller(opts: PollerOptions): Poller {
       return () => lane.budget.answered(at, now());
     },
   };
-}
-
-function describe(result: PollResult): string {
-  switch (result.kind) {
-    case 'http':
-      return `HTTP ${result.status}${result.message ? `: ${result.message}` : ''}`;
-    case 'network':
-    case 'malformed':
-      return `${result.kind}: ${result.message}`;
-    default:
-      return result.kind;
-  }
 }

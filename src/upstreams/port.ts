@@ -9,6 +9,19 @@ export type TransportFailure =
   | { kind: 'network'; message: string }
   | { kind: 'malformed'; message: string };
 
+/** The words a log line keeps for a failed read. */
+export function describeFailure(failure: TransportFailure): string {
+  switch (failure.kind) {
+    case 'http':
+      return `HTTP ${failure.status}${failure.message ? `: ${failure.message}` : ''}`;
+    case 'network':
+    case 'malformed':
+      return `${failure.kind}: ${failure.message}`;
+    default:
+      return failure.kind;
+  }
+}
+
 /** Everything one read of a job can come back with. Never throws. */
 export type PollResult = { kind: 'ok'; reading: JobReading } | TransportFailure;
 

@@ -1,21 +1,23 @@
 /**
  * The playground's web page and its small JSON API, on node:http: what a person sees in a channel
  * (ephemeral answers included), slash commands, autocomplete and button clicks sent through the
- * loopback Discord's gateway as real interactions, the scenario controls, and live updates as
- * server-sent events.
+ * loopback Discord's gateway as real interactions, the scenario controls (controls.ts), and live
+ * updates as server-sent events.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { BOT_NAME, GENERAL_CHANNEL_ID, GUILD_ID, PERSONAS, REVIEWER_ROLE_ID, type Persona } from '../guild';
-import { SCENARIOS, SPEEDS, UPSTREAMS, scenarioJob, type Kind, type Scenario, type Speed, type Upstream } from '../scenarios';
+import { SPEEDS, UPSTREAMS } from '../scenarios';
 import type { MediaCdn } from '../emulator/cdn';
 import type { FakeDiscord, FakeMessage, InteractionHandle, InteractionOption } from '../discord';
-import { PICTURE_ORIGIN, VIDEO_ORIGIN, type DreaminaEmulator } from '../dreamina';
-import { MEDIA_ORIGIN as FLOW_MEDIA_ORIGIN, type GoogleFlowEmulator } from '../google-flow';
-import { MEDIA_BASE as MJ_PROXY_MEDIA_BASE, type MjProxyEmulator } from '../mj-proxy';
-import { localMediaUrl, MEDIA_HOSTS as USEAPI_MEDIA_HOSTS, type AccountFault, type UseapiEmulator } from '../useapi';
+import { PICTURE_ORIGIN, VIDEO_ORIGIN } from '../dreamina';
+import { MEDIA_ORIGIN as FLOW_MEDIA_ORIGIN } from '../google-flow';
+import { MEDIA_BASE as MJ_PROXY_MEDIA_BASE } from '../mj-proxy';
+import { localMediaUrl, MEDIA_HOSTS as USEAPI_MEDIA_HOSTS } from '../useapi';
+import { createControls, type PlaygroundUpstreams } from './controls';
+import { BadRequest, readJson, sendJson } from './json';
 
 const PAGE_DIR = fileURLToPath(new URL('./page/', import.meta.url));
 const STATIC_FILES: Record<string, { file: string; type: string }> = {
@@ -23,11 +25,8 @@ const STATIC_FILES: Record<string, { file: string; type: string }> = {
   '/page.css': { file: 'page.css', type: 'text/css; charset=utf-8' },
   '/page.js': { file: 'page.js', type: 'text/javascript; charset=utf-8' },
 };
-const ACCOUNT_FAULTS: readonly AccountFault[] = [401, 402, 596];
 /** The hosts of the emulators' media links: the page shows (and links) them through its /media proxy. */
 const MEDIA_HOSTS = [...new Set([...USEAPI_MEDIA_HOSTS, ...[FLOW_MEDIA_ORIGIN, VIDEO_ORIGIN, PICTURE_ORIGIN, MJ_PROXY_MEDIA_BASE].map((url) => new URL(url).hostname)])];
-/** What the Discord fault buttons break: the bot's channel and DM messages (not interaction answers). */
-const MESSAGE_ROUTES = '/channels/*';
 
 export interface PlaygroundServer {
   url: string;
@@ -41,33 +40,11 @@ interface SentInteraction {
   command?: string;
 }
 
-interface CreatedJob {
-  jobid: string;
-  upstream: Upstream;
-  kind?: Kind;
-  scenario: Scenario;
-  at: number;
-}
-
-/** The emulators the scenario buttons make jobs on. */
-export interface PlaygroundUpstreams {
-  useapi: UseapiEmulator;
-  googleFlow: GoogleFlowEmulator;
-  dreamina: DreaminaEmulator;
-  mjProxy: MjProxyEmulator;
-}
-
-class BadRequest extends Error {}
-
 export async function startPlaygroundServer(opts: { port: number; discord: FakeDiscord; upstreams: PlaygroundUpstreams; cdn?: MediaCdn }): Promise<PlaygroundServer> {
   const { discord } = opts;
   const { useapi, googleFlow, dreamina, mjProxy } = opts.upstreams;
   const interactions: SentInteraction[] = [];
-  const jobs: CreatedJob[] = [];
   const listeners = new Set<ServerResponse>();
-  let speed: Speed = 1;
-  let accountFault: AccountFault | null = null;
-  let discordFault: { kind: 'rate-limit' | 'failure'; until: number } | null = null;
 
   let pending: NodeJS.Timeout | undefined;
   const broadcast = () => {
@@ -78,6 +55,7 @@ export async function startPlaygroundServer(opts: { port: number; discord: FakeD
     }, 30);
   };
   const unsubscribe = discord.onChange(broadcast);
+  const controls = createControls(discord, opts.upstreams, broadcast);
 
   const persona = (id: unknown): Persona => {
     const found = PERSONAS.find((p) => p.id === id);
@@ -123,18 +101,8 @@ export async function startPlaygroundServer(opts: { port: number; discord: FakeD
         };
       }),
       dmCount: discord.dmsTo(user.id).length,
-      ...status(),
-    };
-  }
-
-  function status() {
-    if (discordFault && discordFault.until <= Date.now()) discordFault = null;
-    return {
       violations: discord.violations,
-      speed,
-      accountFault,
-      discordFault,
-      jobs: jobs.slice(-12).reverse(),
+      ...controls.state(),
     };
   }
 
@@ -182,56 +150,6 @@ export async function startPlaygroundServer(opts: { port: number; discord: FakeD
     return { ok: true };
   }
 
-  function createJob(body: Record<string, unknown>) {
-    const upstream = UPSTREAMS.find((u) => u.id === (body.upstream ?? 'midjourney'));
-    if (!upstream) throw new BadRequest(`unknown upstream ${String(body.upstream)}`);
-    const scenario = body.scenario as Scenario;
-    if (!SCENARIOS.includes(scenario)) throw new BadRequest(`unknown scenario ${String(body.scenario)}`);
-    if (!(upstream.scenarios as readonly Scenario[]).includes(scenario)) throw new BadRequest(`${upstream.label} has no “${scenario}” scenario`);
-    const kinds: readonly Kind[] = upstream.kinds;
-    const kind = body.kind === undefined && kinds.length ? 'image' : (body.kind as Kind | undefined);
-    if (kind !== undefined && !kinds.includes(kind)) throw new BadRequest(kinds.length ? `kind must be ${kinds.join(' or ')}` : `${upstream.label} jobs have no kind`);
-    const durationS = Number(body.durationS ?? 30);
-    if (!Number.isFinite(durationS) || durationS < 1 || durationS > 3600) throw new BadRequest('duration must be 1–3600 seconds');
-    const job = scenarioJob({ upstream: upstream.id, ...(kind && { kind }), scenario, durationS, speed, serial: jobs.length, now: Date.now() });
-    if (job.upstream === 'midjourney' && job.script) useapi.addJob(job.script);
-    if (job.upstream === 'google-flow' && job.script) googleFlow.addJob(job.script);
-    if (job.upstream === 'dreamina' && job.script) dreamina.addJob(job.script);
-    if (job.upstream === 'mj-proxy' && job.script) mjProxy.addJob(job.script);
-    jobs.push({ jobid: job.jobid, upstream: upstream.id, ...(kind && { kind }), scenario, at: Date.now() });
-    broadcast();
-    return { jobid: job.jobid };
-  }
-
-  function setAccount(body: Record<string, unknown>) {
-    const fault = body.status === null ? null : (Number(body.status) as AccountFault);
-    if (fault !== null && !ACCOUNT_FAULTS.includes(fault)) throw new BadRequest('account incident must be 401, 402, 596 or null');
-    accountFault = fault;
-    // One useapi.net token serves Midjourney v3, Google Flow and Dreamina alike.
-    for (const emulator of [useapi, googleFlow, dreamina]) emulator.setAccountFault(fault);
-    broadcast();
-    return { ok: true };
-  }
-
-  function breakDiscord(body: Record<string, unknown>) {
-    const kind = body.kind === 'rate-limit' ? 'rate-limit' : body.kind === 'failure' ? 'failure' : null;
-    const seconds = Number(body.seconds ?? 20);
-    if (!kind || !Number.isFinite(seconds) || seconds <= 0 || seconds > 600) throw new BadRequest('kind must be rate-limit or failure, seconds 1–600');
-    discord.failFor(MESSAGE_ROUTES, kind === 'rate-limit' ? 429 : 503, seconds * 1000);
-    discordFault = { kind, until: Date.now() + seconds * 1000 };
-    broadcast();
-    setTimeout(broadcast, seconds * 1000 + 50).unref();
-    return { ok: true };
-  }
-
-  function setSpeed(body: Record<string, unknown>) {
-    const wanted = Number(body.speed) as Speed;
-    if (!SPEEDS.includes(wanted)) throw new BadRequest('speed must be 1, 5 or 20');
-    speed = wanted;
-    broadcast();
-    return { ok: true };
-  }
-
   /**
    * Pictures the page shows: the emulators' media, and the loopback Discord's attachments; nothing from outside.
    * midjourney-proxy's Discord attachments are told from useapi's by their channel, so they are asked first.
@@ -254,10 +172,7 @@ export async function startPlaygroundServer(opts: { port: number; discord: FakeD
   const posts: Record<string, (body: Record<string, unknown>) => unknown> = {
     '/api/command': runCommand,
     '/api/click': click,
-    '/api/job': createJob,
-    '/api/account': setAccount,
-    '/api/discord-fault': breakDiscord,
-    '/api/speed': setSpeed,
+    ...controls.posts,
     '/api/dismiss-violations': () => ({ dismissed: discord.takeViolations().length }),
   };
 
@@ -312,21 +227,4 @@ export async function startPlaygroundServer(opts: { port: number; discord: FakeD
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-  res.end(JSON.stringify(body));
-}
-
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  try {
-    const body: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-    if (typeof body === 'object' && body !== null && !Array.isArray(body)) return body as Record<string, unknown>;
-  } catch {
-    // answered below
-  }
-  throw new BadRequest('the body must be a JSON object');
 }
