@@ -254,6 +254,7 @@ export class Interactions {
     const message = id === undefined ? undefined : this.state.messageById(id);
     const owned = message && (message.id === record.originalMessageId || record.followupIds.includes(message.id));
     if (!message || !owned || message.deleted) fail(404, ErrorCode.UnknownMessage);
+    if (this.state.channels.get(message.channelId)?.deleted) fail(404, ErrorCode.UnknownChannel);
     return message;
   }
 

@@ -24,8 +24,8 @@ export class RateLimiter {
   constructor(private readonly options: RateLimitOptions) {}
 
   /**
-   * Decides one request. `channelBucket` is the channel id for routes in the per-channel message
-   * bucket, undefined otherwise; `global` says whether the route counts towards the global limit.
+   * Decides one request. `channelBucket` names the route's bucket (a channel id for the per-channel
+   * message bucket, `token:<token>` for an interaction token's edits), undefined for routes without one; `global` says whether the route counts towards the global limit.
    */
   take(channelBucket: string | undefined, global: boolean, now = Date.now()): RateLimitDecision {
     const perSecond = this.options.globalPerSecond;

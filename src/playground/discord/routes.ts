@@ -28,6 +28,8 @@ export interface RouteDef {
   auth?: boolean;
   /** In the per-channel message bucket (the first param is the channel id). */
   channelBucket?: boolean;
+  /** In its interaction token's bucket (the second param is the token): each token has its own, as on Discord. */
+  tokenBucket?: boolean;
   body?: BodyKind;
   handle(ctx: RouteContext): Reply;
 }
@@ -138,6 +140,7 @@ export function buildRoutes({ state, interactions, gatewayUrl }: RouteDeps): Rou
           method: 'PATCH',
           path,
           auth: false,
+          tokenBucket: true,
           body: 'webhook-message-edit',
           handle: (ctx) =>
             interactions.editMessage(interactions.webhook(ctx.params[0]!, ctx.params[1]!), target(ctx.params), bodyObject(ctx), ctx.files),

@@ -139,7 +139,8 @@ export class RestHandler {
 
     let rateHeaders: Record<string, string> = {};
     if (this.limiter) {
-      const decision = this.limiter.take(route.channelBucket ? params[0] : undefined, needsAuth);
+      const bucket = route.channelBucket ? params[0] : route.tokenBucket ? `token:${params[1]}` : undefined;
+      const decision = this.limiter.take(bucket, needsAuth);
       if (!decision.allowed) {
         this.state.counters.rateLimited429++;
         if (decision.global) this.state.counters.globalRateLimited429++;
