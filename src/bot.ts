@@ -5,6 +5,7 @@ import { lockDatabase } from './db/lock';
 import { openDatabase, type Db } from './db/open';
 import { createDiscordClient, loginAndWaitReady, routeInteractions } from './discord/client';
 import { createDelivery } from './discord/delivery';
+import { TrackingReplies } from './discord/replies';
 import { createMediaRehost } from './discord/media';
 import type { Logger } from './log';
 import { createOps } from './ops/ops';
@@ -52,6 +53,7 @@ export async function startBot(config: Config, log: Logger, clock: { now?: () =>
     onSettled: () => delivery.wake(),
     onDownload: (outcome, bytes) => ops.metrics.mediaDownload(outcome, bytes),
   });
+  const replies = new TrackingReplies();
   const delivery = createDelivery({
     db,
     rest: client.rest,
@@ -61,6 +63,7 @@ export async function startBot(config: Config, log: Logger, clock: { now?: () =>
     retryMaxMs: config.discordRetryMaxMs,
     media,
     readStaleAfterMs: readStaleAfter(config),
+    replies,
   });
   const ops = createOps({ config, db, client, log: log.child({ part: 'ops' }), now, lanesWaiting: () => delivery.stats().blockedLanes });
   const poller = createPoller({
@@ -84,6 +87,8 @@ export async function startBot(config: Config, log: Logger, clock: { now?: () =>
     upstreams,
     trackRate: new TrackRate(config.tracksPerMinute),
     onChange: () => delivery.wake(),
+    replies,
+    media,
     ownerUserIds: config.ownerUserIds,
     opsStatus: () => ops.status(),
     freshLinks: createFreshLinks({ adapterOf: (upstream) => upstreams.get(upstream), spare: (upstream) => poller.spare(upstream), now }),

@@ -47,6 +47,9 @@ export async function discordFaults(rng: Rng, opts: { outageMs: number }): Promi
   const faults: string[] = [];
   const problems: string[] = [];
 
+  /** The /track interaction of each follow: its token edits the message until it expires. */
+  const interactionOf = new Map<Follow, string>();
+
   /** A job that runs for `runMs`, followed by `user` in `channelId`; resolves once /track has been answered. */
   async function follow(user: Follow['user'], channelId: string, runMs: number, extra: Partial<Follow> = {}): Promise<Follow> {
     const outcome = rng.pick(['completed', 'completed', 'failed'] as const);
@@ -64,6 +67,7 @@ export async function discordFaults(rng: Rng, opts: { outageMs: number }): Promi
       guildId: entry.guildId,
       channelId,
     });
+    interactionOf.set(entry, handle.id);
     await handle.waitForResponse(15_000).catch(() => problems.push(`no answer to /track of ${jobid}`));
     return entry;
   }
@@ -119,10 +123,13 @@ export async function discordFaults(rng: Rng, opts: { outageMs: number }): Promi
     discord.deleteMessage(CHANNEL, await messageOf(deleted));
     await messageOf(gone);
     discord.deleteChannel(GONE_CHANNEL);
+    // A token edits its /track answer whatever the channel's permissions: access lost shows once it has expired.
     await messageOf(locked);
     discord.revokeAccess(LOCKED_CHANNEL, 50001);
+    discord.expireInteraction(interactionOf.get(locked)!);
     await messageOf(hidden);
     discord.revokeAccess(HIDDEN_CHANNEL, 50013);
+    discord.expireInteraction(interactionOf.get(hidden)!);
 
     faults.push(`5xx on every route for ${opts.outageMs / 1000} s while jobs end`);
     const during = [await follow(CAROL, OTHER_CHANNEL, 800), await follow(DAVE, CHANNEL, 1200, { dm: false })];

@@ -59,6 +59,18 @@ export function subscriptionsOf(db: Db, userId: string, limit: number) {
     .all();
 }
 
+/** What delivery cannot send now, and what it sends another way. */
+export interface StaleFilter {
+  /** Channels that are busy or rate limited: left out. */
+  skipChannels?: readonly string[];
+  /** Channels whose rate limit is nearly spent: only their final states. */
+  finalsOnly?: readonly string[];
+  /** Subscriptions edited through their own interaction token: not held back by their channel. */
+  ownLanes?: readonly number[];
+  /** Subscriptions whose /track reply (their message) is on its way: left out. */
+  replyPending?: readonly number[];
+}
+
 /**
  * Tracking messages that must be posted or edited: new subscriptions and those showing an older
  * version of their job. Final states first, in the order the jobs ended (a post or an edit alike),
@@ -67,12 +79,9 @@ export function subscriptionsOf(db: Db, userId: string, limit: number) {
  * they hold back cannot crowd out the others; so are jobs whose result files are still being
  * fetched (their final message waits for them, and must not hold a place).
  */
-export function staleSubscriptions(
-  db: Db,
-  limit: number,
-  skipChannels: readonly string[] = [],
-  finalsOnly: readonly string[] = [],
-): StaleSubscription[] {
+export function staleSubscriptions(db: Db, limit: number, filter: StaleFilter = {}): StaleSubscription[] {
+  const { skipChannels = [], finalsOnly = [], ownLanes = [], replyPending = [] } = filter;
+  const inOwnLane = ownLanes.length > 0 ? inArray(subscriptions.id, [...ownLanes]) : undefined;
   return db
     .select({
       subscription: subscriptions,
@@ -85,9 +94,10 @@ export function staleSubscriptions(
       and(
         eq(subscriptions.state, 'active'),
         or(isNull(subscriptions.messageId), lt(subscriptions.renderedVersion, jobs.version)),
-        skipChannels.length > 0 ? notInArray(subscriptions.channelId, [...skipChannels]) : undefined,
+        replyPending.length > 0 ? notInArray(subscriptions.id, [...replyPending]) : undefined,
+        skipChannels.length > 0 ? or(inOwnLane, notInArray(subscriptions.channelId, [...skipChannels])) : undefined,
         sql`not exists (select 1 from ${jobMedia} where ${jobMedia.jobId} = ${subscriptions.jobId} and ${jobMedia.state} = 'pending')`,
-        finalsOnly.length > 0 ? or(eq(jobs.terminal, true), notInArray(subscriptions.channelId, [...finalsOnly])) : undefined,
+        finalsOnly.length > 0 ? or(eq(jobs.terminal, true), inOwnLane, notInArray(subscriptions.channelId, [...finalsOnly])) : undefined,
       ),
     )
     .orderBy(desc(jobs.terminal), jobs.finishedAt, sql`${subscriptions.messageId} is not null`, subscriptions.id)

@@ -1,24 +1,17 @@
-import {
-  RESTEvents,
-  Routes,
-  type APIMessage,
-  type REST,
-  type RESTPostAPIChannelMessageJSONBody,
-} from 'discord.js';
-import { promptsHidden } from '../db/guilds';
-import { loadJob } from '../db/jobs';
+import { RESTEvents, Routes, type APIMessage, type REST } from 'discord.js';
 import type { ResultMediaSource } from '../db/media';
 import { inTransaction, type Db } from '../db/open';
-import { dueOutbox, enqueue, enqueueResultDm, markFailed, markRetry, markSent, type OutboxRow } from '../db/outbox';
-import { markLost, markRendered, perGeneration, staleSubscriptions, type SubscriptionRow } from '../db/subscriptions';
+import { dueOutbox, markFailed, markRetry, markSent, type OutboxRow } from '../db/outbox';
+import { staleSubscriptions, type StaleSubscription } from '../db/subscriptions';
 import { crashPoint } from '../crashPoint';
 import type { Logger } from '../log';
 import { effectMessage, WAIT_FOR_MEDIA } from './effects';
 import { failureDetail, failureOf } from './failures';
 import { Lanes } from './lanes';
-import { fallBackToLinks, filesToShow, MEDIA_WAIT_MS, uploadRefused, uploadsFor } from './resultUploads';
+import { replyLane, type TrackingReplies } from './replies';
+import { fallBackToLinks, MEDIA_WAIT_MS, uploadRefused, uploadsFor } from './resultUploads';
 import { laneOf, sendingOrder } from './sendingOrder';
-import { trackingRender } from './views/tracking';
+import { createTrackingSender } from './trackingSender';
 
 export interface DeliveryOptions {
   db: Db;
@@ -40,6 +33,8 @@ export interface DeliveryOptions {
   media?: ResultMediaSource;
   /** A running job's message says when its record was last read once that is older than this. */
   readStaleAfterMs?: number;
+  /** /track replies that are tracking messages, and the tokens that edit them. */
+  replies?: TrackingReplies;
 }
 
 export interface DeliveryStats {
@@ -87,6 +82,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
   /** Keyed by channel id (tracking messages) or `dm:<user>` (DMs): one request each at a time. */
   const inFlight = new Map<string, Promise<void>>();
   const lanes = new Lanes({ log, now, random, retryBaseMs, retryMaxMs, wake });
+  const renderTracking = createTrackingSender({ db, rest, log, now, lanes, media: opts.media, replies: opts.replies, readStaleAfterMs: opts.readStaleAfterMs });
   /** DM channel per user, least recently used first. */
   const dmChannels = new Map<string, string>();
   let running = false;
@@ -116,74 +112,24 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     const at = now();
     lanes.prune(at);
     if (inFlight.size >= concurrency) return;
-    // A channel whose rate limit is nearly spent keeps its last requests for final states and outbox posts.
-    const stale = staleSubscriptions(db, 2 * concurrency, unavailableLanes(at), lanes.lowBuckets(at));
-    for (const work of sendingOrder(stale, dueOutbox(db, at, 2 * concurrency))) {
+    const ownLanes = new Set(opts.replies?.live(at));
+    const stale = staleSubscriptions(db, 2 * concurrency, {
+      skipChannels: unavailableLanes(at),
+      // A channel whose rate limit is nearly spent keeps its last requests for final states and outbox posts.
+      finalsOnly: lanes.lowBuckets(at),
+      ownLanes: [...ownLanes],
+      replyPending: opts.replies?.waiting(),
+    });
+    const laneOfMessage = ({ subscription: { id, channelId } }: StaleSubscription) => (ownLanes.has(id) ? replyLane(id) : channelId);
+    for (const work of sendingOrder(stale, dueOutbox(db, at, 2 * concurrency), laneOfMessage)) {
       if (!laneFree(work.lane, at)) continue;
       // A DM to someone whose DM channel is not known yet opens it first: two requests.
       const requests = work.urgency === 'effect' && !work.row.channelId && !dmChannels.has(work.row.userId ?? '') ? 2 : 1;
       const answered = lanes.startGlobal(requests, at);
       if (!answered) return;
       if (work.urgency === 'effect') run(work.lane, () => sendOutbox(work.row), answered);
-      else run(work.lane, () => renderTracking(work.stale.subscription, work.stale.version, work.stale.terminal), answered);
+      else run(work.lane, () => renderTracking(work.stale, work.lane), answered);
     }
-  }
-
-  async function renderTracking(sub: SubscriptionRow, version: number, terminal: boolean): Promise<void> {
-    const job = loadJob(db, sub.jobId);
-    if (!job) return;
-    const media = filesToShow(job, opts.media);
-    // Still fetching: staleSubscriptions leaves this message out until the files are stored.
-    if (media?.state === 'pending') return;
-    const { body: view, uploads } = trackingRender(job, media, now(), { hidePrompt: promptsHidden(db, sub.guildId), readStaleAfterMs: opts.readStaleAfterMs });
-    const body = { ...view, allowed_mentions: { parse: [] } };
-    const files = uploadsFor(uploads);
-    try {
-      let messageId = sub.messageId;
-      if (messageId === null) {
-        const created = (await rest.post(Routes.channelMessages(sub.channelId), {
-          body: { ...body, nonce: perGeneration('t', sub), enforce_nonce: true } satisfies RESTPostAPIChannelMessageJSONBody,
-          files,
-        })) as APIMessage;
-        messageId = created.id;
-        crashPoint('message_created');
-      } else {
-        // A gallery is uploaded again on a re-render (rare: a final message is edited once) rather
-        // than kept by attachment ids, which would have to be stored for every message.
-        await rest.patch(Routes.channelMessage(sub.channelId, messageId), { body, files });
-      }
-      markRendered(db, sub.id, messageId, job.version, job.terminal);
-      lanes.succeeded(sub.channelId);
-      log.debug({ event: 'message_rendered', subscription: sub.id, version: job.version }, 'tracking message up to date');
-    } catch (error) {
-      const refused = uploads.length > 0 ? uploadRefused(error) : null;
-      if (refused) return fallBackToLinks(db, log, job.jobId, refused, now());
-      const failure = failureOf(error);
-      if (failure.kind === 'lost') return loseMessage(sub, failure.reason);
-      if (failure.kind === 'later') {
-        lanes.postpone(sub.channelId, failure);
-        return;
-      }
-      // Discord refused this body: retrying the same version would fail the same way.
-      log.error({ event: 'render_rejected', subscription: sub.id, detail: failureDetail(failure) }, 'Discord refused a tracking message');
-      if (sub.messageId === null) {
-        markLost(db, sub.id, 'rejected');
-      } else {
-        markRendered(db, sub.id, sub.messageId, version, terminal);
-      }
-    }
-  }
-
-  /** The message or its channel is gone, or the bot may no longer see it: stop editing, tell the person by DM. */
-  function loseMessage(sub: SubscriptionRow, reason: 'deleted' | 'no_access'): void {
-    const at = now();
-    inTransaction(db, () => {
-      markLost(db, sub.id, reason);
-      enqueue(db, { kind: 'message_lost_dm', dedupeKey: perGeneration('lost:', sub), subscriptionId: sub.id, userId: sub.userId, payload: { reason } }, at);
-      const job = loadJob(db, sub.jobId);
-      if (job?.terminal && job.problem === null) enqueueResultDm(db, sub, at);
-    });
-    log.warn({ event: 'message_lost', subscription: sub.id, jobId: sub.jobId, reason }, 'tracking message lost; the person will hear by DM');
   }
 
   async function sendOutbox(row: OutboxRow): Promise<void> {

@@ -20,10 +20,18 @@ export type Owed =
 
 const RANK: Record<Urgency, number> = { final: 0, effect: 1, new: 2, progress: 3 };
 
-/** What delivery owes Discord, most urgent first (each list keeps its own order within an urgency). */
-export function sendingOrder(stale: readonly StaleSubscription[], due: readonly OutboxRow[]): Owed[] {
+/**
+ * What delivery owes Discord, most urgent first (each list keeps its own order within an urgency).
+ * `laneOfMessage` says whose rate limit a tracking message's request counts against: its channel's,
+ * or its own interaction token's.
+ */
+export function sendingOrder(
+  stale: readonly StaleSubscription[],
+  due: readonly OutboxRow[],
+  laneOfMessage: (s: StaleSubscription) => string = (s) => s.subscription.channelId,
+): Owed[] {
   const owed: Owed[] = [
-    ...stale.map((s) => ({ urgency: urgencyOf(s), lane: s.subscription.channelId, stale: s })),
+    ...stale.map((s) => ({ urgency: urgencyOf(s), lane: laneOfMessage(s), stale: s })),
     ...due.map((row) => ({ urgency: 'effect' as const, lane: laneOf(row), row })),
   ];
   owed.sort((a, b) => RANK[a.urgency] - RANK[b.urgency]);

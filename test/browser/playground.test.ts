@@ -53,8 +53,9 @@ it('tracks a job to its four images and a DM, walks the admin review, and refuse
   await goTo('general');
   const jobid = await makeJob('completes');
   await send();
-  await expect.poll(() => page.locator('.message.ephemeral').last().textContent()).toMatch(/Tracking[\s\S]*Only you can see this/);
+  // The answer to /track is the tracking message, for everyone.
   const tracking = page.locator('.message:not(.ephemeral)').filter({ hasText: jobid });
+  await expect.poll(() => tracking.locator('.reply-line').textContent()).toMatch(/Ada\s*used\s*\/track/);
   const percentShown = async () => Number(/Rendering — (\d+)%/.exec((await tracking.textContent()) ?? '')?.[1] ?? NaN);
   await expect.poll(percentShown, { timeout: 10_000 }).toBeGreaterThan(0);
   const first = await percentShown();

@@ -41,7 +41,7 @@ describe('commands', () => {
     expect(world.subscription(ALICE.id, c)).toBeUndefined();
     // The cap is per person.
     const bob = await world.track(BOB, c);
-    expect(bob.text()).toMatch(/^Tracking/);
+    expect(bob.text()).toMatch(/\nTracking Midjourney/);
   });
 
   it('refuses a job of another useapi account without asking useapi', async () => {

@@ -80,7 +80,9 @@ describe('health and metrics over HTTP', () => {
     expect(sample(after, 'tracker_upstream_requests_total', { endpoint: 'job', outcome: 'ok' })).toBeGreaterThan(0);
     expect(sample(after, 'tracker_upstream_request_duration_seconds_count', { endpoint: 'job' })).toBeGreaterThan(0);
     expect(sample(after, 'tracker_discord_requests_total', { route: 'interaction_callback', outcome: '2xx' })).toBe(1);
-    expect(sample(after, 'tracker_discord_requests_total', { route: 'message_create', outcome: '2xx' })).toBeGreaterThanOrEqual(2);
+    // The /track reply is the tracking message, brought up to date through the interaction's token; the DM is the one post.
+    expect(sample(after, 'tracker_discord_requests_total', { route: 'interaction_webhook', outcome: '2xx' })).toBeGreaterThanOrEqual(1);
+    expect(sample(after, 'tracker_discord_requests_total', { route: 'message_create', outcome: '2xx' })).toBe(1);
     expect(sample(after, 'tracker_discord_requests_total', { route: 'dm_channel', outcome: '2xx' })).toBe(1);
     expect(sample(after, 'tracker_outbox_pending')).toBe(0);
     expect(sample(after, 'tracker_gateway_ready')).toBe(1);
@@ -94,13 +96,13 @@ describe('health and metrics over HTTP', () => {
 
   it('counts Discord 429s by route class and scope', async () => {
     const ops = await startWithOps();
-    world.discord.failNext('POST /channels/:id/messages', 429, 1, { message: 'You are being rate limited.', retry_after: 0.05, global: false });
+    world.discord.failNext('PATCH /webhooks/:id/:token/messages/@original', 429, 1, { message: 'You are being rate limited.', retry_after: 0.05, global: false });
     const jobid = world.addJob('completed');
     await world.track(BOB, jobid);
     await world.messageShows(BOB.id, jobid, /Completed/i);
     const text = await (await ops.get('/metrics')).text();
-    expect(sample(text, 'tracker_discord_requests_total', { route: 'message_create', outcome: '429' })).toBe(1);
-    expect(sample(text, 'tracker_discord_rate_limited_total', { route: 'message_create', scope: 'user' })).toBe(1);
+    expect(sample(text, 'tracker_discord_requests_total', { route: 'interaction_webhook', outcome: '429' })).toBe(1);
+    expect(sample(text, 'tracker_discord_rate_limited_total', { route: 'interaction_webhook', scope: 'user' })).toBe(1);
   });
 
   it('/readyz says 503 and why when the gateway is gone for good', async () => {

@@ -108,7 +108,7 @@ describe('review queue, end to end', () => {
     const lifted = await world.command('tracker-settings', [{ name: 'unblock', type: 1, options: [{ name: 'user', type: 6, value: ALICE.id }] }], { user: ADMIN });
     expect(lifted.text()).toMatch(/may use \/track here again/);
     const allowed = await world.track(ALICE, world.addJob('completed'));
-    expect(allowed.text()).toMatch(/^Tracking/);
+    expect(allowed.text()).toMatch(/\nTracking Midjourney/);
   });
 
   it('refuses the same clicks, /review and /tracker-settings to a non-admin, and changes nothing', async () => {
@@ -226,7 +226,7 @@ describe('server settings, end to end', () => {
     const shown = await world.command('tracker-settings', [{ name: 'show', type: 1 }], { user: ADMIN });
     expect(shown.text()).toContain(`<#${REVIEW_CHANNEL}>`);
     const first = world.addJob('completed');
-    expect((await world.track(ALICE, first)).text()).toMatch(/^Tracking .*follow it\.$/);
+    expect((await world.track(ALICE, first)).text()).toMatch(/\nTracking Midjourney .* on useapi\.net\./);
     const refused = await world.track(ALICE, world.addJob('completed'));
     expect(refused.text()).toMatch(/already following 1 jobs .* in this server/);
     await world.messageShows(ALICE.id, first, /Completed/);

@@ -145,13 +145,13 @@ describe('/track per person', () => {
     const burst = Array.from({ length: 8 }, () => makeJobId());
     const answers: string[] = [];
     for (const jobid of burst) answers.push((await world.track(ALICE, jobid)).text());
-    expect(answers.slice(0, 3).every((a) => a.startsWith('Tracking'))).toBe(true);
+    expect(answers.slice(0, 3).every((a) => a.includes('\nTracking Midjourney'))).toBe(true);
     for (const answer of answers.slice(3)) expect(answer).toMatch(/^You can start following 3 jobs a minute\. Try again <t:\d+:R>\.$/);
     const stored = world.db.$client.prepare('select job_id from jobs').all() as Array<{ job_id: string }>;
     expect(stored.map((r) => r.job_id).sort()).toEqual(burst.slice(0, 3).sort());
 
     const bobs = world.addJob('completed');
-    expect((await world.track(BOB, bobs)).text()).toMatch(/^Tracking/);
+    expect((await world.track(BOB, bobs)).text()).toMatch(/\nTracking Midjourney/);
     await world.messageShows(BOB.id, bobs, /Completed/);
     await world.pollerCatchesUp();
     for (const jobid of burst.slice(3)) expect(world.useapi.jobReads(jobid)).toBe(0);

@@ -20,10 +20,12 @@ describe('/track, end to end', () => {
   it('follows a job to completion: one message, four image links and the grid, exactly one DM', async () => {
     const jobid = world.addJob('completed', { prompt: '**a lighthouse** <@123> at dusk --ar 16:9' });
     const reply = await world.track(ALICE, jobid);
-    expect(reply.ephemeral()).toBe(true);
-    expect(reply.text()).toContain('Tracking');
+    // The answer to /track is the tracking message itself, for everyone in the channel.
+    expect(reply.ephemeral()).toBe(false);
+    expect(reply.text()).toContain('useapi.net');
 
     const message = await world.messageShows(ALICE.id, jobid, /Completed/);
+    expect(message.id).toBe(reply.responses[0]!.messageId);
     const embed = message.data.embeds[0] as { image?: { url: string }; description?: string };
     expect(embed.image?.url).toMatch(/^https:\/\//);
     expect(embed.description).toContain('a lighthouse');
@@ -40,6 +42,39 @@ describe('/track, end to end', () => {
     await world.deliveryIdle();
     expect(world.discord.dmsTo(ALICE.id)).toHaveLength(1);
     expect(world.discord.channelMessages(CHANNEL)).toHaveLength(1);
+    // Brought up to date through the interaction's own token: nothing queued in the channel's bucket.
+    const toChannel = world.discord.requests.filter((r) => r.path.startsWith(`/channels/${CHANNEL}/`));
+    expect(toChannel).toEqual([]);
+    expect(world.discord.requests.filter((r) => r.route === 'PATCH /webhooks/:id/:token/messages/@original').length).toBeGreaterThan(1);
+  });
+
+  it('once the interaction token no longer works, the same message is edited through the channel', async () => {
+    const jobid = world.addSteppedJob();
+    const reply = await world.track(ALICE, jobid);
+    await world.messageShows(ALICE.id, jobid, /10%/);
+    world.discord.expireInteraction(reply.id);
+
+    const message = await world.messageShows(ALICE.id, jobid, /Completed/);
+    expect(message.id).toBe(reply.responses[0]!.messageId);
+    const statuses = (route: string) => world.discord.requests.filter((r) => r.route === route).map((r) => r.status);
+    expect(statuses('PATCH /webhooks/:id/:token/messages/@original')).toContain(401);
+    expect(statuses('PATCH /channels/:id/messages/:id').filter((s) => s === 200).length).toBeGreaterThan(0);
+    expect(world.discord.channelMessages(CHANNEL)).toHaveLength(1);
+    await world.dmsArrive(ALICE.id, 1);
+    await world.deliveryIdle();
+    expect(world.discord.dmsTo(ALICE.id)).toHaveLength(1);
+  });
+
+  it('when the /track reply fails, delivery posts the tracking message in the channel instead', async () => {
+    const jobid = world.addJob('completed');
+    world.trackWithFailedReply(ALICE, jobid);
+
+    const message = await world.messageShows(ALICE.id, jobid, /Completed/);
+    expect(world.discord.requests.some((r) => r.route === 'POST /channels/:id/messages' && r.path === `/channels/${CHANNEL}/messages` && r.status === 200)).toBe(true);
+    await world.dmsArrive(ALICE.id, 1);
+    await world.deliveryIdle();
+    expect(world.discord.channelMessages(CHANNEL).map((m) => m.id)).toEqual([message.id]);
+    expect(world.discord.dmsTo(ALICE.id)).toHaveLength(1);
   });
 
   it('refuses an invalid id with an ephemeral answer, storing nothing and asking useapi nothing', async () => {
@@ -91,13 +126,14 @@ describe('/track of a job that has ended', () => {
     await exactlyOneResultDm(ALICE.id);
 
     const reply = await world.track(BOB, jobid, { channelId: OTHER_CHANNEL });
-    expect(reply.text()).toMatch(/already finished — here is its result in this channel, and I've DMed you/);
+    expect(reply.text()).toMatch(/It had already ended/);
     const message = await world.messageShows(BOB.id, jobid, /Completed/, OTHER_CHANNEL);
+    expect(message.id).toBe(reply.responses[0]!.messageId);
     expect(message.versions).toHaveLength(1);
     expect(messageText((await exactlyOneResultDm(BOB.id)).data)).toMatch(/done/i);
 
     const quiet = await world.track(ADMIN, jobid, { dm: false });
-    expect(quiet.text()).toMatch(/already finished — here is its result in this channel\.$/);
+    expect(quiet.text()).toMatch(/It had already ended/);
     await world.messageShows(ADMIN.id, jobid, /Completed/);
     expect(world.outboxFor(ADMIN.id)).toEqual([]);
 
@@ -118,7 +154,7 @@ describe('/track of a job that has ended', () => {
     // The id was right after all: useapi knows the job now.
     world.useapi.addJob({ jobid, steps: quickTimeline('completed') });
     const reply = await world.track(ALICE, jobid);
-    expect(reply.text()).toMatch(/I'd stopped following it \(not found\); trying again now/);
+    expect(reply.text()).toMatch(/Following it again: I had stopped \(not found\)/);
 
     await world.discord.waitFor(() => {
       const id = world.subscription(ALICE.id, jobid)?.messageId;

@@ -39,8 +39,8 @@ describe('Google Flow', () => {
     const jobid = makeGoogleFlowJobId({ type: 'v' });
     flow.addJob({ jobid, prompt: 'waves at dusk', steps: flowTimeline({ queueMs: 150, runMs: 600, outcome: 'completed' }) });
     const reply = await world.track(ALICE, jobid);
-    expect(reply.ephemeral()).toBe(true);
-    expect(reply.text()).toMatch(/^Tracking Google Flow video job `j\d{19}v-u12345-email:someone@example\.com-bot:google-flow` on useapi\.net\./);
+    expect(reply.ephemeral()).toBe(false);
+    expect(reply.text()).toMatch(/\nTracking Google Flow video job `j\d{19}v-u12345-email:someone@example\.com-bot:google-flow` on useapi\.net\./);
     await world.messageShows(ALICE.id, jobid, /Generating/);
     const message = await world.messageShows(ALICE.id, jobid, /Completed/);
     expect(messageText(message.data)).toContain('waves at dusk');
@@ -78,7 +78,7 @@ describe('Dreamina', () => {
     const jobid = makeDreaminaJobId({ type: 'i' });
     dreamina.addJob({ jobid, steps: dreaminaTimeline({ runMs: 500, outcome: 'completed' }) });
     const reply = await world.track(BOB, jobid);
-    expect(reply.text()).toMatch(/^Tracking Dreamina image job /);
+    expect(reply.text()).toMatch(/\nTracking Dreamina image job /);
     await world.messageShows(BOB.id, jobid, /Processing/);
     const message = await world.messageShows(BOB.id, jobid, /Completed/);
     expect(footerOf(message)).toBe('useapi.net Dreamina v1 · image');
@@ -111,7 +111,7 @@ describe('midjourney-proxy', () => {
     const task = makeMjProxyTaskId();
     proxy.addJob({ jobid: task, prompt: 'a cat in a hat', steps: mjTimeline({ queueMs: 100, runMs: 700, stepMs: 150, outcome: 'SUCCESS' }) });
     const reply = await world.track(ALICE, task);
-    expect(reply.text()).toMatch(new RegExp(`^Tracking Midjourney task \`${task}\` on midjourney-proxy\\.`));
+    expect(reply.text()).toMatch(new RegExp(`\\nTracking Midjourney task \`${task}\` on midjourney-proxy\\.`));
     await world.messageShows(ALICE.id, `mj-proxy:${task}`, /Rendering — \d+%/);
     const message = await world.messageShows(ALICE.id, `mj-proxy:${task}`, /Completed/);
     expect(messageText(message.data)).toContain(`\`${task}\``);

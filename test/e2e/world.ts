@@ -138,6 +138,20 @@ export class World {
     return jobid;
   }
 
+  /** A job at 10 % at once, 60 % after 600 ms, completed after 1.2 s: time to change something while it runs. */
+  addSteppedJob(): string {
+    const jobid = makeJobId();
+    this.useapi.addJob({
+      jobid,
+      steps: [
+        { afterMs: 0, status: 'progress', progress: 10 },
+        { afterMs: 600, status: 'progress', progress: 60 },
+        { afterMs: 1200, status: 'completed' },
+      ],
+    });
+    return jobid;
+  }
+
   async track(user: { id: string; username: string }, jobid: string, opts: { dm?: boolean; channelId?: string; guildId?: string | null } = {}): Promise<InteractionHandle> {
     const options: Array<{ name: string; type: number; value: string | boolean }> = [{ name: 'jobid', type: 3, value: jobid }];
     if (opts.dm !== undefined) options.push({ name: 'dm', type: 5, value: opts.dm });
@@ -149,6 +163,17 @@ export class World {
     });
     await handle.waitForResponse();
     return handle;
+  }
+
+  /**
+   * /track whose reply Discord refuses (404 Unknown interaction): the job is followed, and delivery
+   * has to post its tracking message itself. Nothing to wait for here: the answer never comes.
+   */
+  trackWithFailedReply(user: { id: string; username: string }, jobid: string, opts: { dm?: boolean } = {}): void {
+    this.discord.failNext('POST /interactions/:id/:token/callback', 404, 1, { message: 'Unknown interaction', code: 10062 });
+    const options: Array<{ name: string; type: number; value: string | boolean }> = [{ name: 'jobid', type: 3, value: jobid }];
+    if (opts.dm !== undefined) options.push({ name: 'dm', type: 5, value: opts.dm });
+    this.discord.slashCommand({ name: 'track', options, user, guildId: GUILD, channelId: CHANNEL });
   }
 
   /** Runs a slash command as someone in a server (an admin's permissions unless told otherwise). */

@@ -10,11 +10,13 @@ import {
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
   type User,
 } from 'discord.js';
+import type { ResultMediaSource } from '../../db/media';
 import type { Db } from '../../db/open';
 import type { FreshLinks } from '../../tracker/freshLinks';
 import type { Logger } from '../../log';
 import type { StatusFacts } from '../views/status';
 import type { Registry } from '../../upstreams/registry';
+import type { TrackingReplies } from '../replies';
 import type { TrackRate } from './trackRate';
 
 export interface CommandContext {
@@ -29,6 +31,10 @@ export interface CommandContext {
   trackRate: TrackRate;
   /** Tells delivery there is something to post. */
   onChange: () => void;
+  /** /track replies that are tracking messages (delivery edits them through their tokens). */
+  replies: TrackingReplies;
+  /** Completed jobs' re-hosted files (absent: links), which a /track reply leaves to delivery. */
+  media?: ResultMediaSource;
   /** Discord ids of the bot's owners (OWNER_USER_IDS). */
   ownerUserIds: readonly string[];
   /** What /tracker-status shows, read now. */

@@ -1,5 +1,5 @@
-import { ApplicationCommandOptionType, time, TimestampStyles, type RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
-import { isBlocked, loadGuildSettings } from '../../db/guilds';
+import { ApplicationCommandOptionType, time, TimestampStyles, type ChatInputCommandInteraction, type RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
+import { isBlocked, loadGuildSettings, promptsHidden } from '../../db/guilds';
 import { insertJob, loadAccount, loadJob, saveJob, URGENT } from '../../db/jobs';
 import { inTransaction } from '../../db/open';
 import { enqueueResultDm } from '../../db/outbox';
@@ -8,6 +8,7 @@ import {
   findSubscription,
   follow,
   followAgainAfterGivingUp,
+  markRendered,
   wakeParkedJob,
   type FollowRequest,
 } from '../../db/subscriptions';
@@ -15,18 +16,20 @@ import { alertOpenIncidents } from '../../tracker/account';
 import { endOf, trackAgain } from '../../tracker/lifecycle';
 import type { JobRef } from '../../upstreams/port';
 import { messageLink } from '../views/dm';
+import { filesToShow } from '../resultUploads';
+import { trackingMessage } from '../views/tracking';
 import { displayId } from '../views/jobView';
 import { answer, COMMAND_CONTEXTS, defineCommand, DM_DEFAULT, type CommandContext } from './command';
 import { NEEDED_TO_POST } from './permissions';
 
 type TrackOutcome =
-  | { kind: 'tracking' }
+  | { kind: 'tracking'; subscriptionId: number }
   | { kind: 'already'; link: string | null; finished: boolean }
   | { kind: 'cap' }
   /** It ended upstream before this /track: the result is shown at once (and DMed). */
-  | { kind: 'finished' }
+  | { kind: 'finished'; subscriptionId: number }
   /** The tracker had given up on it: it starts afresh. */
-  | { kind: 'again'; gaveUp: 'not_found' | 'max_age' }
+  | { kind: 'again'; gaveUp: 'not_found' | 'max_age'; subscriptionId: number }
   | { kind: 'expired' };
 
 /** Why the tracker had stopped, in the words of the answer. */
@@ -88,24 +91,42 @@ export const track = defineCommand(trackDefinition, {
       case 'expired':
         return answer(interaction, `\`${shown}\` has expired: ${adapter.names.keepsJobs ? `${adapter.names.service} keeps jobs for ${adapter.names.keepsJobs}` : `${adapter.names.service} no longer keeps it`}, so it can no longer be read. There is nothing more to follow.`);
     }
-    ctx.onChange();
+    // Before anything awaits: delivery must not post a message of its own while the reply is on its way.
+    ctx.replies.begin(outcome.subscriptionId);
     ctx.log.info({ event: 'tracked', outcome: outcome.kind, jobId: ref.key, upstream: ref.upstream, userId: interaction.user.id, guildId: interaction.guildId }, 'job tracked');
-    switch (outcome.kind) {
-      case 'finished':
-        return answer(interaction, `That job already finished — here is its result in this channel${dm ? ", and I've DMed you" : ''}.`);
-      case 'again':
-        return answer(
-          interaction,
-          `I'd stopped following it (${GAVE_UP_BECAUSE[outcome.gaveUp]}); trying again now. A new message in this channel will follow it${dm ? ', and I will DM you when it ends' : ''}.`,
-        );
-      case 'tracking':
-        return answer(
-          interaction,
-          `Tracking ${ref.description} \`${shown}\` on ${adapter.names.service}. A message in this channel will follow it${dm ? ', and I will DM you when it ends' : ''}.`,
-        );
-    }
+    const lead = {
+      tracking: `Tracking ${ref.description} \`${shown}\` on ${adapter.names.service}.`,
+      again: outcome.kind === 'again' ? `Following it again: I had stopped (${GAVE_UP_BECAUSE[outcome.gaveUp]}).` : '',
+      finished: 'It had already ended.',
+    }[outcome.kind];
+    await replyWithTrackingMessage(interaction, ctx, outcome.subscriptionId, ref.key, [lead]);
   },
 });
+
+/**
+ * Answers /track with the tracking message itself (public, like any bot's answer to a command):
+ * the job as far as it is known, brought up to date by delivery through the interaction's token.
+ * If the reply fails, delivery posts the message in the channel instead.
+ */
+async function replyWithTrackingMessage(interaction: ChatInputCommandInteraction, ctx: CommandContext, subscriptionId: number, jobId: string, lead: string[]): Promise<void> {
+  try {
+    const job = loadJob(ctx.db, jobId)!;
+    const hidePrompt = promptsHidden(ctx.db, interaction.guildId);
+    const body = trackingMessage(job, ctx.now(), { hidePrompt }, lead);
+    const response = await interaction.reply({ ...body, allowedMentions: { parse: [] }, withResponse: true });
+    const messageId = response.resource?.message?.id;
+    if (!messageId) throw new Error('the /track reply came back without its message');
+    // The reply shows the job as delivery would, but without re-hosted files: those delivery adds.
+    const complete = filesToShow(job, ctx.media) === null;
+    markRendered(ctx.db, subscriptionId, messageId, complete ? job.version : 0, complete && job.terminal);
+    ctx.replies.replied(subscriptionId, { applicationId: interaction.applicationId, token: interaction.token }, interaction.createdTimestamp);
+  } catch (error) {
+    ctx.replies.notReplied(subscriptionId);
+    ctx.log.warn({ event: 'track_reply_failed', subscription: subscriptionId, err: error }, 'the /track reply failed; delivery posts the tracking message');
+  } finally {
+    ctx.onChange();
+  }
+}
 
 function subscribe(ctx: CommandContext, cap: number, ref: JobRef & { account: string }, request: FollowRequest): TrackOutcome {
   const now = ctx.now();
@@ -123,9 +144,8 @@ function subscribe(ctx: CommandContext, cap: number, ref: JobRef & { account: st
     if (end !== 'upstream' && countOpenSubscriptions(db, request.userId, request.guildId) >= cap) return { kind: 'cap' };
 
     const accountProblem = loadAccount(db, ref.account).problem;
-    let outcome: TrackOutcome = { kind: end === 'upstream' ? 'finished' : 'tracking' };
+    const gaveUp = job && end === 'tracker' ? (job.problem === 'max_age' ? 'max_age' : 'not_found') : null;
     if (job && end === 'tracker') {
-      outcome = { kind: 'again', gaveUp: job.problem === 'max_age' ? 'max_age' : 'not_found' };
       // A newly tracked job is read first: the person who just ran /track is waiting for it.
       saveJob(db, { ...trackAgain(job, now), problem: accountProblem, nextPollAt: URGENT }, true);
       followAgainAfterGivingUp(db, request.jobId);
@@ -138,6 +158,7 @@ function subscribe(ctx: CommandContext, cap: number, ref: JobRef & { account: st
     const sub = follow(db, existing, request, now);
     if (end === 'upstream' && request.dm) enqueueResultDm(db, sub, now);
     alertOpenIncidents(db, now);
-    return outcome;
+    if (gaveUp) return { kind: 'again', gaveUp, subscriptionId: sub.id };
+    return { kind: end === 'upstream' ? 'finished' : 'tracking', subscriptionId: sub.id };
   });
 }

@@ -11,8 +11,11 @@ import type { AccountFault, UseapiEmulator } from '../useapi';
 import { BadRequest } from './json';
 
 const ACCOUNT_FAULTS: readonly AccountFault[] = [401, 402, 596];
-/** What the Discord fault buttons break: the bot's channel and DM messages (not interaction answers). */
-const MESSAGE_ROUTES = '/channels/*';
+/**
+ * What the Discord fault buttons break: the bot's channel and DM messages and the edits of its
+ * /track answers (not the answers themselves, which a person would just see fail).
+ */
+const MESSAGE_ROUTES = ['/channels/*', 'PATCH /webhooks/:id/:token/messages/@original'];
 
 /** The emulators the scenario buttons make jobs on. */
 export interface PlaygroundUpstreams {
@@ -82,7 +85,7 @@ export function createControls(discord: FakeDiscord, upstreams: PlaygroundUpstre
     const kind = body.kind === 'rate-limit' ? 'rate-limit' : body.kind === 'failure' ? 'failure' : null;
     const seconds = Number(body.seconds ?? 20);
     if (!kind || !Number.isFinite(seconds) || seconds <= 0 || seconds > 600) throw new BadRequest('kind must be rate-limit or failure, seconds 1–600');
-    discord.failFor(MESSAGE_ROUTES, kind === 'rate-limit' ? 429 : 503, seconds * 1000);
+    for (const route of MESSAGE_ROUTES) discord.failFor(route, kind === 'rate-limit' ? 429 : 503, seconds * 1000);
     discordFault = { kind, until: Date.now() + seconds * 1000 };
     changed();
     setTimeout(changed, seconds * 1000 + 50).unref();
