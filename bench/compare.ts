@@ -294,6 +294,22 @@ function dmCount(discord: FakeDiscord, guildChannels: Set<string>): number {
   return discord.requests.filter((r) => isMessagePost(r) && r.status === 200 && !guildChannels.has(channelOfPath(r.path))).length;
 }
 
+/**
+ * A request that wrote a tracking message in a guild channel, with the body it wrote: a post or an
+ * edit through the channel, or the /track answer and its edits through the interaction's token.
+ */
+function trackingWrites(handles: InteractionHandle[], guildChannels: Set<string>): (r: DiscordRequest) => { channelId: string; body: unknown } | null {
+  const channelOfToken = new Map(handles.map((h) => [h.token, h.original()?.channelId]));
+  return (r) => {
+    if (isMessagePost(r) || isMessageEdit(r)) return guildChannels.has(channelOfPath(r.path)) ? { channelId: channelOfPath(r.path), body: r.body } : null;
+    const channelId = channelOfToken.get(r.path.split('/')[3] ?? '');
+    if (!channelId || !guildChannels.has(channelId)) return null;
+    if (r.route === 'PATCH /webhooks/:id/:token/messages/@original') return { channelId, body: r.body };
+    if (r.route === 'POST /interactions/:id/:token/callback') return { channelId, body: (r.body as { data?: unknown } | undefined)?.data };
+    return null;
+  };
+}
+
 const isMessagePost = (r: DiscordRequest) => r.route === 'POST /channels/:id/messages';
 const isMessageEdit = (r: DiscordRequest) => r.route === 'PATCH /channels/:id/messages/:id';
 const channelOfPath = (path: string) => path.split('/')[2] ?? '';
@@ -347,10 +363,12 @@ function figures(
   const firstTracked = (jobid: string) => startWall + planOf.get(jobid)!.trackAtMs / k;
   // Discord: final-state arrival per tracking message (job and channel), from what the fake received.
   const finalAt = new Map<string, { jobid: string; at: number; trackedAt: number | undefined }>();
+  const written = trackingWrites(handles, guildChannels);
   for (const r of discord.requests) {
-    if (!(isMessagePost(r) || isMessageEdit(r)) || r.status !== 200 || !guildChannels.has(channelOfPath(r.path))) continue;
-    const shown = read(r.body);
-    const key = `${shown?.jobId} ${channelOfPath(r.path)}`;
+    const write = r.status === 200 || r.status === 204 ? written(r) : null;
+    if (!write) continue;
+    const shown = read(write.body);
+    const key = `${shown?.jobId} ${write.channelId}`;
     if (shown?.terminal && planOf.has(shown.jobId) && !finalAt.has(key)) finalAt.set(key, { jobid: shown.jobId, at: r.at, trackedAt: trackedAt.get(key) });
   }
   const latencies: number[] = [];
@@ -397,7 +415,8 @@ function figures(
     }
   }
 
-  const trackRefused = handles.filter((h) => !/Tracking/.test(h.text())).length;
+  // The tracker answers /track with the tracking message itself; a refusal is a private answer.
+  const trackRefused = handles.filter((h) => h.ephemeral()).length;
   if (side === 'tracker' && handles.length < n) notes.push(`only ${handles.length}/${n} /track commands were sent`);
 
   const endNoticed: number[] = [];
