@@ -90,11 +90,18 @@ const INSTANT: AnswerTimes = { listMs: 0, readMs: 0 };
 /**
  * Progress reads per second the budget leaves when `running` jobs are followed: what the reserve
  * (`reservedShare`) and the list's places leave, each place held for the answer and one second more.
+ * A list read starts the moment it is due; a job read only at the loop's next pass, so a place freed
+ * for one waits half a pass on average (`progressReadHold`).
  */
 export function progressReadsPerSecond(running: number, perSecond: number, settings: PollSettings, answers = INSTANT): number {
   const listPerSecond = running < LIST_MIN_JOBS ? 0 : 1000 / listInterval(running, settings);
   const places = perSecond - reservedShare(perSecond) - listPerSecond * (1 + answers.listMs / 1000);
-  return Math.max(0, places / (1 + answers.readMs / 1000));
+  return Math.max(0, (1000 * places) / progressReadHold(settings, answers));
+}
+
+/** How long (ms) a progress read keeps its budget place: its answer, one second more, half a loop pass before the next read takes it. */
+export function progressReadHold(settings: PollSettings, answers = INSTANT): number {
+  return 1000 + answers.readMs + loopPeriod(settings) / 2;
 }
 
 /**

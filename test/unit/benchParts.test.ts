@@ -74,13 +74,13 @@ describe('bench: worst-seed verdicts', () => {
 describe('bench: the progress pace N', () => {
   it('at the default budget, 10,000 jobs: the budget decides', () => {
     const pace = paceOf({ budgetRps: 10, running: 10_000, pollIntervalMs: 5000 });
-    // r = 2, L = 1 / 0.5 s = 2/s, P = 10 − 2 − 2 = 6 reads/s, N = 10,000 / 6 s.
+    // r = 2, L = 1 / 0.5 s = 2/s, P = (10 − 2 − 2) / (1 + 0.125) = 5.33 reads/s (a pass every 0.25 s), N = 10,000 / P s.
     expect(pace.reserved).toBe(2);
     expect(pace.listRps).toBe(2);
-    expect(pace.progressRps).toBe(6);
-    expect(pace.n).toBeCloseTo(Math.ceil(10_000_000 / 6) / 1000, 6);
+    expect(pace.progressRps).toBeCloseTo(6 / 1.125, 9);
+    expect(pace.n).toBe(1875);
     expect(pace.limitedBy).toBe('budget');
-    expect(pace.text).toContain('= 1666.67 s');
+    expect(pace.text).toContain('= 1875 s');
   });
 
   it("is the product's pace, the policy's planned gap while the budget keeps up", () => {
@@ -99,9 +99,9 @@ describe('bench: the progress pace N', () => {
   it('slow answers hold their places longer and lower the pace', () => {
     const fast = paceOf({ budgetRps: 10, running: 1000, pollIntervalMs: 5000 });
     const slow = paceOf({ budgetRps: 10, running: 1000, pollIntervalMs: 5000, answerMs: { listMs: 500, readMs: 100 } });
-    expect(slow.progressRps).toBeCloseTo((10 - 2 - 2 * 1.5) / 1.1, 6);
+    expect(slow.progressRps).toBeCloseTo((10 - 2 - 2 * 1.5) / 1.225, 6);
     expect(slow.n).toBeGreaterThan(fast.n);
-    expect(slow.text).toContain('(10 − 2 − 2·1.50) / 1.10');
+    expect(slow.text).toMatch(/\(10 − 2 − 2·1\.50\) \/ 1\.2[23]/);
   });
 });
 

@@ -86,15 +86,16 @@ describe('the pace: the longest time between two reads of a running job of its o
   });
 
   it('is the time the budget takes to go round every job when it cannot keep up', () => {
-    // 10/s, of which 2 are kept for the list and final reads, and the list takes 2/s: 6/s for progress.
-    expect(progressPace(10_000, 10, settings)).toBe(Math.ceil((1000 * 10_000) / 6));
-    expect(progressPace(300, 10, settings)).toBe(Math.ceil((1000 * 300) / 6));
+    // 10/s, of which 2 are kept for the list and final reads, and the list takes 2/s: 6 places for
+    // progress, each held 1 s after its answer and half a 250 ms pass more: 6 / 1.125 reads/s.
+    expect(progressPace(10_000, 10, settings)).toBe(Math.ceil((1000 * 10_000 * 1.125) / 6));
+    expect(progressPace(300, 10, settings)).toBe(Math.ceil((1000 * 300 * 1.125) / 6));
     expect(progressPace(100, 2, settings)).toBe(Infinity);
   });
 
   it('is longer when answers are slow: each place is held until a second after the answer', () => {
-    // The list's 2 places/s are held 1.5 s each, a job read's 1.1 s: (10 − 2 − 2·1.5) / 1.1 reads/s.
-    expect(progressPace(10_000, 10, settings, { listMs: 500, readMs: 100 })).toBeCloseTo((1000 * 10_000 * 1.1) / 5, -1);
+    // The list's 2 places/s are held 1.5 s each, a job read's 1.1 s and half a pass: (10 − 2 − 2·1.5) / 1.225 reads/s.
+    expect(progressPace(10_000, 10, settings, { listMs: 500, readMs: 100 })).toBeCloseTo((1000 * 10_000 * 1.225) / 5, -1);
   });
 
   it('never says less than the planned interval or more than the budget allows', () => {
