@@ -25,7 +25,7 @@ import {
   type Stats,
 } from './measure';
 import type { SideResult, TrackerParams } from './tracker';
-import { channelId, compressFaults, GUILD_ID, makeWorkload, mixOf, peakActive, toScript, userId, type JobKind, type JobPlan, type WorkloadOptions } from './workload';
+import { channelId, compressFaults, GUILD_ID, loopReadsAsWritten, makeWorkload, mixOf, peakActive, toScript, userId, type JobKind, type JobPlan, type WorkloadOptions } from './workload';
 
 export type Side = 'tracker' | 'baseline';
 
@@ -121,9 +121,14 @@ export interface CompareResult {
   peakActive: number;
   /** Tracking messages (followers) over all jobs. */
   followers: number;
+  /** Upstream reads of the docs' loop as written (one per job every 5 s from /track to its end), for comparison with the measured loop. */
+  loopReadsAsWritten: number;
   mix: Record<JobKind, number>;
   sides: SideFigures[];
 }
+
+/** The docs' loop reads each job every 5 s; the tracker's base interval is the same (compressed by K in a run). */
+const DOCS_INTERVAL_MS = 5000;
 
 export async function runCompare(opts: CompareOptions): Promise<CompareResult> {
   const plans = makeWorkload({ ...opts.workload, seed: opts.seed, jobs: opts.jobs, channels: opts.channels, users: opts.users, spreadMs: opts.spreadMs });
@@ -143,6 +148,7 @@ export async function runCompare(opts: CompareOptions): Promise<CompareResult> {
     users: opts.users,
     peakActive: peakActive(plans),
     followers: followerCount(plans),
+    loopReadsAsWritten: loopReadsAsWritten(plans, DOCS_INTERVAL_MS),
     mix: mixOf(plans),
     sides,
   };
@@ -181,7 +187,7 @@ async function runSide(side: Side, plans: JobPlan[], opts: CompareOptions): Prom
               DISCORD_API_URL: discord.apiUrl,
               USEAPI_BASE_URL: useapi.url,
               DATABASE_PATH: join(dir, 'tracker.db'),
-              POLL_INTERVAL_MS: String(Math.round(5000 / k)),
+              POLL_INTERVAL_MS: String(Math.round(DOCS_INTERVAL_MS / k)),
               NOT_FOUND_GRACE_MS: String(Math.round(60_000 / k)),
               USEAPI_TIMEOUT_MS: String(Math.round(15_000 / k)),
               MAX_TRACKING_AGE_MS: String(Math.round((6 * 3600_000) / k)),
@@ -198,7 +204,7 @@ async function runSide(side: Side, plans: JobPlan[], opts: CompareOptions): Prom
             discordToken: discord.token,
             useapiUrl: useapi.url,
             useapiToken: useapi.token,
-            intervalMs: 5000 / k,
+            intervalMs: DOCS_INTERVAL_MS / k,
             k,
           } satisfies BaselineParams);
     await withTimeout(child.ready, 60_000, `${side} side to start`);

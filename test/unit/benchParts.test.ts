@@ -6,7 +6,7 @@ import { plannedProgressGap, progressPace } from '../../src/tracker/policy';
 import { spread } from '../../bench/sections';
 import { shape, SHAPES } from '../../bench/shapes';
 import { median, targetRow, verdictOf, type Check } from '../../bench/targets';
-import { makeWorkload, peakActive } from '../../bench/workload';
+import { loopReadsAsWritten, makeWorkload, peakActive } from '../../bench/workload';
 
 const workloadOf = (name: (typeof SHAPES)[number], seed: number, quick = false) => makeWorkload({ ...shape(name, quick).workload, seed });
 const lifeMs = (p: ReturnType<typeof makeWorkload>[number]) => p.steps[p.steps.length - 1]!.afterMs;
@@ -102,6 +102,17 @@ describe('bench: the progress pace N', () => {
     expect(slow.progressRps).toBeCloseTo((10 - 2 - 2 * 1.5) / 1.225, 6);
     expect(slow.n).toBeGreaterThan(fast.n);
     expect(slow.text).toMatch(/\(10 − 2 − 2·1\.50\) \/ 1\.2[23]/);
+  });
+});
+
+describe("bench: the docs' loop as written", () => {
+  it('reads each job once at /track and then every interval until it ends', () => {
+    const plans = makeWorkload({ seed: 1, jobs: 3, channels: 1, users: 1, spreadMs: 1000, queueMs: [0, 0], runMs: [20_000, 20_000] });
+    const expected = plans.map((p) => 1 + Math.floor((p.createdAtMs + p.steps[p.steps.length - 1]!.afterMs - p.trackAtMs) / 5000));
+    // Tracked 0.5–3 s after creation, ended 20 s after it: 4 or 5 reads each.
+    expect(expected.every((n) => n === 4 || n === 5)).toBe(true);
+    expect(loopReadsAsWritten(plans, 5000)).toBe(expected.reduce((a, b) => a + b, 0));
+    expect(loopReadsAsWritten(plans, 1000)).toBeGreaterThan(loopReadsAsWritten(plans, 5000));
   });
 });
 
