@@ -1,5 +1,6 @@
 import type { APIRequest, ResponseLike } from 'discord.js';
 import type { Logger } from '../log';
+import { RequestBudget } from '../tracker/budget';
 import type { Failure } from './failures';
 
 const CHANNEL_MESSAGES = /^\/channels\/(\d+)\/messages/;
@@ -24,12 +25,6 @@ export interface LaneOptions {
   globalPerSecond?: number;
 }
 
-interface GlobalSecond {
-  started: number;
-  endsAt: number | undefined;
-  waiting: boolean;
-}
-
 /**
  * When each lane (a channel, or `dm:<user>`) may be used again: blocks after rate limits and
  * Discord trouble, each channel's message bucket, and the backoff of lanes that keep failing.
@@ -43,46 +38,48 @@ export class Lanes {
   private readonly failureStreak = new Map<string, { streak: number; at: number }>();
 
   /**
-   * The current second of Discord's global limit: requests started in it, when it ends (unknown
-   * until its first request has been answered), and whether a request is waiting for its end.
+   * Discord's global limit. Discord counts a request when it arrives, somewhere between its sending
+   * and its answer, in windows of one second that start when a request arrives: a request of the
+   * client's one second can land in Discord's next. So each request keeps its place from its start
+   * until one second after its answer (as upstream requests do): then no more than the limit can
+   * ever arrive within one second, however late some arrive.
    */
-  private second: GlobalSecond | undefined;
+  private readonly global: RequestBudget;
+  /** A request is waiting for a place: delivery is woken when one frees (at `globalWakeAt`, if known). */
+  private waitingForGlobal = false;
+  private globalWakeAt = 0;
   /** Until when Discord's global limit, once met (a global 429), holds every request. */
   private globalBlockedUntil = 0;
 
-  constructor(private readonly opts: LaneOptions) {}
+  constructor(private readonly opts: LaneOptions) {
+    this.global = new RequestBudget(opts.globalPerSecond ?? DISCORD_GLOBAL_PER_SECOND);
+  }
 
   /**
-   * Counts `requests` against Discord's global limit if the current second has room for them, and
-   * returns what to call once they have been answered; undefined while the second is full.
-   *
-   * Discord's second starts when its first request arrives, which the client never sees; discord.js
-   * starts its own when that request is sent. A first request slow to arrive (a busy network or
-   * server) leaves Discord's second still full when discord.js starts its next one: a global 429. A
-   * second here ends one second after its first request was answered, after Discord's has ended.
+   * Takes `requests` places of Discord's global limit if they are free, and returns what to call
+   * once they have been answered; undefined while they are not.
    */
   startGlobal(requests: number, at: number): (() => void) | undefined {
     // Delivery is woken when it ends (postpone).
     if (at < this.globalBlockedUntil) return undefined;
-    const perSecond = this.opts.globalPerSecond ?? DISCORD_GLOBAL_PER_SECOND;
-    if (this.second?.endsAt !== undefined && at >= this.second.endsAt) this.second = undefined;
-    if (this.second === undefined) {
-      const second: GlobalSecond = { started: requests, endsAt: undefined, waiting: false };
-      this.second = second;
-      return () => {
-        second.endsAt = this.opts.now() + 1000;
-        if (second.waiting) this.wakeAt(second.endsAt);
-      };
+    if (this.global.available(at) < requests) {
+      this.waitingForGlobal = true;
+      const freesAt = this.global.nextFreeAt(at);
+      // Else the next answer wakes it.
+      if (freesAt !== undefined && freesAt !== this.globalWakeAt) {
+        this.globalWakeAt = freesAt;
+        this.wakeAt(freesAt);
+      }
+      return undefined;
     }
-    const second = this.second;
-    if (second.started + requests <= perSecond) {
-      second.started += requests;
-      return () => undefined;
-    }
-    // Come back when the second ends, not at the idle scan (once its end is known).
-    if (!second.waiting && second.endsAt !== undefined) this.wakeAt(second.endsAt);
-    second.waiting = true;
-    return undefined;
+    for (let i = 0; i < requests; i++) this.global.take(at);
+    return () => {
+      const answeredAt = this.opts.now();
+      for (let i = 0; i < requests; i++) this.global.answered(at, answeredAt);
+      if (!this.waitingForGlobal) return;
+      this.waitingForGlobal = false;
+      this.wakeAt(answeredAt + 1000);
+    };
   }
 
   /**

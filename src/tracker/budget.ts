@@ -32,6 +32,12 @@ export class RequestBudget {
     if (slot) Object.assign(slot, { at: Math.max(takenAt, now), answered: true });
   }
 
+  /** When the next place frees, if one that is answered will; undefined while every place waits for its answer. */
+  nextFreeAt(now: number): number | undefined {
+    const freeing = this.slots.filter((s) => s.answered && s.at > now - this.windowMs).map((s) => s.at + this.windowMs);
+    return freeing.length > 0 ? Math.min(...freeing) : undefined;
+  }
+
   /** Requests that could start now. */
   available(now: number): number {
     this.slots = this.slots.filter((s) => !s.answered || s.at > now - this.windowMs);

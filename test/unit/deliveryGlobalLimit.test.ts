@@ -82,6 +82,25 @@ it("keeps under Discord's global limit when the first request of a second is slo
   expect(discord.counters.rateLimited429).toBe(0);
 });
 
+it("keeps under Discord's global limit when a request of one second reaches Discord in the next", async () => {
+  const channels = Array.from({ length: 2 * GLOBAL_PER_SECOND + 10 }, (_, i) => ({ id: String(920000000000000000n + BigInt(i)) }));
+  discord = await startFakeDiscord({ guilds: [{ id: GUILD, channels }], rateLimits: { globalPerSecond: GLOBAL_PER_SECOND } });
+  trackOneJobIn(channels);
+  const client = createDiscordClient(discord.apiUrl);
+  client.rest.setToken(discord.token);
+  // The last request of the client's first second reaches Discord late, after Discord's first second
+  // ended: it counts in Discord's next one, with the requests the client sends then.
+  discord.delayArrivalOfRequest(GLOBAL_PER_SECOND, 1100);
+  const allPosted = answeredOk(client, channels.length);
+  delivery = createDelivery({ db, rest: client.rest, log: createLogger({ level: 'silent', secrets: [] }), concurrency: 4 });
+  delivery.start();
+  await allPosted;
+  await delivery.stop();
+
+  expect(staleSubscriptions(db, 1)).toEqual([]);
+  expect(discord.counters.rateLimited429).toBe(0);
+});
+
 it("holds every lane, not only the one that met it, until a global 429's retry-after has passed", async () => {
   const channels = CHANNELS.slice(0, 6);
   discord = await startFakeDiscord({ guilds: [{ id: GUILD, channels }] });

@@ -227,6 +227,10 @@ class LoopbackDiscord implements FakeDiscord {
     this.rest.failNext(routePattern, status, times, body, headers);
   }
 
+  delayArrivalOfRequest(nth: number, ms: number): void {
+    this.rest.delayArrival(this.state.counters.requests + nth, ms);
+  }
+
   setLatency(ms: number): void {
     this.config.latencyMs = ms;
   }

@@ -49,6 +49,8 @@ interface ParsedBody {
 export class RestHandler {
   private readonly failures: InjectedFailure[] = [];
   private readonly limiter: RateLimiter | undefined;
+  /** Extra delay before a request (by its number in `counters.requests`) is handled: it "arrives" late. */
+  private readonly lateArrivals = new Map<number, number>();
 
   constructor(
     private readonly state: DiscordState,
@@ -56,6 +58,10 @@ export class RestHandler {
   ) {
     const limits = state.config.rateLimits;
     this.limiter = limits ? new RateLimiter(limits) : undefined;
+  }
+
+  delayArrival(requestNumber: number, ms: number): void {
+    this.lateArrivals.set(requestNumber, ms);
   }
 
   failNext(routePattern: string, status: number, times: number, body?: JsonObject, headers?: Record<string, string>): void {
@@ -90,7 +96,8 @@ export class RestHandler {
     };
     this.state.counters.requests++;
 
-    if (this.state.config.latencyMs > 0) await sleep(this.state.config.latencyMs);
+    const late = this.lateArrivals.get(this.state.counters.requests) ?? 0;
+    if (this.state.config.latencyMs + late > 0) await sleep(this.state.config.latencyMs + late);
     if (method === 'GET' && url.pathname.startsWith('/attachments/')) {
       this.serveAttachment(url.pathname, res);
       return;

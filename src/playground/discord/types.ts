@@ -277,6 +277,8 @@ export interface FakeDiscord {
   failNext(routePattern: string, status: number, times?: number, body?: JsonObject, headers?: Record<string, string>): void;
   /** Every REST answer from now on waits this long (slow Discord). */
   setLatency(ms: number): void;
+  /** The `nth` REST request from now on (1 = the next) is handled `ms` later than the others: it reaches "Discord" late. */
+  delayArrivalOfRequest(nth: number, ms: number): void;
   /** Sends INVALID_SESSION (not resumable) on every connection and forgets the sessions: clients identify anew. */
   sendInvalidSession(): void;
   clearFailures(): void;
