@@ -7,7 +7,7 @@ import { writeSync } from 'node:fs';
  * dangerous (after Discord accepted a message, before the database knows; inside the poller's
  * transaction), so the soak can prove nothing is lost or repeated there. Unset, it does nothing.
  */
-export type CrashPointName = 'message_created' | 'outbox_sent' | 'poll_transaction';
+export type CrashPointName = 'message_created' | 'track_answered' | 'outbox_sent' | 'poll_transaction';
 
 const armed = /^([a-z_]+):(\d+)$/.exec(process.env.TRACKER_CRASH_AT ?? '');
 const target = armed ? { point: armed[1], remaining: Number(armed[2]) } : null;

@@ -56,7 +56,8 @@ export function soakTable(report: SoakReport): string {
   const k = report.killLoop;
   const rows: Array<[string, string | number, string?]> = [
     ['**Kill loop**', `${k.jobs} jobs, ${k.follows} follows, ${k.kills} SIGKILLs, ${k.seconds} s`],
-    ['kills between a message create and storing its id', k.landed.message_created],
+    ['kills between the /track answer and storing its id', k.landed.track_answered],
+    ['kills between a message post and storing its id', k.landed.message_created],
     ['kills between an outbox send and marking it sent', k.landed.outbox_sent],
     ["kills inside the poller's transaction", k.landed.poll_transaction],
     ['kills at random moments', k.landed.random, k.placedMissed ? `${k.placedMissed} of them placed kills whose point was not reached` : undefined],

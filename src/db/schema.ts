@@ -57,8 +57,14 @@ export const subscriptions = sqliteTable(
     userId: text('user_id').notNull(),
     guildId: text('guild_id'),
     channelId: text('channel_id').notNull(),
-    /** Null until delivery has posted the tracking message. */
+    /** Null until the /track answer (or delivery's post) is known to be the tracking message. */
     messageId: text('message_id'),
+    /**
+     * The /track interaction whose answer is to be the tracking message (not a secret: its token is
+     * never stored). If the process stops before the answer's id is stored, delivery finds the answer
+     * by it in the channel instead of posting a second message.
+     */
+    answerInteractionId: text('answer_interaction_id'),
     /** Counts the tracking messages this subscription has had: each new one needs its own nonce and its own DM. */
     generation: integer('generation').notNull().default(0),
     dm: integer('dm', { mode: 'boolean' }).notNull(),

@@ -127,6 +127,11 @@ export function markRendered(db: Db, id: number, messageId: string, version: num
     .run();
 }
 
+/** No /track answer is the tracking message (it failed, or was not found): delivery posts one. */
+export function forgetAnswer(db: Db, id: number): void {
+  db.update(subscriptions).set({ answerInteractionId: null }).where(eq(subscriptions.id, id)).run();
+}
+
 /** The tracking message can no longer be posted or edited (`reason`: deleted, no_access, rejected); delivery leaves it. */
 export function markLost(db: Db, id: number, reason: string): void {
   db.update(subscriptions).set({ state: 'lost', lostReason: reason }).where(eq(subscriptions.id, id)).run();
@@ -139,11 +144,22 @@ export interface FollowRequest {
   guildId: string | null;
   channelId: string;
   dm: boolean;
+  /** The /track interaction whose answer is to be the tracking message. */
+  answerInteractionId?: string;
 }
 
 /** The person's subscription, waiting for a new tracking message in this channel (a new generation of an old one). */
 export function follow(db: Db, existing: SubscriptionRow | undefined, request: FollowRequest, now: number): SubscriptionRow {
-  const fresh = { guildId: request.guildId, channelId: request.channelId, dm: request.dm, messageId: null, renderedVersion: 0, createdAt: now, state: 'active' as const };
+  const fresh = {
+    guildId: request.guildId,
+    channelId: request.channelId,
+    dm: request.dm,
+    messageId: null,
+    answerInteractionId: request.answerInteractionId ?? null,
+    renderedVersion: 0,
+    createdAt: now,
+    state: 'active' as const,
+  };
   if (existing) {
     return db
       .update(subscriptions)

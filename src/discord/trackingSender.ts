@@ -4,7 +4,7 @@ import { loadJob } from '../db/jobs';
 import type { ResultMediaSource } from '../db/media';
 import { inTransaction, type Db } from '../db/open';
 import { enqueue, enqueueResultDm } from '../db/outbox';
-import { markLost, markRendered, perGeneration, type StaleSubscription, type SubscriptionRow } from '../db/subscriptions';
+import { forgetAnswer, markLost, markRendered, perGeneration, type StaleSubscription, type SubscriptionRow } from '../db/subscriptions';
 import { crashPoint } from '../crashPoint';
 import type { Logger } from '../log';
 import { failureDetail, failureOf } from './failures';
@@ -58,6 +58,12 @@ export function createTrackingSender(opts: TrackingSenderOptions): (owed: StaleS
     log.warn({ event: 'message_lost', subscription: sub.id, jobId: sub.jobId, reason }, 'tracking message lost; the person will hear by DM');
   }
 
+  /** The answer to the /track interaction `interactionId` among the channel's last messages, if it is there. */
+  async function answerIn(channelId: string, interactionId: string): Promise<string | undefined> {
+    const recent = (await rest.get(Routes.channelMessages(channelId), { query: new URLSearchParams({ limit: '50' }) })) as APIMessage[];
+    return recent.find((m) => m.interaction_metadata?.id === interactionId)?.id;
+  }
+
   return async ({ subscription: sub, version, terminal }, lane) => {
     const token = lane === replyLane(sub.id) ? replies?.tokenOf(sub.id, now()) : undefined;
     const job = loadJob(db, sub.jobId);
@@ -71,6 +77,15 @@ export function createTrackingSender(opts: TrackingSenderOptions): (owed: StaleS
     try {
       let messageId = sub.messageId;
       let shown = job.version;
+      if (messageId === null && sub.answerInteractionId !== null) {
+        // The process stopped between the /track answer and storing its id: that answer is the message.
+        const answer = await answerIn(sub.channelId, sub.answerInteractionId);
+        if (answer) {
+          markRendered(db, sub.id, answer, 0, false);
+          return;
+        }
+        forgetAnswer(db, sub.id);
+      }
       if (messageId === null) {
         const created = (await rest.post(Routes.channelMessages(sub.channelId), {
           body: { ...body, nonce: perGeneration('t', sub), enforce_nonce: true } satisfies RESTPostAPIChannelMessageJSONBody,

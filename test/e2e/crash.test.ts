@@ -52,6 +52,7 @@ describe('crash safety of the real process', () => {
   // Each kill lands in a window where Discord has done something the database does not know yet.
   it.each([
     ['message_created', 'between posting the tracking message (the /track reply failed) and storing its id'],
+    ['track_answered', 'between the /track answer (the tracking message) and storing its id'],
     ['outbox_sent', 'between sending the DM and marking it sent'],
     ['poll_transaction', "inside the poller's transaction"],
   ])('a SIGKILL at %s (%s) loses nothing and repeats nothing', async (point) => {

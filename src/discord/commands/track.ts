@@ -8,10 +8,12 @@ import {
   findSubscription,
   follow,
   followAgainAfterGivingUp,
+  forgetAnswer,
   markRendered,
   wakeParkedJob,
   type FollowRequest,
 } from '../../db/subscriptions';
+import { crashPoint } from '../../crashPoint';
 import { alertOpenIncidents } from '../../tracker/account';
 import { endOf, trackAgain } from '../../tracker/lifecycle';
 import type { JobRef } from '../../upstreams/port';
@@ -76,6 +78,7 @@ export const track = defineCommand(trackDefinition, {
       guildId: interaction.guildId,
       channelId: interaction.channelId,
       dm,
+      answerInteractionId: interaction.id,
     });
     switch (outcome.kind) {
       case 'cap':
@@ -116,11 +119,13 @@ async function replyWithTrackingMessage(interaction: ChatInputCommandInteraction
     const response = await interaction.reply({ ...body, allowedMentions: { parse: [] }, withResponse: true });
     const messageId = response.resource?.message?.id;
     if (!messageId) throw new Error('the /track reply came back without its message');
+    crashPoint('track_answered');
     // The reply shows the job as delivery would, but without re-hosted files: those delivery adds.
     const complete = filesToShow(job, ctx.media) === null;
     markRendered(ctx.db, subscriptionId, messageId, complete ? job.version : 0, complete && job.terminal);
     ctx.replies.replied(subscriptionId, { applicationId: interaction.applicationId, token: interaction.token }, interaction.createdTimestamp);
   } catch (error) {
+    forgetAnswer(ctx.db, subscriptionId);
     ctx.replies.notReplied(subscriptionId);
     ctx.log.warn({ event: 'track_reply_failed', subscription: subscriptionId, err: error }, 'the /track reply failed; delivery posts the tracking message');
   } finally {

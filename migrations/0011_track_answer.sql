@@ -1,0 +1,1 @@
+ALTER TABLE `subscriptions` ADD `answer_interaction_id` text;
