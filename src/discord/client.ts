@@ -12,11 +12,11 @@ export const REST_OPTIONS = {
   // chance inside Discord's 3 s); longer trouble is delivery's to wait out with its backoff,
   // not four back-to-back requests per try.
   retries: 1,
-  // Delivery, the one steady user of the global limit, keeps to it with seconds that end after
-  // Discord's (see Lanes.startGlobal). discord.js' own seconds start elsewhere: at 50 they would see
-  // the end of one of delivery's seconds and the start of the next as 51 requests and hold the
-  // rest back, to be released into a second Discord has already filled. Any second of discord.js
-  // overlaps at most two of delivery's, so this stays a backstop that never holds delivery back.
+  // Delivery, the one steady user of the global limit, keeps to it itself: each of its requests
+  // holds a place until a second after its answer (Lanes.startGlobal), so it never starts more than
+  // 50 in any second. discord.js counts requests of other parts too (commands' answers are exempt
+  // on Discord but not here): at 50 it could hold delivery's requests back into a second Discord
+  // has already filled. Twice that stays a backstop that never holds delivery back.
   globalRequestsPerSecond: 2 * DISCORD_GLOBAL_PER_SECOND,
 } as const satisfies Partial<RESTOptions>;
 
