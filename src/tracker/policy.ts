@@ -72,11 +72,12 @@ export function progressInterval(running: number, settings: PollSettings): numbe
 
 /**
  * The longest time the policy plans between two reads of a running job's own record: its progress
- * interval at the jitter's most, or 3× the interval for a job too alone for the list.
+ * interval at the jitter's most, or 3× the interval for a job too alone for the list; and a pass of
+ * the loop, since a read that falls due starts at the next one.
  */
 export function plannedProgressGap(running: number, settings: PollSettings): number {
-  if (running < LIST_MIN_JOBS) return 3 * settings.pollIntervalMs;
-  return Math.round(progressInterval(running, settings) * 1.2);
+  const interval = running < LIST_MIN_JOBS ? 3 * settings.pollIntervalMs : Math.round(progressInterval(running, settings) * 1.2);
+  return interval + loopPeriod(settings);
 }
 
 /** How long (ms) a list read and a job read take to answer: each keeps its budget place until one second after (budget.ts). */

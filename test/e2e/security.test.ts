@@ -109,6 +109,7 @@ describe('secrets', () => {
     // Discord trouble on the way, so that failed requests (and their URLs) are logged too.
     world.discord.failNext('POST /interactions/:id/:token/callback', 500, 3);
     world.discord.failNext('POST /channels/:id/messages', 502, 2);
+    world.discord.failNext('PATCH /webhooks/:id/:token/messages/@original', 502, 2);
     world.useapi.queueFaults(jobs[0]!, { kind: 'status', status: 500 }, { kind: 'reset' });
     for (const jobid of jobs) {
       const handle = world.discord.slashCommand({ name: 'track', options: [{ name: 'jobid', type: 3, value: jobid }], user: ALICE, guildId: GUILD, channelId: CHANNEL });

@@ -76,13 +76,14 @@ describe('list of running jobs', () => {
 });
 
 describe('the pace: the longest time between two reads of a running job of its own', () => {
-  it('is 3× the interval for a job too alone for the list', () => {
-    expect(progressPace(1, 10, settings)).toBe(15_000);
+  it('is 3× the interval (and the pass the read waits for) for a job too alone for the list', () => {
+    expect(progressPace(1, 10, settings)).toBe(15_250);
   });
 
   it("is the policy's interval (with its jitter) while the budget can read every job that often", () => {
-    expect(progressPace(40, 10, settings)).toBe(144_000);
-    expect(progressPace(100, 10, settings)).toBe(60_000);
+    // 2 min at the jitter's most, and the pass (250 ms) the read waits for.
+    expect(progressPace(40, 10, settings)).toBe(144_250);
+    expect(progressPace(100, 10, settings)).toBe(60_250);
   });
 
   it('is the time the budget takes to go round every job when it cannot keep up', () => {
