@@ -58,10 +58,18 @@ export function createTrackingSender(opts: TrackingSenderOptions): (owed: StaleS
     log.warn({ event: 'message_lost', subscription: sub.id, jobId: sub.jobId, reason }, 'tracking message lost; the person will hear by DM');
   }
 
-  /** The answer to the /track interaction `interactionId` among the channel's last messages, if it is there. */
+  /**
+   * The answer to the /track interaction `interactionId` among the channel's last messages, if it is
+   * there. Not readable (no Read Message History): as if not found, the post says the rest.
+   */
   async function answerIn(channelId: string, interactionId: string): Promise<string | undefined> {
-    const recent = (await rest.get(Routes.channelMessages(channelId), { query: new URLSearchParams({ limit: '50' }) })) as APIMessage[];
-    return recent.find((m) => m.interaction_metadata?.id === interactionId)?.id;
+    try {
+      const recent = (await rest.get(Routes.channelMessages(channelId), { query: new URLSearchParams({ limit: '50' }) })) as APIMessage[];
+      return recent.find((m) => m.interaction_metadata?.id === interactionId)?.id;
+    } catch (error) {
+      if (failureOf(error).kind === 'later') throw error;
+      return undefined;
+    }
   }
 
   return async ({ subscription: sub, version, terminal }, lane) => {

@@ -49,6 +49,24 @@ describe('crash safety of the real process', () => {
     child = null;
   }, 60_000);
 
+  it('a SIGKILL at track_answered where the bot may not read the channel: a second message rather than none', async () => {
+    world = await World.start({ inProcess: false });
+    const jobid = world.addJob('completed');
+    child = await startBotProcess({ ...world.env, TRACKER_CRASH_AT: 'track_answered:1' });
+    await world.track(ALICE, jobid);
+    expect(await child.exited).toBeNull();
+    // Without Read Message History the answer cannot be found again: delivery posts the message itself.
+    world.discord.failNext('GET /channels/:id/messages', 403, 1, { message: 'Missing Access', code: 50001 });
+
+    child = await startBotProcess(world.env);
+    await world.dmsArrive(ALICE.id, 1);
+    const message = await world.messageShows(ALICE.id, jobid, /Completed/);
+    await world.deliveryIdle();
+    expect(world.subscription(ALICE.id, jobid)).toMatchObject({ state: 'done', messageId: message.id });
+    expect(world.discord.channelMessages(CHANNEL)).toHaveLength(2);
+    expect(world.discord.dmsTo(ALICE.id)).toHaveLength(1);
+  }, 30_000);
+
   // Each kill lands in a window where Discord has done something the database does not know yet.
   it.each([
     ['message_created', 'between posting the tracking message (the /track reply failed) and storing its id'],
