@@ -53,12 +53,20 @@ export const LIST_SHARE = READS_SHARE - PROGRESS_SHARE_MIN;
 export const LIST_READS_PER_INTERVAL = 10;
 
 /**
+ * With few jobs left the list's share alone would read it only once an interval, and the last ends
+ * of a busy spell would be seen no sooner than the docs' loop sees them: it is read this many times
+ * an interval still, but never more than half a read per job and interval.
+ */
+export const LIST_READS_FEW_JOBS = 2;
+
+/**
  * How often to read the list of running jobs when `running` jobs are followed: as often as its
  * share of the reads allows (an end is seen sooner the more jobs share it), at most ten times an
- * interval, at least once.
+ * interval, with few jobs twice (at most half a read per job), at least once.
  */
 export function listInterval(running: number, settings: PollSettings): number {
-  return settings.pollIntervalMs / Math.max(1, Math.min(LIST_READS_PER_INTERVAL, LIST_SHARE * running));
+  const perInterval = Math.max(LIST_SHARE * running, Math.min(LIST_READS_FEW_JOBS, running / 2));
+  return settings.pollIntervalMs / Math.max(1, Math.min(LIST_READS_PER_INTERVAL, perInterval));
 }
 
 /**

@@ -55,8 +55,18 @@ describe('list of running jobs', () => {
     expect(listInterval(20, settings)).toBeCloseTo(5000 / (20 * LIST_SHARE), 6);
     expect(listInterval(64, settings)).toBe(500);
     expect(listInterval(10_000, settings)).toBe(500);
-    for (const running of [8, 20, 40, 64, 200]) {
+    for (const running of [20, 40, 64, 200]) {
       expect(5000 / listInterval(running, settings) / running).toBeLessThanOrEqual(LIST_SHARE + 1e-12);
+    }
+  });
+
+  it('with few jobs left is still read twice an interval, never more than half a read per job', () => {
+    expect(listInterval(3, settings)).toBeCloseTo(5000 / 1.5, 6);
+    expect(listInterval(4, settings)).toBe(2500);
+    expect(listInterval(12, settings)).toBe(2500);
+    for (const running of [2, 3, 4, 6, 8, 12]) {
+      expect(5000 / listInterval(running, settings) / running).toBeLessThanOrEqual(0.5);
+      expect(listInterval(running, settings)).toBeLessThanOrEqual(5000);
     }
   });
 
