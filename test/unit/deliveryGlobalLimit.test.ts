@@ -10,7 +10,7 @@ import { jobs } from '../../src/db/schema';
 import { follow, staleSubscriptions } from '../../src/db/subscriptions';
 import { createDiscordClient } from '../../src/discord/client';
 import { createDelivery, type Delivery } from '../../src/discord/delivery';
-import { createLogger } from '../../src/log';
+import { createLogger, type Logger } from '../../src/log';
 import { startFakeDiscord, type FakeDiscord } from '../../src/playground/discord';
 import { makeJobId } from '../../src/playground/useapi';
 
@@ -51,6 +51,22 @@ function trackOneJobIn(channels: ReadonlyArray<{ id: string }>): void {
   });
 }
 
+/** A discord.js client of the loopback Discord, REST only. */
+function clientOfFake(): Client {
+  const client = createDiscordClient(discord!.apiUrl);
+  client.rest.setToken(discord!.token);
+  return client;
+}
+
+/** Runs delivery through `client` until `count` requests have been answered 200, then stops it. */
+async function deliverUntilPosted(client: Client, count: number, opts: { concurrency: number; log?: Logger }): Promise<void> {
+  const allPosted = answeredOk(client, count);
+  delivery = createDelivery({ db, rest: client.rest, log: opts.log ?? createLogger({ level: 'silent', secrets: [] }), concurrency: opts.concurrency });
+  delivery.start();
+  await allPosted;
+  await delivery.stop();
+}
+
 /** Resolves once `count` requests have been answered 200. */
 function answeredOk(client: Client, count: number): Promise<void> {
   let ok = 0;
@@ -64,17 +80,12 @@ function answeredOk(client: Client, count: number): Promise<void> {
 it("keeps under Discord's global limit when the first request of a second is slow to arrive", async () => {
   discord = await startFakeDiscord({ guilds: [{ id: GUILD, channels: CHANNELS }], rateLimits: { globalPerSecond: GLOBAL_PER_SECOND } });
   trackOneJobIn(CHANNELS);
-  const client = createDiscordClient(discord.apiUrl);
-  client.rest.setToken(discord.token);
+  const client = clientOfFake();
   // The first request reaches Discord late (a slow network, a busy server): Discord's second starts
   // with its arrival, later than the client's second, which starts when it is sent.
   discord.setLatency(300);
   client.rest.once(RESTEvents.Response, () => discord!.setLatency(0));
-  const allPosted = answeredOk(client, CHANNELS.length);
-  delivery = createDelivery({ db, rest: client.rest, log: createLogger({ level: 'silent', secrets: [] }), concurrency: 1 });
-  delivery.start();
-  await allPosted;
-  await delivery.stop();
+  await deliverUntilPosted(client, CHANNELS.length, { concurrency: 1 });
 
   expect(staleSubscriptions(db, 1)).toEqual([]);
 
@@ -86,16 +97,10 @@ it("keeps under Discord's global limit when a request of one second reaches Disc
   const channels = Array.from({ length: 2 * GLOBAL_PER_SECOND + 10 }, (_, i) => ({ id: String(920000000000000000n + BigInt(i)) }));
   discord = await startFakeDiscord({ guilds: [{ id: GUILD, channels }], rateLimits: { globalPerSecond: GLOBAL_PER_SECOND } });
   trackOneJobIn(channels);
-  const client = createDiscordClient(discord.apiUrl);
-  client.rest.setToken(discord.token);
   // The last request of the client's first second reaches Discord late, after Discord's first second
   // ended: it counts in Discord's next one, with the requests the client sends then.
   discord.delayArrivalOfRequest(GLOBAL_PER_SECOND, 1100);
-  const allPosted = answeredOk(client, channels.length);
-  delivery = createDelivery({ db, rest: client.rest, log: createLogger({ level: 'silent', secrets: [] }), concurrency: 4 });
-  delivery.start();
-  await allPosted;
-  await delivery.stop();
+  await deliverUntilPosted(clientOfFake(), channels.length, { concurrency: 4 });
 
   expect(staleSubscriptions(db, 1)).toEqual([]);
   expect(discord.counters.rateLimited429).toBe(0);
@@ -113,8 +118,7 @@ it("holds every lane, not only the one that met it, until a global 429's retry-a
     { message: 'You are being rate limited.', retry_after: RETRY_AFTER_MS / 1000, global: true },
     { 'Retry-After': (RETRY_AFTER_MS / 1000).toFixed(3), 'X-RateLimit-Global': 'true', 'X-RateLimit-Scope': 'global' },
   );
-  const client = createDiscordClient(discord.apiUrl);
-  client.rest.setToken(discord.token);
+  const client = clientOfFake();
   // discord.js announces each request it holds back before sending it (there, a global limit it knows of).
   const heldBackByDiscordJs: string[] = [];
   client.rest.on(RESTEvents.RateLimited, (info) => heldBackByDiscordJs.push(info.url));
@@ -124,13 +128,9 @@ it("holds every lane, not only the one that met it, until a global 429's retry-a
     if (event === 'delivery_postponed' && lane) postponedLanes.push(lane);
   };
   const log = createLogger({ level: 'debug', secrets: [], destination: { write } });
-  const allPosted = answeredOk(client, channels.length);
   // One request at a time: with more, those already on their way when the 429 comes back reach
   // Discord during the limit, which no client can prevent.
-  delivery = createDelivery({ db, rest: client.rest, log, concurrency: 1 });
-  delivery.start();
-  await allPosted;
-  await delivery.stop();
+  await deliverUntilPosted(client, channels.length, { concurrency: 1, log });
 
   expect(staleSubscriptions(db, 1)).toEqual([]);
   const limited = discord.requests.filter((r) => r.status === 429);
