@@ -1,7 +1,7 @@
 /**
  * The baseline, run in a child process: what a person would write from useapi.net's docs instead of
- * installing the bot. For each job: post a message, then GET /v3/midjourney/jobs/{jobid} every 5 s
- * until the job ends, then one edit of that message and one DM. A non-200 answer is simply retried
+ * installing the bot. For each job: post a message and GET /v3/midjourney/jobs/{jobid} every 5 s
+ * from the start until the job ends, then one edit of that message and one DM. A non-200 answer is simply retried
  * at the next 5 s turn (the docs' loop has no backoff). discord.js' REST queues by itself on the
  * announced rate limits, as any script using it would.
  */
@@ -74,7 +74,8 @@ export async function runBaselineSide(params: BaselineParams, ctl: Control): Pro
   async function follow(job: BaselineJob): Promise<void> {
     await sleep(Math.max(0, job.startWall - Date.now()));
     const people = [{ channelId: job.channelId, userId: job.userId }, ...(job.others ?? [])];
-    const messages = await Promise.all(
+    // The messages go out while the loop reads: a busy channel's rate limit delays them, not the reads.
+    const posted = Promise.all(
       people.map(
         async (p) =>
           (await rest.post(Routes.channelMessages(p.channelId), {
@@ -82,12 +83,15 @@ export async function runBaselineSide(params: BaselineParams, ctl: Control): Pro
           })) as { id: string },
       ),
     );
+    posted.catch(() => undefined);
     let status: string | null = null;
-    while (!stopping) {
+    // Every 5 s from the start, as the docs say: a slow answer does not push the next read back.
+    for (let turn = 1; !stopping; turn++) {
       status = await readStatus(job.jobid);
       if (status !== null && FINAL.has(status)) break;
-      await sleep(params.intervalMs);
+      await sleep(Math.max(0, job.startWall + turn * params.intervalMs - Date.now()));
     }
+    const messages = await posted;
     if (status === null || !FINAL.has(status)) return;
     const icon = status === 'completed' ? '✅' : '❌';
     for (const [i, p] of people.entries()) {

@@ -25,7 +25,7 @@ import {
   type Stats,
 } from './measure';
 import type { SideResult, TrackerParams } from './tracker';
-import { channelId, compressFaults, GUILD_ID, loopReadsAsWritten, makeWorkload, mixOf, peakActive, toScript, userId, type JobKind, type JobPlan, type WorkloadOptions } from './workload';
+import { channelId, compressFaults, GUILD_ID, makeWorkload, mixOf, peakActive, toScript, userId, type JobKind, type JobPlan, type WorkloadOptions } from './workload';
 
 export type Side = 'tracker' | 'baseline';
 
@@ -121,8 +121,6 @@ export interface CompareResult {
   peakActive: number;
   /** Tracking messages (followers) over all jobs. */
   followers: number;
-  /** Upstream reads of the docs' loop as written (one per job every 5 s from /track to its end), for comparison with the measured loop. */
-  loopReadsAsWritten: number;
   mix: Record<JobKind, number>;
   sides: SideFigures[];
 }
@@ -148,7 +146,6 @@ export async function runCompare(opts: CompareOptions): Promise<CompareResult> {
     users: opts.users,
     peakActive: peakActive(plans),
     followers: followerCount(plans),
-    loopReadsAsWritten: loopReadsAsWritten(plans, DOCS_INTERVAL_MS),
     mix: mixOf(plans),
     sides,
   };

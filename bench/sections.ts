@@ -64,12 +64,7 @@ export function shapeSection(shape: Shape, runs: Array<{ seed: number; result: C
     ]),
   );
   const pace = paces.length ? `  progress pace N at the default budget: ${paces[paces.length - 1]!.text}` : '';
-  const asWritten = runs.map((r) => r.result.loopReadsAsWritten);
-  const trackerReads = t.map((s) => (s ? s.upstream.jobReads + s.upstream.listReads : null));
-  const loopAsWritten =
-    `  the docs' loop as written (one read per job every 5 s from /track to its end, never held up by Discord): ${spread(asWritten, 0)} reads; ` +
-    `tracker ÷ that: ${spread(trackerReads.map((v, i) => ratio(v, asWritten[i])), 2)}`;
-  return [header, renderTable(rows, ['min / median / max over seeds', 'tracker', "docs' loop", 'tracker / loop']), loopAsWritten, pace, ...notes].filter(Boolean).join('\n');
+  return [header, renderTable(rows, ['min / median / max over seeds', 'tracker', "docs' loop", 'tracker / loop']), pace, ...notes].filter(Boolean).join('\n');
 }
 
 export function scaleRunSection(runs: ScaleRunFigures[]): string {

@@ -131,15 +131,6 @@ function followersOf(index: number, trackAtMs: number, userIndex: number, opts: 
 }
 
 /** The most jobs followed and not ended at once (first /track → terminal moment): the J of the poller's pace. */
-/**
- * Upstream reads of the docs' loop as written: one read per job every `intervalMs` from its /track
- * to its end, never slowed. The measured loop reads fewer where its own Discord messages hold it up
- * (it posts before it starts reading: in the burst, up to a minute late).
- */
-export function loopReadsAsWritten(plans: readonly JobPlan[], intervalMs: number): number {
-  return plans.reduce((sum, p) => sum + 1 + Math.floor(Math.max(0, p.createdAtMs + p.steps[p.steps.length - 1]!.afterMs - p.trackAtMs) / intervalMs), 0);
-}
-
 export function peakActive(plans: readonly JobPlan[]): number {
   const events: Array<[number, number]> = [];
   for (const p of plans) events.push([p.trackAtMs, 1], [p.createdAtMs + p.steps[p.steps.length - 1]!.afterMs, -1]);

@@ -6,7 +6,7 @@ import { plannedProgressGap, progressPace } from '../../src/tracker/policy';
 import { spread } from '../../bench/sections';
 import { shape, SHAPES } from '../../bench/shapes';
 import { median, targetRow, verdictOf, type Check } from '../../bench/targets';
-import { loopReadsAsWritten, makeWorkload, peakActive, type JobPlan } from '../../bench/workload';
+import { makeWorkload, peakActive } from '../../bench/workload';
 
 const workloadOf = (name: (typeof SHAPES)[number], seed: number, quick = false) => makeWorkload({ ...shape(name, quick).workload, seed });
 const lifeMs = (p: ReturnType<typeof makeWorkload>[number]) => p.steps[p.steps.length - 1]!.afterMs;
@@ -102,18 +102,6 @@ describe('bench: the progress pace N', () => {
     expect(slow.progressRps).toBeCloseTo((10 - 2 - 2 * 1.5) / 1.225, 6);
     expect(slow.n).toBeGreaterThan(fast.n);
     expect(slow.text).toMatch(/\(10 − 2 − 2·1\.50\) \/ 1\.2[23]/);
-  });
-});
-
-describe("bench: the docs' loop as written", () => {
-  it('reads each job once at /track and then every interval until it ends', () => {
-    const plan = (createdAtMs: number, trackAtMs: number, endsAfterMs: number) =>
-      ({ createdAtMs, trackAtMs, steps: [{ afterMs: 0, status: 'created' }, { afterMs: endsAfterMs, status: 'completed' }] }) as unknown as JobPlan;
-    // Tracked at 1 s, ended at 20 s: reads at 1, 6, 11 and 16 s. Tracked after its end: the one read that sees it.
-    expect(loopReadsAsWritten([plan(0, 1000, 20_000)], 5000)).toBe(4);
-    expect(loopReadsAsWritten([plan(0, 25_000, 20_000)], 5000)).toBe(1);
-    expect(loopReadsAsWritten([plan(0, 1000, 20_000), plan(2000, 2500, 10_000)], 5000)).toBe(4 + 2);
-    expect(loopReadsAsWritten([plan(0, 1000, 20_000)], 1000)).toBe(20);
   });
 });
 
