@@ -118,6 +118,7 @@ type Embed = { title?: string; fields?: Array<{ name?: string; value?: string }>
 
 const RANK_OF_STATUS: Record<string, StateRank> = {
   'Not read yet': 0,
+  'Queued or running': 1,
   Queued: 1,
   Starting: 2,
   Rendering: 3,

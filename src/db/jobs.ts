@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNotNull, isNull, lte, notInArray, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNotNull, isNull, lte, notInArray, sql } from 'drizzle-orm';
 import { RUNNING_JOB_STATUSES, type AccountProblem, type JobReading, type Problem } from '../domain/job';
 import type { TrackedJob } from '../tracker/lifecycle';
 import type { Db } from './open';
@@ -145,6 +145,28 @@ export function pollFirst(db: Db, jobIds: readonly string[]): void {
       .where(and(inArray(jobs.jobId, jobIds.slice(i, i + 500)), eq(jobs.terminal, false), isNotNull(jobs.nextPollAt)))
       .run();
   }
+}
+
+/** Jobs of one upstream tracked and never read yet (no error either): the list of running jobs may answer for them. */
+const unread = (upstream: string) =>
+  and(eq(jobs.terminal, false), isNotNull(jobs.nextPollAt), eq(jobs.upstream, upstream), isNull(jobs.status), isNull(jobs.notFoundUntil), eq(jobs.errorStreak, 0));
+
+/** Puts off until `until` the first reads of an upstream's jobs tracked after `judgedUpTo`, which the next read of its list will answer for. */
+export function holdNewJobsForList(db: Db, upstream: string, judgedUpTo: number, until: number): void {
+  db.update(jobs)
+    .set({ nextPollAt: until })
+    .where(and(unread(upstream), eq(jobs.nextPollAt, URGENT), gt(jobs.trackedAt, judgedUpTo)))
+    .run();
+}
+
+/** The never-read jobs of an upstream tracked by `at`, when a list read was sent: it can say whether they run. */
+export function unreadJobIds(db: Db, upstream: string, trackedBy: number): string[] {
+  return db
+    .select({ jobId: jobs.jobId })
+    .from(jobs)
+    .where(and(unread(upstream), lte(jobs.trackedAt, trackedBy)))
+    .all()
+    .map((r) => r.jobId);
 }
 
 /** Brings the running jobs of an upstream forward so that each is read by `at` at the latest; a job backing off after errors (Retry-After) keeps its time. */

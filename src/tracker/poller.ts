@@ -81,6 +81,7 @@ export function createPoller(opts: PollerOptions): Poller {
           if (running) void tickSafely();
         },
         onSettled: rearm,
+        onChange: () => opts.onChange?.(),
       });
       return [adapter.id, { adapter, budget, reserved: reservedShare(budget.perSecond), list }];
     }),

@@ -1,9 +1,9 @@
-import { countRunningJobs, pollBy, pollFirst, runningJobIds } from '../db/jobs';
-import type { Db } from '../db/open';
+import { countRunningJobs, holdNewJobsForList, loadJob, pollBy, pollFirst, runningJobIds, saveJob, unreadJobIds } from '../db/jobs';
+import { inTransaction, type Db } from '../db/open';
 import type { Logger } from '../log';
 import { describeFailure, type UpstreamAdapter } from '../upstreams/port';
 import type { RequestBudget } from './budget';
-import type { LifecycleSettings } from './lifecycle';
+import { listedRunning, type LifecycleSettings } from './lifecycle';
 import { backoffDelay, LIST_MIN_JOBS, listInterval, progressInterval } from './policy';
 
 export interface RunningListOptions {
@@ -19,12 +19,16 @@ export interface RunningListOptions {
   onEnded: () => void;
   /** A read of the list has settled: its next one may be due before the loop's next pass. */
   onSettled: () => void;
+  /** Jobs changed in a way people see (new jobs found running). */
+  onChange: () => void;
 }
 
 /**
  * One upstream's list of running jobs. One read of it stands in for many "is it done yet?" reads:
  * a job that was running and is no longer listed has ended, and is read at once for its final
- * state. While its last answer vouches for the jobs, they are read for their progress only.
+ * state. While its last answer vouches for the jobs, they are read for their progress only, and a
+ * newly tracked job is not read at once: the next read of the list says whether it runs (its record,
+ * prompt and progress, is then read at the pace of progress reads) or must be read now.
  */
 export class RunningList {
   private reading: Promise<void> | null = null;
@@ -36,6 +40,8 @@ export class RunningList {
   private covering = false;
   private failures = 0;
   private watched = 0;
+  /** New jobs tracked by then have had their answer from the list (when its last answered read was sent). */
+  private judgedUpTo = 0;
 
   constructor(private readonly opts: RunningListOptions) {}
 
@@ -59,6 +65,10 @@ export class RunningList {
       }
       // Without budget now, the list still goes first at the next tick.
       else if (budget.take(at)) this.read(at);
+    }
+    // The list's next answer speaks for new jobs; if it does not come, they are read on their own an interval later.
+    if (adapter.listRunning && !accountPaused && this.watched >= LIST_MIN_JOBS && this.vouchesAt(at)) {
+      holdNewJobsForList(db, adapter.id, this.judgedUpTo, Math.max(this.nextAt, at) + settings.pollIntervalMs);
     }
     if (this.covering && this.coveredUntil <= at) {
       // Jobs scheduled for their progress only, on the list's word: each is read on its own again.
@@ -106,6 +116,11 @@ export class RunningList {
         // an end is noticed within 3× the interval whatever the list does. Too few left to go on: no longer than this answer.
         this.coveredUntil = done + (this.watched < LIST_MIN_JOBS ? 0 : 2 * settings.pollIntervalMs);
         const ended = watched.filter((jobId) => !result.running.has(jobId));
+        const unread = unreadJobIds(db, adapter.id, at);
+        this.judgedUpTo = Math.max(this.judgedUpTo, at);
+        this.recordListed(unread.filter((jobId) => result.running.has(jobId)), done);
+        // Not running (ended, or not known upstream): read now, as any new job would have been.
+        ended.push(...unread.filter((jobId) => !result.running.has(jobId)));
         if (ended.length > 0) {
           // Their final state is the news people wait for: read them now, ahead of progress reads.
           pollFirst(db, ended);
@@ -117,5 +132,24 @@ export class RunningList {
         this.reading = null;
         this.opts.onSettled();
       });
+  }
+
+  /** Never-read jobs the list names: running, their own record read later (`listedRunning`). */
+  private recordListed(jobIds: readonly string[], at: number): void {
+    if (jobIds.length === 0) return;
+    const { db, log, settings, random, adapter } = this.opts;
+    this.watched += jobIds.length;
+    const progressIntervalMs = progressInterval(this.watched, settings);
+    inTransaction(db, () => {
+      for (const jobId of jobIds) {
+        const before = loadJob(db, jobId);
+        // Read (or parked) since the list was asked: its own answer stands.
+        if (!before || before.terminal || before.status !== null || before.nextPollAt === null) continue;
+        saveJob(db, listedRunning(before, { now: at, random, progressIntervalMs }).job, true);
+      }
+    });
+    this.covering = true;
+    log.info({ event: 'jobs_listed', upstream: adapter.id, jobs: jobIds.length }, 'new jobs found on the list of running jobs');
+    this.opts.onChange();
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { longestGap } from '../../bench/compare';
-import { checkOrder, percentile, stats } from '../../bench/measure';
+import { checkOrder, percentile, readTrackerBody, stats } from '../../bench/measure';
 import { paceOf } from '../../bench/pace';
 import { plannedProgressGap, progressPace } from '../../src/tracker/policy';
 import { spread } from '../../bench/sections';
@@ -41,6 +41,13 @@ describe('bench: percentiles and spreads', () => {
     expect(checkOrder([shown(1, null), shown(3, 10), shown(3, 40), shown(4, null)])).toEqual([]);
     expect(checkOrder([shown(3, 40), shown(3, 20)])).toHaveLength(1);
     expect(checkOrder([shown(4, null), shown(3, 50)])).toHaveLength(1);
+  });
+
+  it("reads the list's \"Queued or running\" as no further than Queued: a first read showing Queued is not a step back", () => {
+    const body = (status: string) => ({ embeds: [{ fields: [{ name: 'Job id', value: '`j`' }, { name: 'Status', value: status }] }] });
+    const versions = ['Not read yet', 'Queued or running', 'Queued', 'Rendering'].map((s) => readTrackerBody(body(s)));
+    expect(versions.map((v) => v?.rank)).toEqual([0, 1, 1, 3]);
+    expect(checkOrder(versions)).toEqual([]);
   });
 });
 

@@ -295,6 +295,50 @@ describe('many running jobs: the list notices ends, progress is read at the pace
   });
 });
 
+describe('a job tracked while the list is watched', () => {
+  /** Two jobs running for an hour, read once and watched through the list; then `steps` is tracked. */
+  async function trackAmongRunning(steps: JobStep[]): Promise<string> {
+    trackJob(runsFor(3600_000));
+    trackJob(runsFor(3600_000));
+    await runFor(settings.pollIntervalMs + 1000);
+    expect(useapi.listReads()).toBeGreaterThan(0);
+    return trackJob(steps);
+  }
+  const ownReads = (jobid: string) => useapi.requests.filter((r) => r.jobid === jobid);
+
+  it('is not read on its own: the next list read finds it running, and its record is read at the pace of progress reads', async () => {
+    const trackedAt = clock;
+    const jobid = await trackAmongRunning(runsFor(3600_000));
+    await runFor(listInterval(2, settings) + 500);
+    const row = db.select().from(jobs).where(eq(jobs.jobId, jobid)).get()!;
+    expect(ownReads(jobid)).toHaveLength(0);
+    expect({ status: row.status, reading: row.reading, version: row.version }).toEqual({ status: 'running', reading: null, version: 2 });
+    // Its first own read comes with the others' progress reads, not an interval after /track.
+    expect(row.nextPollAt! - trackedAt).toBeGreaterThan(10 * settings.pollIntervalMs);
+  });
+
+  it('is read at once after a list read that does not name it (it has ended, or upstream does not list it)', async () => {
+    const jobid = await trackAmongRunning([{ afterMs: 0, status: 'completed' }]);
+    const trackedAt = clock;
+    await runFor(listInterval(2, settings) + 500);
+    const reads = ownReads(jobid);
+    expect(reads).toHaveLength(1);
+    const listAfter = useapi.requests.find((r) => r.route === 'list' && r.time >= trackedAt)!;
+    expect(reads[0]!.time - listAfter.time).toBeLessThanOrEqual(250);
+    expect(db.select().from(jobs).where(eq(jobs.jobId, jobid)).get()!.status).toBe('completed');
+  });
+
+  it('is read on its own within an interval of the list falling due when the list stops answering', async () => {
+    const jobid = await trackAmongRunning(runsFor(3600_000));
+    const trackedAt = clock;
+    useapi.queueListFaults(...many({ kind: 'status', status: 500 }));
+    await runFor(listInterval(2, settings) + settings.pollIntervalMs + 500);
+    expect(ownReads(jobid)).toHaveLength(1);
+    expect(ownReads(jobid)[0]!.time - trackedAt).toBeGreaterThan(settings.pollIntervalMs);
+    expect(db.select().from(jobs).where(eq(jobs.jobId, jobid)).get()!.reading).not.toBeNull();
+  });
+});
+
 describe('when a job was last read', () => {
   it('is stored with each answered read of its own, and kept through failed ones', async () => {
     const jobid = trackJob(runsFor(3600_000));

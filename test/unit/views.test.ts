@@ -295,6 +295,16 @@ describe('trackingMessage: every state', () => {
     expect(embedOf(m).timestamp).toBe(new Date(NOW).toISOString());
   });
 
+  it('named by the list of running jobs, never read itself: queued or running (the list does not say), and when the prompt will show', () => {
+    const m = trackingMessage({ ...snap(), status: 'running' }, NOW);
+    expectWithinLimits(m, 'link');
+    expect(embedOf(m).title).toBe('Queued or running');
+    expect(embedOf(m).color).toBe(EMBED_COLORS.running);
+    expect(field(m, 'Status')).toBe('Queued or running');
+    expect(embedOf(m).description).toContain('useapi.net lists it among its unfinished jobs');
+    expect(field(m, 'Progress')).toBe('—');
+  });
+
   it('created → Queued, blue, elapsed from upstream created', () => {
     const m = trackingMessage(snap({ payload: payload() }), NOW);
     expectWithinLimits(m, 'link');

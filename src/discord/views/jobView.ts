@@ -188,6 +188,9 @@ function refusalNote(job: JobSnapshot, engine: string): string {
   return `${engine} refused the request${reason ? `: ${reason}` : ''}. Nothing was generated; this is not a moderation issue.`;
 }
 
+/** A job the upstream's list of running jobs names, never read itself: the list does not say whether it is queued or running. */
+const LISTED_WORD = 'Queued or running';
+
 const FINISHED_WORDS: Partial<Record<ViewKind, string>> = {
   completed: 'Completed',
   failed: 'Failed',
@@ -203,7 +206,7 @@ export function deriveJobView(job: JobSnapshot, now: number): JobView {
   const reading = job.reading;
   const upstreamWord = reading?.upstreamStatus ?? '';
   const statusWord =
-    FINISHED_WORDS[kind] ?? (reading === null ? 'Not read yet' : reading.status === 'unknown' ? shortStatus(upstreamWord) : reading.stage.label);
+    FINISHED_WORDS[kind] ?? (reading === null ? (kind === 'running' ? LISTED_WORD : 'Not read yet') : reading.status === 'unknown' ? shortStatus(upstreamWord) : reading.stage.label);
 
   let headline: string;
   switch (kind) {
@@ -245,6 +248,7 @@ export function deriveJobView(job: JobSnapshot, now: number): JobView {
     }`;
   else if (kind === 'refused') note = refusalNote(job, engine);
   else if (kind === 'waiting') note = `Asking ${service} for this job…`;
+  else if (kind === 'running' && reading === null) note = `${service} lists it among its unfinished jobs. Its prompt and progress show here at the bot's next read of the job; its end, within seconds.`;
   else if (kind === 'queued' || kind === 'running') note = reading?.stage.note ?? null;
   else if (kind === 'failed') note = 'The job failed; nothing more will happen to it.';
   else if (kind === 'moderated') note = `**Moderated.** ${engine}'s moderation blocked this prompt, so nothing was generated.`;
