@@ -40,17 +40,21 @@ export function runningDelay(status: string, stalled: boolean, settings: PollSet
 export const LIST_MIN_JOBS = 2;
 
 /**
- * Reads per running job per base interval spent on the list and progress reads together, where
- * the docs' loop spends 1: with a job's first and final reads on top, 0.4× the docs' loop even
- * where it reads least (50 jobs in one channel, ~14 reads a job).
+ * List reads per running job per base interval, where the docs' loop spends one read: a list read
+ * for every three running jobs. With a job's final read and its progress reads on top (a new job is
+ * not read at once while the list is watched): 0.42× the docs' loop on a job of a minute, less on
+ * longer ones and from 30 running jobs on, where the cap below binds.
  */
-export const READS_SHARE = 0.2;
-/** Progress reads never get less than this share: a job's progress is read at least every 24 base intervals. */
-export const PROGRESS_SHARE_MIN = 1 / 24;
-/** The list takes the rest: its reads, spread over the running jobs, cost at most this. */
-export const LIST_SHARE = READS_SHARE - PROGRESS_SHARE_MIN;
+export const LIST_SHARE = 1 / 3;
 /** ...and it is read at most this many times per base interval (as the docs' loop reads one job). */
 export const LIST_READS_PER_INTERVAL = 10;
+/**
+ * Progress reads get what the list leaves of this share (the list is read at most ten times an
+ * interval: from 50 running jobs on it leaves some)...
+ */
+export const READS_SHARE = 0.2;
+/** ...and never less than this: a job's progress is read at least every 24 base intervals. */
+export const PROGRESS_SHARE_MIN = 1 / 24;
 
 /**
  * With few jobs left the list's share alone would read it only once an interval, and the last ends
@@ -71,7 +75,7 @@ export function listInterval(running: number, settings: PollSettings): number {
 
 /**
  * How often a job covered by the list is read for its progress (the list notices its end): what
- * the list leaves of the reads share, spread over the running jobs.
+ * the list leaves of the progress reads' share, spread over the running jobs.
  */
 export function progressInterval(running: number, settings: PollSettings): number {
   const listShare = settings.pollIntervalMs / listInterval(running, settings) / Math.max(1, running);

@@ -56,15 +56,13 @@ export class RunningList {
    */
   tend(at: number, accountPaused: boolean): void {
     const { adapter, db, settings, budget } = this.opts;
-    if (adapter.listRunning && !accountPaused && !this.reading && at >= this.nextAt) {
+    if (adapter.listRunning && !accountPaused && !this.reading) {
+      // Counted at every pass while too few: the list starts the moment a second job runs.
       if (this.watched < LIST_MIN_JOBS) this.watched = countRunningJobs(db, adapter.id);
-      if (this.watched < LIST_MIN_JOBS) {
-        // Too few to be worth the list: it stops vouching for them now.
-        this.nextAt = at + settings.pollIntervalMs;
-        this.coveredUntil = Math.min(this.coveredUntil, at);
-      }
+      // Too few to be worth the list: it stops vouching for them now.
+      if (this.watched < LIST_MIN_JOBS) this.coveredUntil = Math.min(this.coveredUntil, at);
       // Without budget now, the list still goes first at the next tick.
-      else if (budget.take(at)) this.read(at);
+      else if (at >= this.nextAt && budget.take(at)) this.read(at);
     }
     // The list's next answer speaks for new jobs; if it does not come, they are read on their own an interval later.
     if (adapter.listRunning && !accountPaused && this.watched >= LIST_MIN_JOBS && this.vouchesAt(at)) {

@@ -164,6 +164,7 @@ const samples: Record<string, Body> = {
   'alert-resolved': accountRecovered('unauthorized', NOW - 3_600_000, NOW),
   completed: trackingMessage(completed, NOW),
   progress: trackingMessage(progress, NOW),
+  listed: trackingMessage({ ...base, status: 'running' }, NOW),
   failed: trackingMessage(failed, NOW),
   moderated: trackingMessage(moderated, NOW),
   unauthorized: trackingMessage(unauthorized, NOW),

@@ -277,6 +277,13 @@ describe('many running jobs: the list notices ends, progress is read at the pace
     expect(useapi.requests.length / docsLoop).toBeLessThanOrEqual(0.8);
   });
 
+  it('reads the list the pass after a second job is seen running, not an interval later', async () => {
+    trackJob(runsFor(3600_000));
+    trackJob(runsFor(3600_000));
+    await runFor(500);
+    expect(useapi.listReads()).toBe(1);
+  });
+
   it('reads each job on its own again, within an interval, once the list stops answering', async () => {
     const followed = fortyJobs();
     await runFor(50_000);
