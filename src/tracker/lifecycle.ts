@@ -129,9 +129,8 @@ export function advance(before: TrackedJob, result: PollResult, settings: Lifecy
  * The list of running jobs names a job never read yet: it runs. Its own record (prompt, progress) is
  * read at the pace of progress reads; the list notices its end.
  */
-export function listedRunning(before: TrackedJob, clock: Clock & { progressIntervalMs: number }): Transition {
-  const job: TrackedJob = { ...before, status: 'running', nextPollAt: clock.now + jitter(clock.progressIntervalMs, clock.random) };
-  return { job, visible: true, effects: [], account: { kind: 'none' }, change: 'listed as running' };
+export function listedRunning(before: TrackedJob, clock: Clock & { progressIntervalMs: number }): TrackedJob {
+  return { ...before, status: 'running', nextPollAt: clock.now + jitter(clock.progressIntervalMs, clock.random) };
 }
 
 function readUpstream(job: TrackedJob, reading: JobReading, now: number): TrackedJob {

@@ -143,7 +143,7 @@ export class RunningList {
         const before = loadJob(db, jobId);
         // Read (or parked) since the list was asked: its own answer stands.
         if (!before || before.terminal || before.status !== null || before.nextPollAt === null) continue;
-        saveJob(db, listedRunning(before, { now: at, random, progressIntervalMs }).job, true);
+        saveJob(db, listedRunning(before, { now: at, random, progressIntervalMs }), true);
       }
     });
     this.covering = true;
